@@ -1,0 +1,33 @@
+"""chainrule: automatic differentiation on NumPy, in PyTorch's tensor style and JAX's
+functional style, with derivatives you can see.
+
+>>> import chainrule as cr
+>>> x = cr.tensor(2.0, requires_grad=True)
+>>> y = 5*x**4 + 3*x**3 + 7*x**2 + 9*x - 5
+>>> y.backward()
+>>> x.grad
+tensor(233.)
+"""
+
+from __future__ import annotations
+
+from . import autograd, primitives, testing
+from . import numpy as numpy  # noqa: PLC0414  (chainrule.numpy, the NumPy namespace)
+from ._core import is_grad_enabled
+from .functional import grad, jvp, value_and_grad, vjp
+from .numpy import (abs, broadcast_to, concatenate, cos, exp, log, log1p, matmul, max,
+                    maximum, mean, min, minimum, relu, reshape, sigmoid, sign, sin, softplus,
+                    sqrt, square, stack, sum, tan, tanh, transpose, where)
+from .tensor import Tensor, enable_grad, no_grad, set_grad_enabled, tensor
+from .testing import check_grads, gradcheck
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Tensor", "tensor", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
+    "grad", "value_and_grad", "vjp", "jvp", "check_grads", "gradcheck",
+    "autograd", "primitives", "testing", "numpy",
+    "abs", "broadcast_to", "concatenate", "cos", "exp", "log", "log1p", "matmul", "max",
+    "maximum", "mean", "min", "minimum", "relu", "reshape", "sigmoid", "sign", "sin",
+    "softplus", "sqrt", "square", "stack", "sum", "tan", "tanh", "transpose", "where",
+]

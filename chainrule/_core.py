@@ -1,0 +1,121 @@
+"""The bottom layer: what a primitive is, and how an operation finds who runs it.
+
+Every operation in chainrule is ``bind(prim, *args, **params)``. If no argument is a
+:class:`Tracer` (a Tensor, a forward-mode dual number, a symbolic expression, ...), the
+primitive's NumPy implementation runs directly. Otherwise the tracer with the highest
+``_level`` runs it; tracers of lower levels are plain constants to it. Levels keep nested
+transforms apart (no perturbation confusion): each transform call takes a fresh level.
+
+Derivative rules are written with operations from :mod:`chainrule.primitives`, which all go
+through ``bind``; so the same rule runs on arrays (first derivatives), on Tensors that record
+(higher derivatives), on dual numbers (forward over reverse) and on symbolic expressions
+(printed formulas).
+"""
+
+from __future__ import annotations
+
+import contextvars
+import itertools
+from typing import Any, Callable, Optional, Sequence
+
+__all__ = ["Primitive", "Tracer", "bind", "new_level", "is_grad_enabled"]
+
+_levels = itertools.count(1)
+
+
+def new_level() -> int:
+    """Return a fresh level, higher than every level handed out before."""
+    return next(_levels)
+
+
+class Tracer:
+    """Base class of every value that intercepts primitives (Tensor, Dual, Expr, ...)."""
+
+    __slots__ = ()
+    _level: int
+
+    def _process(self, prim: "Primitive", args: tuple, params: dict) -> Any:
+        raise NotImplementedError
+
+
+def bind(prim: "Primitive", *args: Any, **params: Any) -> Any:
+    """Apply ``prim`` to ``args``, letting the highest-level tracer among them run it."""
+    top = None
+    for a in args:
+        if isinstance(a, Tracer) and (top is None or a._level > top._level):
+            top = a
+    if top is None:
+        return prim.impl(*args, **params)
+    return top._process(prim, args, params)
+
+
+class Primitive:
+    """One row of the primitive table.
+
+    Attributes:
+        name: the operation's name (``"sin"``), also its printed function name.
+        impl: the forward computation on NumPy arrays and Python floats.
+        vjp: one rule per positional input, ``rule(g, out, *args, **params)`` giving that
+            input's cotangent (possibly still broadcast; the engine sums it to shape), or
+            ``None`` where the input is not differentiable.
+        jvp: one rule per positional input, ``rule(t, out, *args, **params)`` giving the
+            output tangent caused by tangent ``t`` of that input, or ``None``.
+        partials: for elementwise rows, ``partial(out, *args)`` per input: the local
+            derivative itself, from which ``vjp``/``jvp`` are made and which the symbolic and
+            Taylor readers use.
+        display: how the symbolic layer prints it (``{"symbol": "+", "prec": 1}`` for an
+            infix operator, ``{}`` for a function call ``name(x)``).
+        domain: a callable ``rng -> tuple of sample args`` used by the table-driven tests.
+        differentiable: False for rows such as comparisons that carry no gradient at all.
+        variadic: True when the row takes any number of array inputs (concatenate, stack).
+    """
+
+    __slots__ = ("name", "impl", "vjp", "jvp", "partials", "display", "domain",
+                 "differentiable", "variadic", "ufunc", "doc")
+
+    def __init__(self, name: str, impl: Callable, vjp: Sequence[Optional[Callable]] = (),
+                 jvp: Sequence[Optional[Callable]] = (), *,
+                 partials: Optional[Sequence[Optional[Callable]]] = None,
+                 display: Optional[dict] = None, domain: Optional[Callable] = None,
+                 differentiable: bool = True, variadic: bool = False,
+                 ufunc: Any = None, doc: str = ""):
+        self.name = name
+        self.impl = impl
+        self.vjp = tuple(vjp)
+        self.jvp = tuple(jvp)
+        self.partials = tuple(partials) if partials is not None else None
+        self.display = display or {}
+        self.domain = domain
+        self.differentiable = differentiable
+        self.variadic = variadic
+        self.ufunc = ufunc
+        self.doc = doc
+
+    def __call__(self, *args: Any, **params: Any) -> Any:
+        return bind(self, *args, **params)
+
+    def vjp_rule(self, i: int) -> Optional[Callable]:
+        """The VJP rule of input ``i`` (variadic rows share one rule taking the index)."""
+        if self.variadic:
+            return self.vjp[0] if self.vjp else None
+        return self.vjp[i] if i < len(self.vjp) else None
+
+    def jvp_rule(self, i: int) -> Optional[Callable]:
+        """The JVP rule of input ``i`` (variadic rows share one rule taking the index)."""
+        if self.variadic:
+            return self.jvp[0] if self.jvp else None
+        return self.jvp[i] if i < len(self.jvp) else None
+
+    def __repr__(self) -> str:
+        return f"<primitive {self.name}>"
+
+
+# Grad mode lives in a ContextVar: each thread (and each asyncio task) sees its own setting,
+# so `no_grad()` in one thread never switches recording off in another.
+_grad_enabled: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "chainrule_grad_enabled", default=True)
+
+
+def is_grad_enabled() -> bool:
+    """Whether operations on Tensors are being recorded for backward()."""
+    return _grad_enabled.get()

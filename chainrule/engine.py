@@ -1,0 +1,196 @@
+"""Reverse mode: walk a recorded graph backwards, applying the table's VJP rules.
+
+The graph is made of Tensors themselves: a non-leaf Tensor holds the primitive that made it,
+its inputs and params (no separate node object, no output -> node -> output cycle, so plain
+reference counting frees a graph). This module only reads those fields:
+
+- ``_prim``: the primitive, or None for a leaf;
+- ``_inputs``: the positional arguments (Tensors of the same level and constants), or None
+  once the graph was released by a ``backward()`` without ``retain_graph=True``;
+- ``_params``: keyword params of the primitive; ``_vsum``: the sum of the input Tensors'
+  version counters when recorded (versions only grow, so any in-place change shows up);
+- ``_data``, ``_level``, ``requires_grad``, ``grad``, ``_hooks``, ``_retains_grad``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Optional, Sequence
+
+import numpy as np
+
+from . import primitives as P
+from ._core import _grad_enabled
+
+
+def toposort(roots: Sequence[Any], level: int) -> list:
+    """Tensors reachable from ``roots`` that need a gradient, inputs before users.
+
+    Iterative depth-first search: a chain of a million operations needs no recursion.
+    """
+    order: list = []
+    seen: set = set()
+    stack: list = [(r, False) for r in roots]
+    while stack:
+        t, expanded = stack.pop()
+        if expanded:
+            order.append(t)
+            continue
+        if id(t) in seen:
+            continue
+        seen.add(id(t))
+        stack.append((t, True))
+        inputs = t._inputs
+        if inputs is not None:
+            for a in inputs:
+                if (getattr(a, "_level", None) == level and a.requires_grad
+                        and id(a) not in seen):
+                    stack.append((a, False))
+    return order
+
+
+def _released_error(t: Any) -> RuntimeError:
+    return RuntimeError(
+        f"Trying to backward through the graph a second time (through {t._node_name()}): its "
+        "saved values were freed by the first backward(). Pass retain_graph=True to the first "
+        "backward() (or to cr.autograd.grad) if you need to go through the graph again.")
+
+
+def _modified_error(t: Any) -> RuntimeError:
+    return RuntimeError(
+        f"A tensor needed by {t._node_name()} to compute gradients was modified in place after "
+        "it was used (its version changed). Use an out-of-place operation instead "
+        "(write `x = x + y` rather than `x += y`, or copy with `x.clone()` before changing it), "
+        "or call backward() before modifying it.")
+
+
+def backward_pass(roots: Sequence[Any], root_grads: Sequence[Any], *,
+                  targets: Optional[Sequence[Any]] = None, accumulate: bool = True,
+                  retain_graph: bool = False, create_graph: bool = False,
+                  wrap: Callable[[Any], Any]) -> Optional[list]:
+    """Propagate ``root_grads`` from ``roots`` back through the graph.
+
+    Args:
+        roots, root_grads: outputs and their cotangents (raw values, or Tensors when
+            ``create_graph``).
+        targets: Tensors whose gradient is wanted. With ``accumulate`` it limits which
+            tensors' ``.grad`` is written (PyTorch's ``inputs=``); without, their gradients
+            are returned.
+        accumulate: add into ``.grad`` of leaves (PyTorch style) rather than return gradients.
+        retain_graph: keep the graph usable for another backward pass.
+        create_graph: run the rules on Tensors so the gradients are themselves differentiable.
+        wrap: turns a raw value into a constant Tensor (for ``.grad`` and hooks).
+
+    Returns:
+        The gradients of ``targets`` (None where a target does not depend on the roots) when
+        ``accumulate`` is False, else None.
+    """
+    level = roots[0]._level
+    order = toposort(roots, level)
+    target_ids: set = set() if targets is None else {id(t) for t in targets}
+    wanted: Optional[set] = None
+    if targets is not None:
+        # Prune: only tensors that lead to a target matter (order lists inputs first).
+        wanted = set()
+        for t in order:
+            if id(t) in target_ids or (t._inputs is not None and any(
+                    id(a) in wanted for a in t._inputs)):
+                wanted.add(id(t))
+    grads: dict = {}
+    for r, g in zip(roots, root_grads):
+        grads[id(r)] = g if id(r) not in grads else grads[id(r)] + g
+    # Arrays already handed out (the caller's cotangents, earlier .grad values): a leaf's
+    # .grad must never alias one of them, or an in-place change to one would show in another.
+    handed = {id(g) for g in root_grads}
+    results: dict = {}
+    token = _grad_enabled.set(True) if create_graph else None
+    try:
+        for t in reversed(order):
+            tid = id(t)
+            if wanted is not None and tid not in wanted:
+                continue
+            g = grads.pop(tid, None)
+            if g is None:
+                continue
+            if t._hooks:
+                g = _run_hooks(t, g, create_graph, wrap)
+            prim = t._prim
+            if accumulate:
+                if (prim is None and (targets is None or tid in target_ids)) \
+                        or t._retains_grad or (prim is not None and tid in target_ids):
+                    _accumulate_into(t, g, create_graph, wrap, handed)
+            elif tid in target_ids:
+                results[tid] = g
+            if prim is None:
+                continue
+            inputs = t._inputs
+            if inputs is None:
+                raise _released_error(t)
+            vsum = 0
+            for a in inputs:
+                if getattr(a, "_level", None) == level:
+                    vsum += a._version
+            if vsum != t._vsum:
+                raise _modified_error(t)
+            if create_graph:
+                vals = inputs
+                out = t
+            else:
+                vals = tuple(a._data if getattr(a, "_level", None) == level else a
+                             for a in inputs)
+                out = t._data
+            params = t._params
+            variadic = prim.variadic
+            for i, a in enumerate(inputs):
+                if getattr(a, "_level", None) != level or not a.requires_grad:
+                    continue
+                aid = id(a)
+                if wanted is not None and aid not in wanted:
+                    continue
+                rule = prim.vjp_rule(i)
+                if rule is None:
+                    continue
+                gi = rule(i, g, out, *vals, **params) if variadic else rule(g, out, *vals, **params)
+                shape = P.shape_of(vals[i])
+                if P.shape_of(gi) != shape:
+                    gi = P.sum_to(gi, shape)
+                prev = grads.get(aid)
+                grads[aid] = gi if prev is None else prev + gi
+            if not retain_graph:
+                t._inputs = None
+    finally:
+        if token is not None:
+            _grad_enabled.reset(token)
+    if accumulate:
+        return None
+    return [results.get(id(t)) for t in targets]  # type: ignore[union-attr]
+
+
+def _run_hooks(t: Any, g: Any, create_graph: bool, wrap: Callable) -> Any:
+    """Tensor hooks see the gradient as a Tensor and may return a replacement."""
+    for hook in t._hooks:
+        new = hook(g if create_graph else wrap(g))
+        if new is not None:
+            g = new if create_graph else getattr(new, "_data", new)
+    return g
+
+
+def _accumulate_into(t: Any, g: Any, create_graph: bool, wrap: Callable, handed: set) -> None:
+    """``t.grad += g`` in ``t``'s dtype. Always a new array or a private one: never an array
+    that the caller or another tensor's ``.grad`` also holds."""
+    dtype = t.dtype
+    if create_graph:
+        if not hasattr(g, "_level"):
+            g = wrap(g)
+        if g.dtype != dtype:
+            g = g.astype(dtype)
+        t.grad = g if t.grad is None else t.grad + g
+        return
+    g = np.asarray(g)
+    if g.dtype != dtype:
+        g = g.astype(dtype)
+    elif t.grad is None and (id(g) in handed or g.base is not None):
+        g = g.copy()
+    if t.grad is not None:
+        g = np.add(t.grad._data, g)
+    handed.add(id(g))
+    t.grad = wrap(g)

@@ -1,0 +1,551 @@
+"""Tensor: PyTorch's tensor style on NumPy arrays, recording operations for ``backward()``."""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+from typing import Any, Callable, Optional, Sequence
+
+import numpy as np
+
+from . import engine
+from . import primitives as P
+from ._core import Primitive, Tracer, _grad_enabled, bind
+from ._ops import ArrayOps, _unwrap_index
+
+__all__ = ["Tensor", "tensor", "no_grad", "enable_grad", "set_grad_enabled"]
+
+
+def _as_value(data: Any, dtype: Any = None, float_leaf: bool = False) -> Any:
+    """User data -> stored value: an ndarray, or a Python float for a float64 scalar (the
+    ``math`` fast path). Lists of Tensors are read by value."""
+    if isinstance(data, Tensor):
+        data = data._data
+    elif isinstance(data, (list, tuple)) and _holds_tensor(data):
+        data = _values_of(data)
+    arr = np.asarray(data, dtype=dtype)
+    if arr.dtype == object:
+        raise TypeError(
+            f"cannot make a tensor from {type(data).__name__} holding non-numeric values; "
+            "pass numbers, nested lists of numbers or a NumPy array")
+    if float_leaf and arr.dtype.kind not in "fc":
+        if dtype is not None:
+            raise TypeError(
+                f"only floating-point tensors can require gradients, got dtype={arr.dtype}; "
+                "leave dtype out (integers become float64) or pass dtype=np.float32/float64")
+        arr = arr.astype(np.float64)
+    if arr.ndim == 0 and arr.dtype == np.float64:
+        return float(arr)
+    return arr
+
+
+def _holds_tensor(seq: Any) -> bool:
+    return any(isinstance(s, Tensor) or (isinstance(s, (list, tuple)) and _holds_tensor(s))
+               for s in seq)
+
+
+def _values_of(seq: Any) -> Any:
+    return [_values_of(s) if isinstance(s, (list, tuple)) else P.value_of(s) for s in seq]
+
+
+class Tensor(ArrayOps):
+    """An array that can record the operations applied to it and compute gradients.
+
+    Create one with :func:`tensor` (or ``Tensor(data)``). Operations on a tensor with
+    ``requires_grad=True`` are recorded while grad mode is on; ``backward()`` then adds the
+    gradient into ``.grad`` of every leaf tensor that requires it.
+
+    >>> import chainrule as cr
+    >>> x = cr.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    >>> (x * x).sum().backward()
+    >>> x.grad
+    tensor([2., 4., 6.])
+    """
+
+    __slots__ = ("_data", "requires_grad", "grad", "_prim", "_inputs", "_params", "_vsum",
+                 "_level", "_version", "_hooks", "_retains_grad", "__weakref__")
+
+    def __init__(self, data: Any = None, requires_grad: bool = False, dtype: Any = None):
+        self._data = _as_value([] if data is None else data, dtype, requires_grad)
+        self.requires_grad = bool(requires_grad)
+        self.grad: Optional[Tensor] = None
+        self._prim: Optional[Primitive] = None
+        self._inputs: Optional[tuple] = None
+        self._params: dict = {}
+        self._vsum = 0
+        self._level = 0
+        self._version = 0
+        self._hooks: Optional[list] = None
+        self._retains_grad = False
+
+    @classmethod
+    def _wrap(cls, value: Any, level: int = 0) -> "Tensor":
+        """A constant Tensor around an already-normalised value (no copy, no checks)."""
+        t = cls.__new__(cls)
+        t._data = value
+        t.requires_grad = False
+        t.grad = None
+        t._prim = None
+        t._inputs = None
+        t._params = {}
+        t._vsum = 0
+        t._level = level
+        t._version = 0
+        t._hooks = None
+        t._retains_grad = False
+        return t
+
+    @classmethod
+    def _leaf(cls, value: Any, level: int) -> "Tensor":
+        """A leaf that requires grad at ``level`` (used by the functional transforms)."""
+        t = cls._wrap(value, level)
+        t.requires_grad = True
+        return t
+
+    # ------------------------------------------------------------------------------------
+    # The one place operations are recorded.
+
+    def _value(self) -> Any:
+        return self._data
+
+    def _process(self, prim: Primitive, args: tuple, params: dict) -> "Tensor":
+        level = self._level
+        needs = False
+        traced = False
+        vsum = 0
+        datas = []
+        for a in args:
+            if type(a) is Tensor and a._level == level:
+                d = a._data
+                if a.requires_grad:
+                    needs = True
+                vsum += a._version
+            else:
+                d = a
+            if isinstance(d, Tracer):
+                traced = True
+            datas.append(d)
+        out = bind(prim, *datas, **params) if traced else prim.impl(*datas, **params)
+        t = Tensor.__new__(Tensor)
+        t._data = out
+        t.grad = None
+        t._level = level
+        t._version = 0
+        t._hooks = None
+        t._retains_grad = False
+        if needs and prim.differentiable and _grad_enabled.get():
+            t.requires_grad = True
+            t._prim = prim
+            t._inputs = args
+            t._params = params
+            t._vsum = vsum
+        else:
+            t.requires_grad = False
+            t._prim = None
+            t._inputs = None
+            t._params = {}
+            t._vsum = 0
+        return t
+
+    # Fast paths for the hottest operators: skip bind's search when no other tracer is
+    # involved (the common case: Tensors of one level, numbers and arrays).
+    def _binary(self, prim: Primitive, a: Any, b: Any) -> Any:
+        other = b if a is self else a
+        if isinstance(other, Tracer) and type(other) is not Tensor:
+            return bind(prim, a, b)
+        if type(other) is Tensor and other._level != self._level:
+            return bind(prim, a, b)
+        return self._process(prim, (a, b), {})
+
+    def __add__(self, o): return self._binary(P.add, self, o)
+    def __radd__(self, o): return self._binary(P.add, o, self)
+    def __sub__(self, o): return self._binary(P.sub, self, o)
+    def __rsub__(self, o): return self._binary(P.sub, o, self)
+    def __mul__(self, o): return self._binary(P.mul, self, o)
+    def __rmul__(self, o): return self._binary(P.mul, o, self)
+    def __truediv__(self, o): return self._binary(P.div, self, o)
+    def __rtruediv__(self, o): return self._binary(P.div, o, self)
+    def __pow__(self, o): return self._binary(P.pow, self, o)
+    def __rpow__(self, o): return self._binary(P.pow, o, self)
+
+    # ------------------------------------------------------------------------------------
+    # NumPy interop: np.sin(t), np.ones(3) * t and friends give Tensors.
+
+    def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
+        prim = _ufunc_table().get(ufunc)
+        if method != "__call__" or prim is None:
+            raise TypeError(
+                f"numpy.{ufunc.__name__}{'' if method == '__call__' else '.' + method} is not "
+                "supported on chainrule Tensors (it would drop the gradient); use the "
+                "chainrule.numpy function of that name, or pass t.detach().numpy() if you do "
+                "not need the gradient")
+        out = kwargs.pop("out", None)
+        if kwargs:
+            raise TypeError(f"numpy.{ufunc.__name__} on Tensors does not take "
+                            f"{', '.join(sorted(kwargs))}")
+        result = bind(prim, *inputs)
+        if out is not None:
+            (target,) = out
+            target._assign_inplace(result)
+            return target
+        return result
+
+    def __array_function__(self, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
+        handler = _array_function_table().get(func)
+        if handler is None:
+            raise TypeError(
+                f"numpy.{func.__name__} is not supported on chainrule Tensors (it would drop the "
+                "gradient); see chainrule.numpy for the supported functions, or pass "
+                "t.detach().numpy() if you do not need the gradient")
+        return handler(*args, **kwargs)
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        arr = np.asarray(P.value_of(self._data))
+        return arr if dtype is None else arr.astype(dtype)
+
+    # ------------------------------------------------------------------------------------
+    # Attributes.
+
+    @property
+    def data(self) -> np.ndarray:
+        """The values as a NumPy array (shares memory; changes to it are not tracked)."""
+        return np.asarray(P.value_of(self._data))
+
+    @data.setter
+    def data(self, value: Any) -> None:
+        self._data = _as_value(value)
+
+    @property
+    def shape(self) -> tuple:
+        return P.shape_of(self._data)
+
+    @property
+    def dtype(self) -> np.dtype:
+        return P.dtype_of(self._data)
+
+    @property
+    def is_leaf(self) -> bool:
+        return self._prim is None
+
+    @property
+    def grad_fn(self) -> Optional["GradFn"]:
+        return None if self._prim is None else GradFn(self)
+
+    def _node_name(self) -> str:
+        name = "".join(w.capitalize() for w in self._prim.name.split("_")) if self._prim else ""
+        return f"{name}Backward"
+
+    # ------------------------------------------------------------------------------------
+    # Autograd.
+
+    def backward(self, gradient: Any = None, retain_graph: Optional[bool] = None,
+                 create_graph: bool = False, inputs: Optional[Sequence["Tensor"]] = None) -> None:
+        """Compute the gradient of this tensor and add it into ``.grad`` of the leaves.
+
+        Args:
+            gradient: the cotangent; may be left out only when this tensor holds one number.
+            retain_graph: keep the graph for another backward (defaults to ``create_graph``).
+            create_graph: record the backward pass too, for higher-order derivatives.
+            inputs: only these tensors get ``.grad`` (others are left alone).
+        """
+        if not self.requires_grad:
+            raise RuntimeError(
+                "backward() called on a tensor that does not require grad: none of its inputs "
+                "had requires_grad=True (or it was computed under no_grad()). Create the inputs "
+                "with cr.tensor(..., requires_grad=True).")
+        if gradient is None:
+            if self.size != 1:
+                raise RuntimeError(
+                    f"backward() without `gradient=` needs a tensor holding one number, but this "
+                    f"one has shape {self.shape}. Reduce it first (y.sum().backward()) or pass "
+                    f"gradient= an array of shape {self.shape} (e.g. cr.ones_like(y)).")
+            gradient = np.ones(self.shape, dtype=self.dtype) if self.shape else \
+                self.dtype.type(1.0)
+            if type(self._data) is float:
+                gradient = 1.0
+        else:
+            gshape = P.shape_of(gradient)
+            if gshape != self.shape:
+                raise RuntimeError(
+                    f"backward(): gradient has shape {gshape} but the tensor has shape "
+                    f"{self.shape}; they must match exactly.")
+        if create_graph:
+            if not isinstance(gradient, Tensor):
+                gradient = Tensor._wrap(_as_value(gradient), self._level)
+        elif isinstance(gradient, Tensor):
+            gradient = gradient._data
+        if retain_graph is None:
+            retain_graph = create_graph
+        if inputs is not None:
+            inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+        engine.backward_pass([self], [gradient], targets=inputs, accumulate=True,
+                             retain_graph=retain_graph, create_graph=create_graph,
+                             wrap=self._wrap_constant)
+
+    def _wrap_constant(self, value: Any) -> "Tensor":
+        return Tensor._wrap(value, self._level)
+
+    def detach(self) -> "Tensor":
+        """A tensor with the same values that is not part of any graph (shares memory)."""
+        return Tensor._wrap(self._data, self._level)
+
+    def detach_(self) -> "Tensor":
+        self._prim, self._inputs, self._params, self.requires_grad = None, None, {}, False
+        return self
+
+    def clone(self) -> "Tensor":
+        """A copy that stays in the graph (gradients flow back to this tensor)."""
+        return bind(P.copy, self)
+
+    def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
+        """Set ``requires_grad`` on a leaf, in place; integer leaves become float64."""
+        if not self.is_leaf:
+            raise RuntimeError(
+                "requires_grad_() can only be changed on a leaf tensor; this one was computed "
+                f"by {self._node_name()}. Call .detach().requires_grad_() for a new leaf.")
+        if requires_grad and P.dtype_of(self._data).kind not in "fc":
+            self._data = _as_value(self._data, None, True)
+        self.requires_grad = bool(requires_grad)
+        return self
+
+    def retain_grad(self) -> None:
+        """Keep ``.grad`` on this non-leaf tensor after backward()."""
+        if not self.requires_grad:
+            raise RuntimeError("retain_grad() on a tensor that does not require grad")
+        self._retains_grad = not self.is_leaf
+
+    def register_hook(self, fn: Callable[["Tensor"], Optional["Tensor"]]) -> "RemovableHandle":
+        """Call ``fn(grad)`` when this tensor's gradient is computed; a returned value
+        replaces the gradient."""
+        if not self.requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that does not require grad")
+        if self._hooks is None:
+            self._hooks = []
+        self._hooks.append(fn)
+        return RemovableHandle(self._hooks, fn)
+
+    def zero_(self) -> "Tensor":
+        """Set every element to zero, in place."""
+        return self._assign_inplace(np.zeros_like(np.asarray(P.value_of(self._data))))
+
+    # ------------------------------------------------------------------------------------
+    # Conversions.
+
+    def numpy(self) -> np.ndarray:
+        if self.requires_grad:
+            raise RuntimeError("Can't call numpy() on a tensor that requires grad: call "
+                               "t.detach().numpy() instead.")
+        return np.asarray(P.value_of(self._data))
+
+    def item(self) -> Any:
+        if self.size != 1:
+            raise ValueError(f"item() needs a tensor with one element, but this one has shape "
+                             f"{self.shape} ({self.size} elements); use .tolist() or index it.")
+        return np.asarray(P.value_of(self._data)).item()
+
+    def tolist(self) -> Any:
+        return np.asarray(P.value_of(self._data)).tolist()
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __index__(self) -> int:
+        if self.dtype.kind not in "iub":
+            raise TypeError(f"only integer tensors can be used as an index, not {self.dtype}")
+        return int(self.item())
+
+    def __bool__(self) -> bool:
+        if self.size != 1:
+            raise ValueError(f"the truth value of a tensor with {self.size} elements is "
+                             "ambiguous; use .any() or .all()")
+        return bool(self.item())
+
+    def any(self) -> bool:
+        return bool(np.any(P.value_of(self._data)))
+
+    def all(self) -> bool:
+        return bool(np.all(P.value_of(self._data)))
+
+    def __repr__(self) -> str:
+        value = np.asarray(P.value_of(self._data))
+        body = np.array2string(value, separator=", ", prefix="tensor(")
+        extras = []
+        if value.dtype not in (np.float64, np.int64, np.bool_):
+            extras.append(f"dtype={value.dtype}")
+        if self._prim is not None:
+            extras.append(f"grad_fn=<{self._node_name()}>")
+        elif self.requires_grad:
+            extras.append("requires_grad=True")
+        return f"tensor({body}{''.join(', ' + e for e in extras)})"
+
+    __str__ = __repr__
+
+    def __format__(self, spec: str) -> str:
+        if self.size == 1 and spec:
+            return format(self.item(), spec)
+        return str(self)
+
+    # ------------------------------------------------------------------------------------
+    # In place. Never a silently wrong gradient: a leaf that requires grad cannot change while
+    # recording; a recorded tensor is re-pointed at a new node (its old history stays with an
+    # unmodified value); everything else changes its array and bumps its version, which
+    # backward() checks.
+
+    def _assign_inplace(self, result: Any) -> "Tensor":
+        rvalue = result._data if isinstance(result, Tensor) else result
+        if P.shape_of(rvalue) != self.shape:
+            raise ValueError(
+                f"in-place operation would change the tensor's shape from {self.shape} to "
+                f"{P.shape_of(rvalue)}; write `x = x + y` (a new tensor) instead")
+        if not np.can_cast(P.dtype_of(rvalue), self.dtype, "same_kind"):
+            raise TypeError(
+                f"in-place operation would store {P.dtype_of(rvalue)} values in a "
+                f"{self.dtype} tensor; write `x = x + y` (a new tensor) or convert first "
+                f"with x.astype(...)")
+        recording = _grad_enabled.get() and (
+            self.requires_grad or (isinstance(result, Tensor) and result.requires_grad))
+        if recording:
+            if self.is_leaf and self.requires_grad:
+                raise RuntimeError(
+                    "a leaf tensor that requires grad is being changed in place while "
+                    "gradients are recorded. Write `x = x + y` for a new tensor, or wrap the "
+                    "update in `with cr.no_grad():` (as an optimizer step does).")
+            # Move the old history onto a shadow tensor, then become the result.
+            shadow = Tensor._wrap(self._data, self._level)
+            shadow.requires_grad, shadow._prim, shadow._inputs = \
+                self.requires_grad, self._prim, self._inputs
+            shadow._params, shadow._vsum, shadow._version = self._params, self._vsum, \
+                self._version
+            if isinstance(result, Tensor) and result._inputs is not None:
+                result._inputs = tuple(shadow if a is self else a for a in result._inputs)
+            self._prim = result._prim if isinstance(result, Tensor) else None
+            self._inputs = result._inputs if isinstance(result, Tensor) else None
+            self._params = result._params if isinstance(result, Tensor) else {}
+            self._vsum = result._vsum if isinstance(result, Tensor) else 0
+            self.requires_grad = self._prim is not None
+            self._data = rvalue
+        else:
+            current = self._data
+            if isinstance(current, np.ndarray) and current.ndim:
+                current[...] = rvalue
+            else:
+                self._data = _as_value(rvalue, P.dtype_of(current))
+        self._version += 1
+        return self
+
+    def _inplace(self, prim: Primitive, other: Any) -> "Tensor":
+        return self._assign_inplace(bind(prim, self, other))
+
+    def __iadd__(self, o): return self._inplace(P.add, o)
+    def __isub__(self, o): return self._inplace(P.sub, o)
+    def __imul__(self, o): return self._inplace(P.mul, o)
+    def __itruediv__(self, o): return self._inplace(P.div, o)
+    def __ipow__(self, o): return self._inplace(P.pow, o)
+
+    def __setitem__(self, idx: Any, value: Any) -> None:
+        idx = _unwrap_index(idx)
+        if _grad_enabled.get() and (self.requires_grad or getattr(value, "requires_grad", False)) \
+                or not isinstance(self._data, np.ndarray) or isinstance(value, Tracer) and \
+                not isinstance(value, Tensor):
+            self._assign_inplace(bind(P.index_update, self, value, idx=idx))
+            return
+        self._data[idx] = P.value_of(value)   # nothing records it: change the array itself
+        self._version += 1
+
+
+class GradFn:
+    """A readable view of the operation that produced a tensor (PyTorch's ``grad_fn``)."""
+
+    __slots__ = ("_tensor",)
+
+    def __init__(self, t: Tensor):
+        self._tensor = t
+
+    def name(self) -> str:
+        return self._tensor._node_name()
+
+    @property
+    def next_functions(self) -> tuple:
+        inputs = self._tensor._inputs or ()
+        return tuple((i.grad_fn if isinstance(i, Tensor) and i.requires_grad else None, 0)
+                     for i in inputs if isinstance(i, Tensor))
+
+    def __repr__(self) -> str:
+        return f"<{self.name()}>"
+
+    def __eq__(self, other: Any) -> bool:
+        return isinstance(other, GradFn) and other._tensor is self._tensor
+
+    def __hash__(self) -> int:
+        return id(self._tensor)
+
+
+class RemovableHandle:
+    __slots__ = ("_hooks", "_fn")
+
+    def __init__(self, hooks: list, fn: Callable):
+        self._hooks, self._fn = hooks, fn
+
+    def remove(self) -> None:
+        if self._fn in self._hooks:
+            self._hooks.remove(self._fn)
+
+
+@functools.lru_cache(maxsize=1)
+def _ufunc_table() -> dict:
+    return {p.ufunc: p for p in P.TABLE.values() if p.ufunc is not None}
+
+
+def _array_function_table() -> dict:
+    # The NumPy namespace (a higher layer) owns this mapping; it is looked up only when NumPy
+    # hands a function call to a Tensor, so importing chainrule stays light.
+    from . import numpy as cnp  # noqa: PLC0415
+    return getattr(cnp, "HANDLED_FUNCTIONS", {})
+
+
+def tensor(data: Any, requires_grad: bool = False, dtype: Any = None) -> Tensor:
+    """Make a leaf tensor from numbers, nested lists or a NumPy array.
+
+    Dtypes follow NumPy: Python floats give float64, float32 arrays stay float32. A tensor
+    that requires grad must be floating point, so integers become float64:
+    ``cr.tensor(2, requires_grad=True)`` is the float64 value 2.0.
+    """
+    return Tensor(data, requires_grad=requires_grad, dtype=dtype)
+
+
+# ----------------------------------------------------------------------------------------
+# Grad mode.
+
+class _GradMode(contextlib.ContextDecorator):
+    def __init__(self, enabled: bool):
+        self._enabled = enabled
+        self._tokens: list = []
+
+    def _recreate_cm(self) -> "_GradMode":
+        # A decorated function gets a fresh manager per call, so calls from several threads
+        # never share the saved-state stack.
+        return _GradMode(self._enabled)
+
+    def __enter__(self) -> None:
+        self._tokens.append(_grad_enabled.set(self._enabled))
+
+    def __exit__(self, *exc: Any) -> None:
+        _grad_enabled.reset(self._tokens.pop())
+
+
+def no_grad() -> _GradMode:
+    """Context manager and decorator: operations inside are not recorded."""
+    return _GradMode(False)
+
+
+def enable_grad() -> _GradMode:
+    """Context manager and decorator: operations inside are recorded (undoes ``no_grad``)."""
+    return _GradMode(True)
+
+
+def set_grad_enabled(mode: bool) -> _GradMode:
+    """Context manager and decorator that sets grad mode to ``mode``."""
+    return _GradMode(bool(mode))
