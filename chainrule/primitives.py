@@ -609,3 +609,8 @@ def sum_to(g: Any, shape: tuple) -> Any:
     if axes:
         g = sum(g, axis=axes)
     return g if shape_of(g) == shape else reshape(g, shape=shape)
+
+
+# The table continues in primitives_numpy.py (rows for the NumPy namespace); importing it here
+# keeps TABLE complete for every reader. It is last so that file can use everything above.
+from . import primitives_numpy  # noqa: E402,F401
