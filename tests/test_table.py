@@ -1,0 +1,236 @@
+"""Every row of the primitive table, tested automatically.
+
+The parametrisation reads ``chainrule.primitives.TABLE`` when the tests are collected, so a row
+added anywhere (``primitives.py``, ``primitives_numpy.py``) is picked up with no edit here: its
+values are compared with its NumPy implementation, its rules are checked against central
+differences at order 1 and 2 in reverse and forward mode on every sample of its ``domain``,
+and the completeness test fails if it lacks a rule or a domain.
+"""
+
+from __future__ import annotations
+
+import zlib
+
+import numpy as np
+import pytest
+
+import chainrule as cr
+from chainrule import primitives as P
+from chainrule._core import bind
+
+TABLE = dict(P.TABLE)
+
+
+def _rng(name: str) -> np.random.Generator:
+    # One seed per row (not per run): a failure reproduces, and rows do not share samples.
+    return np.random.default_rng(zlib.crc32(name.encode()))
+
+
+def _samples(prim) -> list:
+    """(args, params) samples of a row; comparisons and other rows without a domain get
+    generic float samples (broadcast shapes and a scalar), with ties included."""
+    if prim.domain is not None:
+        return list(prim.domain(_rng(prim.name)))
+    rng = _rng(prim.name)
+    nin = prim.ufunc.nin if prim.ufunc is not None else 1
+    x = np.round(rng.normal(size=(3, 1)), 1)
+    y = np.round(rng.normal(size=(4,)), 1)
+    y[0] = x[0, 0]  # an exact tie, where comparisons are most easily wrong
+    if nin == 1:
+        return [((np.concatenate([x.ravel(), [0.0]]),), {}), ((float(x[1, 0]),), {})]
+    return [((x, y), {}), ((x, 0.0), {}), ((float(y[1]), y), {})]
+
+
+def _cases(differentiable_only: bool = False) -> list:
+    cases = []
+    for name, prim in TABLE.items():
+        if differentiable_only and not prim.differentiable:
+            continue
+        if differentiable_only and prim.domain is None:
+            continue  # the completeness test reports it
+        for k, (args, params) in enumerate(_samples(prim)):
+            cases.append(pytest.param(prim, args, params, id=f"{name}-{k}"))
+    return cases
+
+
+def _diff_positions(prim, args) -> list:
+    """Inputs the row differentiates: those with a rule and a floating-point value."""
+    return [i for i, a in enumerate(args)
+            if prim.vjp_rule(i) is not None and np.result_type(a).kind == "f"]
+
+
+def _closure(prim, args, params):
+    """``f(*differentiable inputs)`` with every other input held constant."""
+    diff = _diff_positions(prim, args)
+
+    def f(*xs):
+        full = list(args)
+        for i, v in zip(diff, xs):
+            full[i] = v
+        return bind(prim, *full, **params)
+
+    return f, [args[i] for i in diff]
+
+
+def _assert_same_values(actual, expected) -> None:
+    actual = np.asarray(P.value_of(actual))
+    expected = np.asarray(expected)
+    assert actual.shape == expected.shape
+    assert actual.dtype == expected.dtype, (actual.dtype, expected.dtype)
+    # The Python-float fast path (math) and NumPy may differ in the last bit.
+    np.testing.assert_allclose(actual, expected, rtol=1e-14, atol=0)
+
+
+# ----------------------------------------------------------------------------------------
+# Completeness.
+
+
+@pytest.mark.parametrize("prim", list(TABLE.values()), ids=list(TABLE))
+def test_row_is_complete(prim):
+    if not prim.differentiable:
+        assert not any(prim.vjp) and not any(prim.jvp), \
+            f"{prim.name}: a non-differentiable row must not carry derivative rules"
+        return
+    assert prim.domain is not None, f"{prim.name}: differentiable row without a test domain"
+    samples = list(prim.domain(_rng(prim.name)))
+    assert samples, f"{prim.name}: its domain gives no samples"
+    for args, params in samples:
+        assert isinstance(params, dict)
+        diff = _diff_positions(prim, args)
+        assert diff, f"{prim.name}: no input is differentiable on sample {args!r}"
+        for i, a in enumerate(args):
+            has_vjp, has_jvp = prim.vjp_rule(i) is not None, prim.jvp_rule(i) is not None
+            if np.result_type(a).kind == "f":
+                assert has_vjp, f"{prim.name}: floating input {i} has no VJP rule"
+                assert has_jvp, f"{prim.name}: floating input {i} has no JVP rule"
+            else:
+                assert has_vjp == has_jvp, \
+                    f"{prim.name}: input {i} has a VJP rule without a JVP rule or vice versa"
+        if prim.partials is not None and not prim.variadic:
+            assert len(prim.partials) == len(args), \
+                f"{prim.name}: one partial per input expected"
+
+
+def test_table_covers_the_issue():
+    # Issue 2, item 2: the rows the rest of the project builds on.
+    required = {"add", "mul", "neg", "div", "pow", "exp", "log", "sin", "cos", "tan", "tanh",
+                "sqrt", "abs", "maximum", "minimum", "where", "sum", "max", "min", "matmul",
+                "reshape", "transpose", "broadcast_to", "getitem", "concatenate", "stack"}
+    assert required <= set(TABLE)
+
+
+def test_table_covers_broadcast_shapes():
+    # At least one sample of every binary elementwise row broadcasts its inputs.
+    for prim in TABLE.values():
+        if prim.partials is None or len(prim.partials) != 2 or prim.domain is None:
+            continue
+        shapes = [tuple(np.shape(a) for a in args) for args, _ in prim.domain(_rng(prim.name))]
+        assert any(len(set(s)) > 1 for s in shapes), f"{prim.name}: no broadcast sample"
+
+
+# ----------------------------------------------------------------------------------------
+# Values.
+
+
+@pytest.mark.parametrize("prim, args, params", _cases())
+def test_values_plain(prim, args, params):
+    """Plain arrays run the impl itself; where the row names a NumPy ufunc, it agrees."""
+    out = bind(prim, *args, **params)
+    expected = prim.impl(*args, **params)
+    _assert_same_values(out, expected)
+    if prim.ufunc is not None and not params:
+        _assert_same_values(out, prim.ufunc(*args))
+
+
+@pytest.mark.parametrize("prim, args, params", _cases())
+def test_values_through_tensor(prim, args, params):
+    expected = prim.impl(*args, **params)
+    for requires_grad in (False, True):
+        ts = [cr.tensor(a, requires_grad=requires_grad and np.result_type(a).kind == "f")
+              for a in args]
+        out = bind(prim, *ts, **params)
+        assert isinstance(out, cr.Tensor)
+        _assert_same_values(out.data, expected)
+        if requires_grad and prim.differentiable:
+            assert out.requires_grad and out.grad_fn is not None
+        if not prim.differentiable:
+            # Comparisons and sign carry no gradient even from inputs that require one.
+            assert not out.requires_grad and out.grad_fn is None and out.is_leaf
+
+
+@pytest.mark.parametrize("prim, args, params", _cases(differentiable_only=True))
+def test_values_through_forward_mode(prim, args, params):
+    """Dual numbers carry the same primal values as the plain computation."""
+    f, xs = _closure(prim, args, params)
+    out, _ = cr.jvp(f, xs, [np.ones_like(np.asarray(x)) for x in xs])
+    np.testing.assert_allclose(out, prim.impl(*args, **params), rtol=1e-14)
+
+
+# ----------------------------------------------------------------------------------------
+# Derivatives.
+
+
+@pytest.mark.parametrize("prim, args, params", _cases(differentiable_only=True))
+def test_check_grads_reverse_order2(prim, args, params):
+    f, xs = _closure(prim, args, params)
+    cr.check_grads(f, *xs, modes=("rev",), order=2)
+
+
+@pytest.mark.parametrize("prim, args, params", _cases(differentiable_only=True))
+def test_check_grads_forward_order2(prim, args, params):
+    f, xs = _closure(prim, args, params)
+    cr.check_grads(f, *xs, modes=("fwd",), order=2)
+
+
+@pytest.mark.parametrize("prim, args, params", _cases(differentiable_only=True))
+def test_check_grads_both_modes_order2(prim, args, params):
+    # Mixed: reverse checked against forward (inner-product identity), and forward-over-
+    # reverse / reverse-over-forward for the second order.
+    f, xs = _closure(prim, args, params)
+    cr.check_grads(f, *xs, modes=("rev", "fwd"), order=2)
+
+
+@pytest.mark.parametrize("prim, args, params", _cases(differentiable_only=True))
+def test_backward_matches_functional_vjp(prim, args, params):
+    """``Tensor.backward`` (the tape) and ``cr.vjp`` (the functional API) agree, and every
+    gradient has its input's shape and dtype (broadcasting undone)."""
+    f, xs = _closure(prim, args, params)
+    rng = _rng(prim.name + "-ct")
+    out, pullback = cr.vjp(f, *xs)
+    ct = rng.standard_normal(np.shape(out))
+    expected = pullback(ct)
+    leaves = [cr.tensor(x, requires_grad=True) for x in xs]
+    y = f(*leaves)
+    y.backward(gradient=ct)
+    for leaf, x, e in zip(leaves, xs, expected):
+        assert leaf.grad is not None
+        assert leaf.grad.shape == np.shape(x)
+        assert leaf.grad.dtype == leaf.dtype
+        np.testing.assert_allclose(leaf.grad.data, e, rtol=1e-12, atol=1e-14)
+
+
+def _nondiff_cases() -> list:
+    return [c for c in _cases() if not c.values[0].differentiable]
+
+
+@pytest.mark.parametrize("prim, args, params", _nondiff_cases())
+def test_nondifferentiable_rows_give_no_gradient(prim, args, params):
+    """Comparisons and sign: no gradient from the tape, zero tangents and cotangents from the
+    transforms (never an error: a mask inside a differentiable expression is normal)."""
+    xs = [a for a in args if np.result_type(a).kind == "f"]
+    pos = [i for i, a in enumerate(args) if np.result_type(a).kind == "f"]
+
+    def f(*vs):
+        full = list(args)
+        for i, v in zip(pos, vs):
+            full[i] = v
+        return bind(prim, *full, **params)
+
+    leaves = [cr.tensor(x, requires_grad=True) for x in xs]
+    out = f(*leaves)
+    assert not out.requires_grad and out.grad_fn is None
+    _, tangent = cr.jvp(f, xs, [np.ones_like(np.asarray(x)) for x in xs])
+    assert not np.any(np.asarray(tangent, dtype=float))
+    value, pullback = cr.vjp(f, *xs)
+    for g, x in zip(pullback(np.ones(np.shape(value), dtype=np.asarray(value).dtype)), xs):
+        assert np.shape(g) == np.shape(x) and not np.any(g)
