@@ -92,7 +92,14 @@ class Primitive:
         self.doc = doc
 
     def __call__(self, *args: Any, **params: Any) -> Any:
-        return bind(self, *args, **params)
+        # bind(), inlined: rules call rows directly, so this is on the hot path.
+        top = None
+        for a in args:
+            if isinstance(a, Tracer) and (top is None or a._level > top._level):
+                top = a
+        if top is None:
+            return self.impl(*args, **params)
+        return top._process(self, args, params)
 
     def vjp_rule(self, i: int) -> Optional[Callable]:
         """The VJP rule of input ``i`` (variadic rows share one rule taking the index)."""

@@ -27,24 +27,27 @@ def toposort(roots: Sequence[Any], level: int) -> list:
 
     Iterative depth-first search: a chain of a million operations needs no recursion.
     """
+    cls = type(roots[0])
     order: list = []
     seen: set = set()
-    stack: list = [(r, False) for r in roots]
+    stack: list = list(roots)
+    expanded = object()  # marks "all inputs done: emit the tensor below me"
     while stack:
-        t, expanded = stack.pop()
-        if expanded:
-            order.append(t)
+        t = stack.pop()
+        if t is expanded:
+            order.append(stack.pop())
             continue
         if id(t) in seen:
             continue
         seen.add(id(t))
-        stack.append((t, True))
+        stack.append(t)
+        stack.append(expanded)
         inputs = t._inputs
         if inputs is not None:
             for a in inputs:
-                if (getattr(a, "_level", None) == level and a.requires_grad
-                        and id(a) not in seen):
-                    stack.append((a, False))
+                if type(a) is cls and a.requires_grad and a._level == level \
+                        and id(a) not in seen:
+                    stack.append(a)
     return order
 
 
@@ -84,6 +87,7 @@ def backward_pass(roots: Sequence[Any], root_grads: Sequence[Any], *,
         The gradients of ``targets`` (None where a target does not depend on the roots) when
         ``accumulate`` is False, else None.
     """
+    cls = type(roots[0])
     level = roots[0]._level
     order = toposort(roots, level)
     target_ids: set = set() if targets is None else {id(t) for t in targets}
@@ -102,57 +106,66 @@ def backward_pass(roots: Sequence[Any], root_grads: Sequence[Any], *,
     # .grad must never alias one of them, or an in-place change to one would show in another.
     handed = {id(g) for g in root_grads}
     results: dict = {}
+    sum_to, shape_of = P.sum_to, P.shape_of
     token = _grad_enabled.set(True) if create_graph else None
     try:
         for t in reversed(order):
             tid = id(t)
-            if wanted is not None and tid not in wanted:
-                continue
             g = grads.pop(tid, None)
-            if g is None:
+            if g is None or (wanted is not None and tid not in wanted):
                 continue
             if t._hooks:
                 g = _run_hooks(t, g, create_graph, wrap)
             prim = t._prim
             if accumulate:
-                if (prim is None and (targets is None or tid in target_ids)) \
-                        or t._retains_grad or (prim is not None and tid in target_ids):
+                if prim is None:
+                    if targets is None or tid in target_ids:
+                        _accumulate_into(t, g, create_graph, wrap, handed)
+                    continue
+                if t._retains_grad or tid in target_ids:
                     _accumulate_into(t, g, create_graph, wrap, handed)
-            elif tid in target_ids:
-                results[tid] = g
-            if prim is None:
-                continue
+            else:
+                if tid in target_ids:
+                    results[tid] = g
+                if prim is None:
+                    continue
             inputs = t._inputs
             if inputs is None:
                 raise _released_error(t)
+            # One pass over the inputs: check versions, collect the values the rules see.
             vsum = 0
+            vals = []
             for a in inputs:
-                if getattr(a, "_level", None) == level:
+                if type(a) is cls and a._level == level:
                     vsum += a._version
+                    vals.append(a if create_graph else a._data)
+                else:
+                    vals.append(a)
             if vsum != t._vsum:
                 raise _modified_error(t)
-            if create_graph:
-                vals = inputs
-                out = t
-            else:
-                vals = tuple(a._data if getattr(a, "_level", None) == level else a
-                             for a in inputs)
-                out = t._data
+            out = t if create_graph else t._data
             params = t._params
-            variadic = prim.variadic
-            for i, a in enumerate(inputs):
-                if getattr(a, "_level", None) != level or not a.requires_grad:
+            rules = prim.vjp
+            i = -1
+            for a in inputs:
+                i += 1
+                if type(a) is not cls or not a.requires_grad or a._level != level:
                     continue
                 aid = id(a)
                 if wanted is not None and aid not in wanted:
                     continue
-                rule = prim.vjp_rule(i)
-                if rule is None:
-                    continue
-                gi = rule(i, g, out, *vals, **params) if variadic else rule(g, out, *vals, **params)
-                shape = P.shape_of(vals[i])
-                if P.shape_of(gi) != shape:
-                    gi = P.sum_to(gi, shape)
+                if prim.variadic:
+                    gi = rules[0](i, g, out, *vals, **params)
+                else:
+                    rule = rules[i] if i < len(rules) else None
+                    if rule is None:
+                        continue
+                    gi = rule(g, out, *vals, **params)
+                x = vals[i]
+                if type(gi) is not float or type(x) is not float:
+                    shape = shape_of(x)
+                    if shape_of(gi) != shape:
+                        gi = sum_to(gi, shape)
                 prev = grads.get(aid)
                 grads[aid] = gi if prev is None else prev + gi
             if not retain_graph:

@@ -32,6 +32,8 @@ from ._core import Primitive, Tracer, bind
 
 def shape_of(x: Any) -> tuple:
     """Shape of an array, number or tracer."""
+    if type(x) is float:
+        return ()
     s = getattr(x, "shape", None)
     return () if s is None else tuple(s)
 
@@ -147,11 +149,24 @@ def elementwise(name: str, impl: Callable, partials: Sequence[Optional[Callable]
     ``partials[i](out, *args)`` is ∂out/∂args[i]; ``None`` marks a non-differentiable input.
     Explicit ``vjp``/``jvp`` lists override the derived ones (to skip a multiply by 1).
     """
+    # Arity-specific closures: this is the hottest code of the backward pass.
     def make_vjp(p):
-        return None if p is None else (lambda g, out, *args: g * p(out, *args))
+        if p is None:
+            return None
+        if len(partials) == 1:
+            return lambda g, out, x: g * p(out, x)
+        if len(partials) == 2:
+            return lambda g, out, x, y: g * p(out, x, y)
+        return lambda g, out, *args: g * p(out, *args)
 
     def make_jvp(p):
-        return None if p is None else (lambda t, out, *args: t * p(out, *args))
+        if p is None:
+            return None
+        if len(partials) == 1:
+            return lambda t, out, x: t * p(out, x)
+        if len(partials) == 2:
+            return lambda t, out, x, y: t * p(out, x, y)
+        return lambda t, out, *args: t * p(out, *args)
 
     return _row(Primitive(
         name, impl,

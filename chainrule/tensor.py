@@ -81,19 +81,7 @@ class Tensor(ArrayOps):
     @classmethod
     def _wrap(cls, value: Any, level: int = 0) -> "Tensor":
         """A constant Tensor around an already-normalised value (no copy, no checks)."""
-        t = cls.__new__(cls)
-        t._data = value
-        t.requires_grad = False
-        t.grad = None
-        t._prim = None
-        t._inputs = None
-        t._params = {}
-        t._vsum = 0
-        t._level = level
-        t._version = 0
-        t._hooks = None
-        t._retains_grad = False
-        return t
+        return _constant(value, level)
 
     @classmethod
     def _leaf(cls, value: Any, level: int) -> "Tensor":
@@ -122,40 +110,48 @@ class Tensor(ArrayOps):
                 vsum += a._version
             else:
                 d = a
-            if isinstance(d, Tracer):
+            if type(d) is not float and isinstance(d, Tracer):
                 traced = True
             datas.append(d)
         out = bind(prim, *datas, **params) if traced else prim.impl(*datas, **params)
-        t = Tensor.__new__(Tensor)
-        t._data = out
-        t.grad = None
-        t._level = level
-        t._version = 0
-        t._hooks = None
-        t._retains_grad = False
         if needs and prim.differentiable and _grad_enabled.get():
-            t.requires_grad = True
-            t._prim = prim
-            t._inputs = args
-            t._params = params
-            t._vsum = vsum
-        else:
-            t.requires_grad = False
-            t._prim = None
-            t._inputs = None
-            t._params = {}
-            t._vsum = 0
-        return t
+            return _node(out, level, prim, args, params, vsum)
+        return _constant(out, level)
 
-    # Fast paths for the hottest operators: skip bind's search when no other tracer is
-    # involved (the common case: Tensors of one level, numbers and arrays).
+    # The hottest path of the library: a binary operator between a Tensor and a number, an
+    # array or a Tensor of the same level. Same logic as _process, unrolled for two inputs.
     def _binary(self, prim: Primitive, a: Any, b: Any) -> Any:
-        other = b if a is self else a
-        if isinstance(other, Tracer) and type(other) is not Tensor:
+        level = self._level
+        needs = False
+        vsum = 0
+        if type(a) is Tensor:
+            if a._level != level:
+                return bind(prim, a, b)
+            da = a._data
+            needs = a.requires_grad
+            vsum = a._version
+        elif isinstance(a, Tracer):
             return bind(prim, a, b)
-        if type(other) is Tensor and other._level != self._level:
+        else:
+            da = a
+        if type(b) is Tensor:
+            if b._level != level:
+                return bind(prim, a, b)
+            db = b._data
+            needs = needs or b.requires_grad
+            vsum += b._version
+        elif isinstance(b, Tracer):
             return bind(prim, a, b)
-        return self._process(prim, (a, b), {})
+        else:
+            db = b
+        if (type(da) is not float and isinstance(da, Tracer)) or \
+                (type(db) is not float and isinstance(db, Tracer)):
+            out = bind(prim, da, db)
+        else:
+            out = prim.impl(da, db)
+        if needs and _grad_enabled.get():
+            return _node(out, level, prim, (a, b), _NO_PARAMS, vsum)
+        return _constant(out, level)
 
     def __add__(self, o): return self._binary(P.add, self, o)
     def __radd__(self, o): return self._binary(P.add, o, self)
@@ -454,6 +450,42 @@ class Tensor(ArrayOps):
             return
         self._data[idx] = P.value_of(value)   # nothing records it: change the array itself
         self._version += 1
+
+
+_NO_PARAMS: dict = {}
+
+
+def _constant(value: Any, level: int) -> Tensor:
+    t = Tensor.__new__(Tensor)
+    t._data = value
+    t.requires_grad = False
+    t.grad = None
+    t._prim = None
+    t._inputs = None
+    t._params = _NO_PARAMS
+    t._vsum = 0
+    t._level = level
+    t._version = 0
+    t._hooks = None
+    t._retains_grad = False
+    return t
+
+
+def _node(value: Any, level: int, prim: Primitive, inputs: tuple, params: dict,
+          vsum: int) -> Tensor:
+    t = Tensor.__new__(Tensor)
+    t._data = value
+    t.requires_grad = True
+    t.grad = None
+    t._prim = prim
+    t._inputs = inputs
+    t._params = params
+    t._vsum = vsum
+    t._level = level
+    t._version = 0
+    t._hooks = None
+    t._retains_grad = False
+    return t
 
 
 class GradFn:
