@@ -235,9 +235,11 @@ mul = elementwise(
     ufunc=np.multiply)
 
 div = elementwise(
-    "div", _div_impl, [lambda out, x, y: 1.0 / y, lambda out, x, y: -out / y],
-    vjp=[lambda g, out, x, y: g / y, lambda g, out, x, y: -g * out / y],
-    jvp=[lambda t, out, x, y: t / y, lambda t, out, x, y: -t * out / y],
+    # Rules call div() rather than `/`: on Python floats `/` raises ZeroDivisionError where
+    # NumPy (and so the forward pass) gives inf.
+    "div", _div_impl, [lambda out, x, y: div(1.0, y), lambda out, x, y: div(-out, y)],
+    vjp=[lambda g, out, x, y: div(g, y), lambda g, out, x, y: div(-g * out, y)],
+    jvp=[lambda t, out, x, y: div(t, y), lambda t, out, x, y: div(-t * out, y)],
     display={"symbol": "/", "prec": 2}, domain=_dom_binary(-2, 2, 0.5, 2.0),
     ufunc=np.divide)
 
@@ -252,7 +254,9 @@ def _pow_dx(out, x, y):
     # d/dx x**y = y * x**(y-1); pinned to 0 where y == 0 (so d/dx x**0 = 0 also at x = 0,
     # where the formula would give 0 * inf).
     if isinstance(y, (int, float)) and not isinstance(y, bool):
-        return _zeros_like_value(x) if y == 0 else y * x ** (y - 1)
+        # pow(), not `**`: a Python float 0.0 ** -0.5 raises and (-8.0) ** (-2/3) is complex;
+        # the row's impl gives NumPy's inf and nan.
+        return _zeros_like_value(x) if y == 0 else y * pow(x, y - 1)
     return where(equal(y, 0), 0.0, y * x ** (y - 1))
 
 
@@ -274,8 +278,8 @@ pow = elementwise(  # noqa: A001  (the table's name for the operation)
 
 exp = elementwise("exp", _unary_impl(math.exp, np.exp), [lambda out, x: out],
                   domain=_dom_unary(-2, 2), ufunc=np.exp)
-log = elementwise("log", _unary_impl(math.log, np.log), [lambda out, x: 1.0 / x],
-                  vjp=[lambda g, out, x: g / x], jvp=[lambda t, out, x: t / x],
+log = elementwise("log", _unary_impl(math.log, np.log), [lambda out, x: div(1.0, x)],
+                  vjp=[lambda g, out, x: div(g, x)], jvp=[lambda t, out, x: div(t, x)],
                   display={"latex": r"\ln"}, domain=_dom_unary(0.2, 3), ufunc=np.log)
 sin = elementwise("sin", _unary_impl(math.sin, np.sin), [lambda out, x: cos(x)],
                   display={"latex": r"\sin"}, domain=_dom_unary(-3, 3), ufunc=np.sin)
@@ -286,8 +290,9 @@ tan = elementwise("tan", _unary_impl(math.tan, np.tan), [lambda out, x: 1.0 + ou
 tanh = elementwise("tanh", _unary_impl(math.tanh, np.tanh), [lambda out, x: 1.0 - out * out],
                    display={"latex": r"\tanh"}, domain=_dom_unary(-2, 2), ufunc=np.tanh)
 # sqrt'(0) = 0.5 / 0 = inf: the true one-sided limit, as NumPy would compute it.
-sqrt = elementwise("sqrt", _unary_impl(math.sqrt, np.sqrt), [lambda out, x: 0.5 / out],
-                   vjp=[lambda g, out, x: g * 0.5 / out], jvp=[lambda t, out, x: t * 0.5 / out],
+sqrt = elementwise("sqrt", _unary_impl(math.sqrt, np.sqrt), [lambda out, x: div(0.5, out)],
+                   vjp=[lambda g, out, x: div(g * 0.5, out)],
+                   jvp=[lambda t, out, x: div(t * 0.5, out)],
                    display={"latex": r"\sqrt"}, domain=_dom_unary(0.2, 3), ufunc=np.sqrt)
 # abs'(0) = sign(0) = 0: the subgradient of least norm, as PyTorch and JAX choose.
 abs = elementwise("abs", _unary_impl(math.fabs, np.abs),  # noqa: A001
