@@ -257,7 +257,10 @@ def _pow_dx(out, x, y):
         # pow(), not `**`: a Python float 0.0 ** -0.5 raises and (-8.0) ** (-2/3) is complex;
         # the row's impl gives NumPy's inf and nan.
         return _zeros_like_value(x) if y == 0 else y * pow(x, y - 1)
-    return where(equal(y, 0), 0.0, y * x ** (y - 1))
+    # The exponent is made safe too (1 where y == 0): else 0 ** -1 in the unselected branch
+    # warns, and its derivative (0 * inf = nan) poisons second derivatives.
+    zero = equal(y, 0)
+    return where(zero, 0.0, y * pow(x, where(zero, 1.0, y - 1)))
 
 
 def _pow_dy(out, x, y):
