@@ -85,6 +85,15 @@ def _assert_same_values(actual, expected) -> None:
 # Completeness.
 
 
+def _declared_none(prim, i: int) -> bool:
+    if prim.variadic:
+        return False
+    if prim.partials is not None:
+        return i < len(prim.partials) and prim.partials[i] is None
+    return i < len(prim.vjp) and prim.vjp[i] is None and i < len(prim.jvp) \
+        and prim.jvp[i] is None
+
+
 @pytest.mark.parametrize("prim", list(TABLE.values()), ids=list(TABLE))
 def test_row_is_complete(prim):
     if not prim.differentiable:
@@ -100,12 +109,14 @@ def test_row_is_complete(prim):
         assert diff, f"{prim.name}: no input is differentiable on sample {args!r}"
         for i, a in enumerate(args):
             has_vjp, has_jvp = prim.vjp_rule(i) is not None, prim.jvp_rule(i) is not None
-            if np.result_type(a).kind == "f":
-                assert has_vjp, f"{prim.name}: floating input {i} has no VJP rule"
-                assert has_jvp, f"{prim.name}: floating input {i} has no JVP rule"
-            else:
-                assert has_vjp == has_jvp, \
-                    f"{prim.name}: input {i} has a VJP rule without a JVP rule or vice versa"
+            assert has_vjp == has_jvp, \
+                f"{prim.name}: input {i} has a VJP rule without a JVP rule or vice versa"
+            if np.result_type(a).kind == "f" and not has_vjp:
+                # A floating input may be non-differentiable (copysign's sign argument), but
+                # only by an explicit None, never by a rule list that is simply too short.
+                assert _declared_none(prim, i), \
+                    f"{prim.name}: floating input {i} has no VJP/JVP rule and is not " \
+                    "declared non-differentiable (None in partials or in vjp and jvp)"
         if prim.partials is not None and not prim.variadic:
             assert len(prim.partials) == len(args), \
                 f"{prim.name}: one partial per input expected"
