@@ -9,14 +9,18 @@ reference counting frees a graph). This module only reads those fields:
   once the graph was released by a ``backward()`` without ``retain_graph=True``;
 - ``_params``: keyword params of the primitive; ``_vsum``: the sum of the input Tensors'
   version counters when recorded (versions only grow, so any in-place change shows up);
+- ``_seq``: a creation sequence number (0 for leaves), larger than every input's;
 - ``_data``, ``_level``, ``requires_grad``, ``grad``, ``_hooks``, ``_retains_grad``.
 """
 
 from __future__ import annotations
 
+from heapq import heappop, heappush
+from sys import getrefcount
 from typing import Any, Callable, Optional, Sequence
 
 import numpy as np
+from numpy import ndarray
 
 from . import primitives as P
 from ._core import _grad_enabled
@@ -89,19 +93,19 @@ def backward_pass(roots: Sequence[Any], root_grads: Sequence[Any], *,
     """
     cls = type(roots[0])
     level = roots[0]._level
-    order = toposort(roots, level)
     target_ids: set = set() if targets is None else {id(t) for t in targets}
-    wanted: Optional[set] = None
-    if targets is not None:
-        # Prune: only tensors that lead to a target matter (order lists inputs first).
-        wanted = set()
-        for t in order:
-            if id(t) in target_ids or (t._inputs is not None and any(
-                    id(a) in wanted for a in t._inputs)):
-                wanted.add(id(t))
+    # Reverse topological order without a separate sort: every tensor carries a creation
+    # sequence number (inputs are always older than their users), so popping the newest
+    # pending tensor from a heap finishes all its users first. No recursion, one visit each.
     grads: dict = {}
+    heap: list = []
     for r, g in zip(roots, root_grads):
-        grads[id(r)] = g if id(r) not in grads else grads[id(r)] + g
+        rid = id(r)
+        if rid in grads:
+            grads[rid] = grads[rid] + g
+        else:
+            grads[rid] = g
+            heappush(heap, (-r._seq, rid, r))
     # Arrays already handed out (the caller's cotangents, earlier .grad values): a leaf's
     # .grad must never alias one of them, or an in-place change to one would show in another.
     handed = {id(g) for g in root_grads}
@@ -109,11 +113,9 @@ def backward_pass(roots: Sequence[Any], root_grads: Sequence[Any], *,
     sum_to, shape_of = P.sum_to, P.shape_of
     token = _grad_enabled.set(True) if create_graph else None
     try:
-        for t in reversed(order):
-            tid = id(t)
-            g = grads.pop(tid, None)
-            if g is None or (wanted is not None and tid not in wanted):
-                continue
+        while heap:
+            _, tid, t = heappop(heap)
+            g = grads.pop(tid)
             if t._hooks:
                 g = _run_hooks(t, g, create_graph, wrap)
             prim = t._prim
@@ -132,42 +134,54 @@ def backward_pass(roots: Sequence[Any], root_grads: Sequence[Any], *,
             inputs = t._inputs
             if inputs is None:
                 raise _released_error(t)
-            # One pass over the inputs: check versions, collect the values the rules see.
+            # One pass over the inputs: check versions, collect the values the rules see and
+            # which inputs want a gradient.
             vsum = 0
             vals = []
+            need = []
+            i = 0
             for a in inputs:
                 if type(a) is cls and a._level == level:
                     vsum += a._version
                     vals.append(a if create_graph else a._data)
+                    if a.requires_grad:
+                        need.append(i)
                 else:
                     vals.append(a)
+                i += 1
             if vsum != t._vsum:
                 raise _modified_error(t)
             out = t if create_graph else t._data
             params = t._params
             rules = prim.vjp
-            i = -1
-            for a in inputs:
-                i += 1
-                if type(a) is not cls or not a.requires_grad or a._level != level:
-                    continue
-                aid = id(a)
-                if wanted is not None and aid not in wanted:
-                    continue
-                if prim.variadic:
+            variadic = prim.variadic
+            for i in need:
+                if variadic:
                     gi = rules[0](i, g, out, *vals, **params)
                 else:
                     rule = rules[i] if i < len(rules) else None
                     if rule is None:
                         continue
-                    gi = rule(g, out, *vals, **params)
+                    gi = rule(g, out, *vals, **params) if params else rule(g, out, *vals)
                 x = vals[i]
                 if type(gi) is not float or type(x) is not float:
                     shape = shape_of(x)
                     if shape_of(gi) != shape:
                         gi = sum_to(gi, shape)
+                a = inputs[i]
+                aid = id(a)
                 prev = grads.get(aid)
-                grads[aid] = gi if prev is None else prev + gi
+                if prev is None:
+                    grads[aid] = gi
+                    heappush(heap, (-a._seq, aid, a))
+                elif type(prev) is ndarray and type(gi) is ndarray and prev.base is None \
+                        and getrefcount(prev) == 3 and prev.shape == gi.shape \
+                        and prev.dtype == gi.dtype and prev.flags.writeable:
+                    # Only this dict holds prev (3 = dict + local + call): add in place and
+                    # spare a large temporary (fresh pages are costly).
+                    np.add(prev, gi, out=prev)
+                else:
+                    grads[aid] = prev + gi
             if not retain_graph:
                 t._inputs = None
     finally:
@@ -190,6 +204,9 @@ def _run_hooks(t: Any, g: Any, create_graph: bool, wrap: Callable) -> Any:
 def _accumulate_into(t: Any, g: Any, create_graph: bool, wrap: Callable, handed: set) -> None:
     """``t.grad += g`` in ``t``'s dtype. Always a new array or a private one: never an array
     that the caller or another tensor's ``.grad`` also holds."""
+    if type(g) is float and type(t._data) is float and not create_graph:
+        t.grad = wrap(g if t.grad is None else t.grad._data + g)
+        return
     dtype = t.dtype
     if create_graph:
         if not hasattr(g, "_level"):

@@ -256,7 +256,9 @@ def _pow_dx(out, x, y):
     if isinstance(y, (int, float)) and not isinstance(y, bool):
         # pow(), not `**`: a Python float 0.0 ** -0.5 raises and (-8.0) ** (-2/3) is complex;
         # the row's impl gives NumPy's inf and nan.
-        return _zeros_like_value(x) if y == 0 else y * pow(x, y - 1)
+        if y == 0:
+            return _zeros_like_value(x)
+        return y * x if y == 2 else y * pow(x, y - 1)   # 2*x: no x**1 pass over the data
     # The exponent is made safe too (1 where y == 0): else 0 ** -1 in the unselected branch
     # warns, and its derivative (0 * inf = nan) poisons second derivatives.
     zero = equal(y, 0)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import itertools
 from typing import Any, Callable, Optional, Sequence
 
 import numpy as np
@@ -63,7 +64,7 @@ class Tensor(ArrayOps):
     """
 
     __slots__ = ("_data", "requires_grad", "grad", "_prim", "_inputs", "_params", "_vsum",
-                 "_level", "_version", "_hooks", "_retains_grad", "__weakref__")
+                 "_level", "_version", "_hooks", "_retains_grad", "_seq", "__weakref__")
 
     def __init__(self, data: Any = None, requires_grad: bool = False, dtype: Any = None):
         self._data = _as_value([] if data is None else data, dtype, requires_grad)
@@ -77,6 +78,7 @@ class Tensor(ArrayOps):
         self._version = 0
         self._hooks: Optional[list] = None
         self._retains_grad = False
+        self._seq = 0
 
     @classmethod
     def _wrap(cls, value: Any, level: int = 0) -> "Tensor":
@@ -249,7 +251,9 @@ class Tensor(ArrayOps):
                 "backward() called on a tensor that does not require grad: none of its inputs "
                 "had requires_grad=True (or it was computed under no_grad()). Create the inputs "
                 "with cr.tensor(..., requires_grad=True).")
-        if gradient is None:
+        if gradient is None and type(self._data) is float:
+            gradient = 1.0
+        elif gradient is None:
             if self.size != 1:
                 raise RuntimeError(
                     f"backward() without `gradient=` needs a tensor holding one number, but this "
@@ -257,8 +261,6 @@ class Tensor(ArrayOps):
                     f"gradient= an array of shape {self.shape} (e.g. cr.ones_like(y)).")
             gradient = np.ones(self.shape, dtype=self.dtype) if self.shape else \
                 self.dtype.type(1.0)
-            if type(self._data) is float:
-                gradient = 1.0
         else:
             gshape = P.shape_of(gradient)
             if gshape != self.shape:
@@ -413,14 +415,15 @@ class Tensor(ArrayOps):
             shadow = Tensor._wrap(self._data, self._level)
             shadow.requires_grad, shadow._prim, shadow._inputs = \
                 self.requires_grad, self._prim, self._inputs
-            shadow._params, shadow._vsum, shadow._version = self._params, self._vsum, \
-                self._version
+            shadow._params, shadow._vsum, shadow._version, shadow._seq = \
+                self._params, self._vsum, self._version, self._seq
             if isinstance(result, Tensor) and result._inputs is not None:
                 result._inputs = tuple(shadow if a is self else a for a in result._inputs)
             self._prim = result._prim if isinstance(result, Tensor) else None
             self._inputs = result._inputs if isinstance(result, Tensor) else None
             self._params = result._params if isinstance(result, Tensor) else {}
             self._vsum = result._vsum if isinstance(result, Tensor) else 0
+            self._seq = result._seq if isinstance(result, Tensor) else 0
             self.requires_grad = self._prim is not None
             self._data = rvalue
         else:
@@ -453,6 +456,7 @@ class Tensor(ArrayOps):
 
 
 _NO_PARAMS: dict = {}
+_sequence = itertools.count(1)   # creation order of recorded tensors (see engine.py)
 
 
 def _constant(value: Any, level: int) -> Tensor:
@@ -468,6 +472,7 @@ def _constant(value: Any, level: int) -> Tensor:
     t._version = 0
     t._hooks = None
     t._retains_grad = False
+    t._seq = 0
     return t
 
 
@@ -485,6 +490,7 @@ def _node(value: Any, level: int, prim: Primitive, inputs: tuple, params: dict,
     t._version = 0
     t._hooks = None
     t._retains_grad = False
+    t._seq = next(_sequence)
     return t
 
 
