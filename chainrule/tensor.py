@@ -180,7 +180,9 @@ class Tensor(ArrayOps):
         out = kwargs.pop("out", None)
         if kwargs:
             raise TypeError(f"numpy.{ufunc.__name__} on Tensors does not take "
-                            f"{', '.join(sorted(kwargs))}")
+                            f"{', '.join(sorted(kwargs))}; call it without them (to pick "
+                            "elements use cr.where(mask, result, other), to convert use "
+                            "t.astype(dtype))")
         result = bind(prim, *inputs)
         if out is not None:
             (target,) = out
@@ -266,7 +268,8 @@ class Tensor(ArrayOps):
             if gshape != self.shape:
                 raise RuntimeError(
                     f"backward(): gradient has shape {gshape} but the tensor has shape "
-                    f"{self.shape}; they must match exactly.")
+                    f"{self.shape}; pass a gradient of shape {self.shape} (one value per "
+                    "element of the tensor).")
         if create_graph:
             if not isinstance(gradient, Tensor):
                 gradient = Tensor._wrap(_as_value(gradient), self._level)
@@ -309,14 +312,18 @@ class Tensor(ArrayOps):
     def retain_grad(self) -> None:
         """Keep ``.grad`` on this non-leaf tensor after backward()."""
         if not self.requires_grad:
-            raise RuntimeError("retain_grad() on a tensor that does not require grad")
+            raise RuntimeError("retain_grad() on a tensor that does not require grad: no "
+                               "gradient will reach it. Create its inputs with "
+                               "requires_grad=True first.")
         self._retains_grad = not self.is_leaf
 
     def register_hook(self, fn: Callable[["Tensor"], Optional["Tensor"]]) -> "RemovableHandle":
         """Call ``fn(grad)`` when this tensor's gradient is computed; a returned value
         replaces the gradient."""
         if not self.requires_grad:
-            raise RuntimeError("cannot register a hook on a tensor that does not require grad")
+            raise RuntimeError("cannot register a hook on a tensor that does not require "
+                               "grad: no gradient will reach it. Create its inputs with "
+                               "requires_grad=True first.")
         if self._hooks is None:
             self._hooks = []
         self._hooks.append(fn)
@@ -352,7 +359,8 @@ class Tensor(ArrayOps):
 
     def __index__(self) -> int:
         if self.dtype.kind not in "iub":
-            raise TypeError(f"only integer tensors can be used as an index, not {self.dtype}")
+            raise TypeError(f"only integer tensors can be used as an index, not {self.dtype}; "
+                            "convert it first with t.astype(int)")
         return int(self.item())
 
     def __bool__(self) -> bool:
