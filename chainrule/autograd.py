@@ -26,7 +26,8 @@ def Variable(data: Any, requires_grad: bool = False) -> Tensor:  # noqa: N802 (P
 
 
 def _as_list(x: Any) -> list:
-    return [x] if isinstance(x, Tensor) or x is None else list(x)
+    # Only lists and tuples are sequences of tensors: an ndarray or a number is one value.
+    return list(x) if isinstance(x, (list, tuple)) else [x]
 
 
 def grad(outputs: Union[Tensor, Sequence[Tensor]], inputs: Union[Tensor, Sequence[Tensor]],
@@ -53,7 +54,8 @@ def grad(outputs: Union[Tensor, Sequence[Tensor]], inputs: Union[Tensor, Sequenc
             g = np.ones(o.shape, dtype=o.dtype) if o.shape else o.dtype.type(1.0)
         elif P.shape_of(g) != o.shape:
             raise RuntimeError(f"autograd.grad: grad_output has shape {P.shape_of(g)} but its "
-                               f"output has shape {o.shape}")
+                               f"output has shape {o.shape}; pass one grad_output of shape "
+                               f"{o.shape} for that output")
         if create_graph and not isinstance(g, Tensor):
             g = Tensor._wrap(_as_value(g), o._level)
         elif not create_graph and isinstance(g, Tensor):
