@@ -115,7 +115,8 @@ def gradcheck(func: Callable, inputs: Any, eps: float = 1e-6, atol: float = 1e-5
     inputs = (inputs,) if isinstance(inputs, Tensor) else tuple(inputs)
     diff = [i for i, x in enumerate(inputs) if isinstance(x, Tensor) and x.requires_grad]
     if not diff:
-        raise ValueError("gradcheck: no input has requires_grad=True; nothing to check")
+        raise ValueError("gradcheck: no input has requires_grad=True; nothing to check. "
+                         "Create the inputs to check with cr.tensor(..., requires_grad=True).")
     base = [_f64(x) if isinstance(x, Tensor) else x for x in inputs]
 
     def call(values):
