@@ -134,6 +134,48 @@ def backward_pass(roots: Sequence[Any], root_grads: Sequence[Any], *,
             inputs = t._inputs
             if inputs is None:
                 raise _released_error(t)
+            if len(inputs) == 1 and not create_graph and not prim.variadic:
+                # The common unary case, unrolled (same steps as the general loop below).
+                (a,) = inputs
+                rule = prim.vjp[0]
+                if type(a) is cls and a._level == level:
+                    if a._version != t._vsum:
+                        raise _modified_error(t)
+                    if rule is not None and a.requires_grad:
+                        va = a._data
+                        params = t._params
+                        gi = rule(g, t._data, va, **params) if params else rule(g, t._data, va)
+                        if type(gi) is not float or type(va) is not float:
+                            shape = shape_of(va)
+                            if shape_of(gi) != shape:
+                                gi = sum_to(gi, shape)
+                        _add_grad(grads, heap, a, gi)
+                if not retain_graph:
+                    t._inputs = None
+                continue
+            if len(inputs) == 2 and not create_graph and not prim.variadic and not t._params:
+                # The common binary case, unrolled (same steps as the general loop below).
+                a, b = inputs
+                a_in = type(a) is cls and a._level == level
+                b_in = type(b) is cls and b._level == level
+                va = a._data if a_in else a
+                vb = b._data if b_in else b
+                if (a._version if a_in else 0) + (b._version if b_in else 0) != t._vsum:
+                    raise _modified_error(t)
+                out = t._data
+                for a_, va_, rule in ((a, va, prim.vjp[0]), (b, vb, prim.vjp[1])):
+                    if rule is None or type(a_) is not cls or not a_.requires_grad \
+                            or a_._level != level:
+                        continue
+                    gi = rule(g, out, va, vb)
+                    if type(gi) is not float or type(va_) is not float:
+                        shape = shape_of(va_)
+                        if shape_of(gi) != shape:
+                            gi = sum_to(gi, shape)
+                    _add_grad(grads, heap, a_, gi)
+                if not retain_graph:
+                    t._inputs = None
+                continue
             # One pass over the inputs: check versions, collect the values the rules see and
             # which inputs want a gradient.
             vsum = 0
@@ -168,20 +210,7 @@ def backward_pass(roots: Sequence[Any], root_grads: Sequence[Any], *,
                     shape = shape_of(x)
                     if shape_of(gi) != shape:
                         gi = sum_to(gi, shape)
-                a = inputs[i]
-                aid = id(a)
-                prev = grads.get(aid)
-                if prev is None:
-                    grads[aid] = gi
-                    heappush(heap, (-a._seq, aid, a))
-                elif type(prev) is ndarray and type(gi) is ndarray and prev.base is None \
-                        and getrefcount(prev) == 3 and prev.shape == gi.shape \
-                        and prev.dtype == gi.dtype and prev.flags.writeable:
-                    # Only this dict holds prev (3 = dict + local + call): add in place and
-                    # spare a large temporary (fresh pages are costly).
-                    np.add(prev, gi, out=prev)
-                else:
-                    grads[aid] = prev + gi
+                _add_grad(grads, heap, inputs[i], gi)
             if not retain_graph:
                 t._inputs = None
     finally:
@@ -190,6 +219,23 @@ def backward_pass(roots: Sequence[Any], root_grads: Sequence[Any], *,
     if accumulate:
         return None
     return [results.get(id(t)) for t in targets]  # type: ignore[union-attr]
+
+
+def _add_grad(grads: dict, heap: list, a: Any, gi: Any) -> None:
+    """Add cotangent ``gi`` into the pending gradient of ``a``; queue ``a`` when new."""
+    aid = id(a)
+    prev = grads.get(aid)
+    if prev is None:
+        grads[aid] = gi
+        heappush(heap, (-a._seq, aid, a))
+    elif type(prev) is ndarray and type(gi) is ndarray and prev.base is None \
+            and getrefcount(prev) == 3 and prev.shape == gi.shape \
+            and prev.dtype == gi.dtype and prev.flags.writeable:
+        # Only the dict holds prev (3 = dict + local + getrefcount's argument): add in place
+        # and spare a large temporary (fresh pages are costly on big arrays).
+        np.add(prev, gi, out=prev)
+    else:
+        grads[aid] = prev + gi
 
 
 def _run_hooks(t: Any, g: Any, create_graph: bool, wrap: Callable) -> Any:

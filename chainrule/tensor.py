@@ -16,6 +16,9 @@ from ._ops import ArrayOps, _unwrap_index
 
 __all__ = ["Tensor", "tensor", "no_grad", "enable_grad", "set_grad_enabled"]
 
+# The arithmetic rows, bound once: operators look them up on every call.
+_add, _sub, _mul, _div, _pow = P.add, P.sub, P.mul, P.div, P.pow
+
 
 def _as_value(data: Any, dtype: Any = None, float_leaf: bool = False) -> Any:
     """User data -> stored value: an ndarray, or a Python float for a float64 scalar (the
@@ -63,21 +66,24 @@ class Tensor(ArrayOps):
     tensor([2., 4., 6.])
     """
 
-    __slots__ = ("_data", "requires_grad", "grad", "_prim", "_inputs", "_params", "_vsum",
-                 "_level", "_version", "_hooks", "_retains_grad", "_seq", "__weakref__")
+    __slots__ = ("_data", "requires_grad", "_prim", "_inputs", "_params", "_vsum",
+                 "_level", "_version", "_seq", "__dict__", "__weakref__")
+
+    # Set on few tensors (leaves, retained or hooked ones): class-level defaults, with the
+    # instance dict created only when one is set, spare three stores per operation.
+    grad: Optional["Tensor"] = None
+    _hooks: Optional[list] = None
+    _retains_grad: bool = False
 
     def __init__(self, data: Any = None, requires_grad: bool = False, dtype: Any = None):
         self._data = _as_value([] if data is None else data, dtype, requires_grad)
         self.requires_grad = bool(requires_grad)
-        self.grad: Optional[Tensor] = None
         self._prim: Optional[Primitive] = None
         self._inputs: Optional[tuple] = None
         self._params: dict = {}
         self._vsum = 0
         self._level = 0
         self._version = 0
-        self._hooks: Optional[list] = None
-        self._retains_grad = False
         self._seq = 0
 
     @classmethod
@@ -100,6 +106,16 @@ class Tensor(ArrayOps):
 
     def _process(self, prim: Primitive, args: tuple, params: dict) -> "Tensor":
         level = self._level
+        if len(args) == 1 and args[0] is self:
+            # One input, this tensor (x.sin(), cr.exp(x), x.sum()): no loop needed.
+            d = self._data
+            if type(d) is not float and isinstance(d, Tracer):
+                out = bind(prim, d, **params)
+            else:
+                out = prim.impl(d, **params) if params else prim.impl(d)
+            if self.requires_grad and prim.differentiable and _grad_enabled.get():
+                return _node(out, level, prim, args, params, self._version)
+            return _constant(out, level)
         needs = False
         traced = False
         vsum = 0
@@ -151,20 +167,37 @@ class Tensor(ArrayOps):
             out = bind(prim, da, db)
         else:
             out = prim.impl(da, db)
+        # _node()/_constant(), inlined: this runs once per arithmetic operator.
+        t = Tensor.__new__(Tensor)
+        t._data = out
+        t._level = level
+        t._version = 0
         if needs and _grad_enabled.get():
-            return _node(out, level, prim, (a, b), _NO_PARAMS, vsum)
-        return _constant(out, level)
+            t.requires_grad = True
+            t._prim = prim
+            t._inputs = (a, b)
+            t._params = _NO_PARAMS
+            t._vsum = vsum
+            t._seq = next(_sequence)
+        else:
+            t.requires_grad = False
+            t._prim = None
+            t._inputs = None
+            t._params = _NO_PARAMS
+            t._vsum = 0
+            t._seq = 0
+        return t
 
-    def __add__(self, o): return self._binary(P.add, self, o)
-    def __radd__(self, o): return self._binary(P.add, o, self)
-    def __sub__(self, o): return self._binary(P.sub, self, o)
-    def __rsub__(self, o): return self._binary(P.sub, o, self)
-    def __mul__(self, o): return self._binary(P.mul, self, o)
-    def __rmul__(self, o): return self._binary(P.mul, o, self)
-    def __truediv__(self, o): return self._binary(P.div, self, o)
-    def __rtruediv__(self, o): return self._binary(P.div, o, self)
-    def __pow__(self, o): return self._binary(P.pow, self, o)
-    def __rpow__(self, o): return self._binary(P.pow, o, self)
+    def __add__(self, o): return self._binary(_add, self, o)
+    def __radd__(self, o): return self._binary(_add, o, self)
+    def __sub__(self, o): return self._binary(_sub, self, o)
+    def __rsub__(self, o): return self._binary(_sub, o, self)
+    def __mul__(self, o): return self._binary(_mul, self, o)
+    def __rmul__(self, o): return self._binary(_mul, o, self)
+    def __truediv__(self, o): return self._binary(_div, self, o)
+    def __rtruediv__(self, o): return self._binary(_div, o, self)
+    def __pow__(self, o): return self._binary(_pow, self, o)
+    def __rpow__(self, o): return self._binary(_pow, o, self)
 
     # ------------------------------------------------------------------------------------
     # NumPy interop: np.sin(t), np.ones(3) * t and friends give Tensors.
@@ -471,15 +504,12 @@ def _constant(value: Any, level: int) -> Tensor:
     t = Tensor.__new__(Tensor)
     t._data = value
     t.requires_grad = False
-    t.grad = None
     t._prim = None
     t._inputs = None
     t._params = _NO_PARAMS
     t._vsum = 0
     t._level = level
     t._version = 0
-    t._hooks = None
-    t._retains_grad = False
     t._seq = 0
     return t
 
@@ -489,15 +519,12 @@ def _node(value: Any, level: int, prim: Primitive, inputs: tuple, params: dict,
     t = Tensor.__new__(Tensor)
     t._data = value
     t.requires_grad = True
-    t.grad = None
     t._prim = prim
     t._inputs = inputs
     t._params = params
     t._vsum = vsum
     t._level = level
     t._version = 0
-    t._hooks = None
-    t._retains_grad = False
     t._seq = next(_sequence)
     return t
 
