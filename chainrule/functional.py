@@ -1,7 +1,18 @@
 """JAX-style transforms: functions in, functions out. They never touch ``.grad``.
 
 Each call takes a fresh level (see :mod:`chainrule._core`), so transforms nest freely:
-``grad(grad(f))``, ``jvp`` of ``grad``, ``grad`` of ``jvp`` all work.
+``grad(grad(f))``, ``jvp`` of ``grad``, ``grad`` of ``jvp`` all work, and perturbations of
+different calls never mix.
+
+Arguments and outputs may be pytrees (nested tuples, lists and dicts of arrays, see
+:mod:`chainrule.pytree`); every result has the structure of what it belongs to. Results have
+the kind of the input they belong to: a float for a Python number, an ndarray for an array, a
+Tensor for a Tensor (a Tensor passed in stays in its own graph, so the result is differentiable
+by ``backward()`` too).
+
+Jacobians push all basis directions through ONE pass (:mod:`chainrule.batching`), so
+``jacfwd``/``jacrev``/``hessian`` cost one batched forward or reverse sweep, not one sweep per
+row in a Python loop. ``derivative(f, n)`` runs in Taylor mode (:mod:`chainrule.taylor`).
 """
 
 from __future__ import annotations
@@ -13,12 +24,21 @@ import numpy as np
 
 from . import engine
 from . import primitives as P
-from ._core import Tracer, new_level
+from ._core import Tracer, bind, new_level
+from .batching import batched_call
 from .forward import Dual, unpack
+from .pytree import tree_flatten, tree_unflatten
+from .taylor import series
 from .tensor import Tensor, _as_value, enable_grad
 
-__all__ = ["grad", "value_and_grad", "vjp", "jvp"]
+__all__ = ["grad", "value_and_grad", "vjp", "jvp", "jacrev", "jacfwd", "jacobian", "hessian",
+           "hvp", "elementwise_grad", "derivative", "taylor_coefficients"]
 
+Argnums = Union[int, Sequence[int]]
+
+
+# ----------------------------------------------------------------------------------------
+# Values in and out.
 
 def _as_primal(x: Any) -> Any:
     """Inputs: tracers pass through; numbers and arrays become float values."""
@@ -44,39 +64,6 @@ def _zeros_for(x: Any) -> Any:
     return np.zeros(np.shape(v), dtype=P.dtype_of(v)) if np.ndim(v) else P.dtype_of(v).type(0)
 
 
-def vjp(f: Callable, *primals: Any) -> tuple:
-    """Evaluate ``f(*primals)`` and return ``(out, vjp_fn)``; ``vjp_fn(ct)`` gives the
-    cotangent of every primal: ``ct`` pulled back through ``f``.
-
-    >>> import chainrule as cr
-    >>> out, f_vjp = cr.vjp(lambda x: x * x, 3.0)
-    >>> f_vjp(1.0)
-    (6.0,)
-    """
-    level = new_level()
-    leaves = [Tensor._leaf(_as_primal(p), level) for p in primals]
-    with enable_grad():
-        out = f(*leaves)
-    traced = isinstance(out, Tensor) and out._level == level
-    out_value = out._data if traced else out
-
-    def vjp_fn(ct: Any) -> tuple:
-        ct_shape, out_shape = P.shape_of(ct), P.shape_of(out_value)
-        if ct_shape != out_shape:
-            raise ValueError(f"vjp: cotangent has shape {ct_shape} but the function's output "
-                             f"has shape {out_shape}; they must match.")
-        if not traced or not out.requires_grad:
-            grads = [None] * len(leaves)
-        else:
-            grads = engine.backward_pass(
-                [out], [ct], targets=leaves, accumulate=False, retain_graph=True,
-                wrap=lambda v: Tensor._wrap(v, level))
-        return tuple(_restore(_zeros_for(x) if g is None else _cast_like(g, x), p)
-                     for g, x, p in zip(grads, leaves, primals))
-
-    return _restore(out_value, primals[0] if primals else None), vjp_fn
-
-
 def _cast_like(g: Any, x: Any) -> Any:
     dtype = x.dtype
     if P.dtype_of(g) != dtype:
@@ -84,10 +71,135 @@ def _cast_like(g: Any, x: Any) -> Any:
     return g
 
 
-def jvp(f: Callable, primals: Sequence[Any], tangents: Sequence[Any]) -> tuple:
+def _fname(f: Callable) -> str:
+    name = getattr(f, "__name__", "f")
+    return "f" if name == "<lambda>" else name
+
+
+def _named(fn: Callable, f: Callable, what: str) -> Callable:
+    """Name a returned function after what it computes: ``grad_of_loss``."""
+    functools.update_wrapper(fn, f)
+    fn.__name__ = f"{what}_of_{_fname(f)}"
+    fn.__qualname__ = fn.__name__
+    del fn.__wrapped__   # so help() and inspect show the transform's signature, not f's
+    return fn
+
+
+def _flatten_args(args: Sequence[Any], what: str) -> tuple:
+    """Flatten each positional argument: (all leaves, per-argument tree, leaf count)."""
+    leaves: list = []
+    trees = []
+    for a in args:
+        lv, tree = tree_flatten(a)
+        leaves.extend(lv)
+        trees.append(tree)
+    return leaves, trees
+
+
+def _unflatten_args(trees: Sequence[Any], leaves: Sequence[Any]) -> tuple:
+    out = []
+    pos = 0
+    for tree in trees:
+        n = tree.num_leaves
+        out.append(tree_unflatten(tree, leaves[pos:pos + n]))
+        pos += n
+    return tuple(out)
+
+
+def _check_argnums(argnums: Argnums, nargs: int, fname: str) -> tuple:
+    single = isinstance(argnums, (int, np.integer))
+    nums = (int(argnums),) if single else tuple(int(a) for a in argnums)
+    if not nums:
+        raise ValueError(f"{fname}: argnums is empty; name at least one argument to "
+                         "differentiate with respect to")
+    for n in nums:
+        if not -nargs <= n < nargs:
+            raise ValueError(f"{fname}: argnums={argnums!r} but the function was called with "
+                             f"{nargs} positional argument(s); use an index below {nargs}")
+    return single, tuple(n % nargs for n in nums)
+
+
+def _split_aux(out: Any, has_aux: bool, fname: str) -> tuple:
+    if not has_aux:
+        return out, None
+    if not (isinstance(out, (tuple, list)) and len(out) == 2):
+        raise TypeError(f"{fname}: has_aux=True needs the function to return a pair "
+                        f"(output, aux), but it returned {type(out).__name__}")
+    return out[0], out[1]
+
+
+def _select(f: Callable, args: tuple, nums: tuple, kwargs: dict) -> Callable:
+    """f as a function of the arguments at ``nums`` only (the others held fixed)."""
+    def partial(*chosen: Any) -> Any:
+        full = list(args)
+        for n, c in zip(nums, chosen):
+            full[n] = c
+        return f(*full, **kwargs)
+    return partial
+
+
+# ----------------------------------------------------------------------------------------
+# vjp and jvp: the two primitive transforms.
+
+def vjp(f: Callable, *primals: Any, has_aux: bool = False) -> tuple:
+    """Evaluate ``f(*primals)`` and return ``(out, vjp_fn)``; ``vjp_fn(ct)`` gives the
+    cotangent of every primal: ``ct`` (shaped like ``out``) pulled back through ``f``.
+
+    With ``has_aux=True``, ``f`` returns ``(out, aux)`` and the result is
+    ``(out, vjp_fn, aux)``. ``vjp_fn`` may be called many times.
+
+    >>> import chainrule as cr
+    >>> out, f_vjp = cr.vjp(lambda x: x * x, 3.0)
+    >>> f_vjp(1.0)
+    (6.0,)
+    """
+    level = new_level()
+    in_leaves, in_trees = _flatten_args(primals, "vjp")
+    tleaves = [Tensor._leaf(_as_primal(p), level) for p in in_leaves]
+    with enable_grad():
+        out = f(*_unflatten_args(in_trees, tleaves))
+    out, aux = _split_aux(out, has_aux, "vjp")
+    out_leaves, out_tree = tree_flatten(out)
+    traced = [isinstance(o, Tensor) and o._level == level for o in out_leaves]
+    out_values = [o._data if t else o for o, t in zip(out_leaves, traced)]
+    like = in_leaves[0] if in_leaves else None
+
+    def vjp_fn(ct: Any) -> tuple:
+        ct_leaves, ct_tree = tree_flatten(ct)
+        if ct_tree != out_tree:
+            raise ValueError(f"vjp: the cotangent has structure {ct_tree} but the function's "
+                             f"output has structure {out_tree}; they must match.")
+        roots, root_cts = [], []
+        for o, v, c, t in zip(out_leaves, out_values, ct_leaves, traced):
+            c_shape, o_shape = P.shape_of(c), P.shape_of(v)
+            if c_shape != o_shape:
+                raise ValueError(f"vjp: cotangent has shape {c_shape} but the function's "
+                                 f"output has shape {o_shape}; they must match.")
+            if t and o.requires_grad:
+                roots.append(o)
+                root_cts.append(c if isinstance(c, Tracer) else _as_value(c, None, True))
+        if roots:
+            grads = engine.backward_pass(
+                roots, root_cts, targets=tleaves, accumulate=False, retain_graph=True,
+                wrap=lambda v: Tensor._wrap(v, level))
+        else:
+            grads = [None] * len(tleaves)
+        flat = [_restore(_zeros_for(x) if g is None else _cast_like(g, x), p)
+                for g, x, p in zip(grads, tleaves, in_leaves)]
+        return _unflatten_args(in_trees, flat)
+
+    out_restored = tree_unflatten(out_tree, [_restore(v, like) for v in out_values])
+    if has_aux:
+        return out_restored, vjp_fn, aux
+    return out_restored, vjp_fn
+
+
+def jvp(f: Callable, primals: Sequence[Any], tangents: Sequence[Any], *,
+        has_aux: bool = False) -> tuple:
     """Evaluate ``f(*primals)`` and its directional derivative along ``tangents``.
 
-    Returns ``(out, tangent_out)``.
+    ``primals`` and ``tangents`` are sequences with one entry (a pytree) per argument of
+    ``f``. Returns ``(out, tangent_out)``, or ``(out, tangent_out, aux)`` with ``has_aux``.
 
     >>> import chainrule as cr
     >>> cr.jvp(lambda x: x ** 3, (2.0,), (1.0,))
@@ -97,61 +209,371 @@ def jvp(f: Callable, primals: Sequence[Any], tangents: Sequence[Any]) -> tuple:
     if len(primals) != len(tangents):
         raise ValueError(f"jvp: got {len(primals)} primals but {len(tangents)} tangents; "
                          "pass one tangent per primal.")
+    p_leaves, p_trees = _flatten_args(primals, "jvp")
+    t_leaves, t_trees = _flatten_args(tangents, "jvp")
+    for i, (pt, tt) in enumerate(zip(p_trees, t_trees)):
+        if pt != tt:
+            raise ValueError(f"jvp: tangent {i} has structure {tt} but its primal has "
+                             f"structure {pt}; they must match.")
     level = new_level()
     duals = []
-    for p, t in zip(primals, tangents):
+    for p, t in zip(p_leaves, t_leaves):
         p = _as_primal(p)
         t = t if isinstance(t, Tracer) else _as_value(t, None, True)
         if P.shape_of(p) != P.shape_of(t):
             raise ValueError(f"jvp: tangent has shape {P.shape_of(t)} but its primal has shape "
-                             f"{P.shape_of(p)}; they must match.")
+                             f"{P.shape_of(p)}; they must match (no broadcasting).")
         duals.append(Dual(p, t, level))
-    out = f(*duals)
-    primal_out, tangent_out = unpack(out, level, _zeros_for)
-    like = primals[0] if primals else None
-    return _restore(primal_out, like), _restore(tangent_out, like)
+    out = f(*_unflatten_args(p_trees, duals))
+    out, aux = _split_aux(out, has_aux, "jvp")
+    out_leaves, out_tree = tree_flatten(out)
+    like = p_leaves[0] if p_leaves else None
+    pairs = [unpack(o, level, _zeros_for) for o in out_leaves]
+    primal_out = tree_unflatten(out_tree, [_restore(p, like) for p, _ in pairs])
+    tangent_out = tree_unflatten(out_tree, [_restore(t, like) for _, t in pairs])
+    if has_aux:
+        return primal_out, tangent_out, aux
+    return primal_out, tangent_out
 
 
-def value_and_grad(f: Callable, argnums: Union[int, Sequence[int]] = 0) -> Callable:
-    """Return a function giving ``(f(*args), gradient of f with respect to args[argnums])``."""
-    single = isinstance(argnums, int)
-    nums = (argnums,) if single else tuple(argnums)
+# ----------------------------------------------------------------------------------------
+# Gradients.
 
-    @functools.wraps(f)
-    def value_and_grad_of_f(*args: Any) -> tuple:
-        def partial(*chosen: Any) -> Any:
-            full = list(args)
-            for n, c in zip(nums, chosen):
-                full[n] = c
-            return f(*full)
-
-        out, pullback = vjp(partial, *[args[n] for n in nums])
-        if P.shape_of(out) != ():
-            raise TypeError(
-                f"grad requires a function with a scalar output, but the output has shape "
-                f"{P.shape_of(out)}. Use jacobian for the full derivative, elementwise_grad for "
-                "an elementwise function, or reduce the output (e.g. .sum()).")
-        grads = pullback(np.ones((), dtype=P.dtype_of(out)).item()
-                         if not isinstance(out, Tracer) else out * 0 + 1)
-        return out, (grads[0] if single else grads)
-
-    value_and_grad_of_f.__name__ = f"value_and_grad_of_{getattr(f, '__name__', 'f')}"
-    return value_and_grad_of_f
+def _scalar_one(out: Any) -> Any:
+    dtype = P.dtype_of(out)
+    return 1.0 if dtype == np.float64 or dtype.kind not in "fc" else dtype.type(1)
 
 
-def grad(f: Callable, argnums: Union[int, Sequence[int]] = 0) -> Callable:
+def _value_and_grad(f: Callable, argnums: Argnums, has_aux: bool, who: str,
+                    args: tuple, kwargs: dict) -> tuple:
+    single, nums = _check_argnums(argnums, len(args), who)
+    res = vjp(_select(f, args, nums, kwargs), *[args[n] for n in nums], has_aux=has_aux)
+    out, pullback = res[0], res[1]
+    if isinstance(out, (tuple, list, dict)):
+        raise TypeError(
+            f"{who} requires a function with a single scalar output, but it returned a "
+            f"{type(out).__name__}. Use jacobian (or vjp) for several outputs"
+            f"{'' if has_aux else ', or has_aux=True if the extra values are auxiliary data'}.")
+    if P.shape_of(out) != ():
+        raise TypeError(
+            f"{who} requires a function with a scalar output, but the output has shape "
+            f"{P.shape_of(out)}. Use jacobian for the full derivative, elementwise_grad for "
+            "an elementwise function, or reduce the output (e.g. .sum()).")
+    grads = pullback(_scalar_one(out))
+    return (out, res[2] if has_aux else None), (grads[0] if single else grads)
+
+
+def value_and_grad(f: Callable, argnums: Argnums = 0, has_aux: bool = False) -> Callable:
+    """Return a function giving ``(f(*args), gradient of f with respect to args[argnums])``.
+
+    ``argnums`` an int gives one gradient, a tuple gives a tuple of them. With
+    ``has_aux=True``, ``f`` returns ``(value, aux)`` and the result is
+    ``((value, aux), gradient)``.
+
+    >>> import chainrule as cr
+    >>> cr.value_and_grad(lambda x, y: x * y, argnums=(0, 1))(3.0, 4.0)
+    (12.0, (4.0, 3.0))
+    """
+    def value_and_grad_of_f(*args: Any, **kwargs: Any) -> tuple:
+        (out, aux), g = _value_and_grad(f, argnums, has_aux, "value_and_grad", args, kwargs)
+        return ((out, aux) if has_aux else out), g
+
+    return _named(value_and_grad_of_f, f, "value_and_grad")
+
+
+def grad(f: Callable, argnums: Argnums = 0, has_aux: bool = False) -> Callable:
     """Return a function giving the gradient of scalar-valued ``f`` with respect to
-    ``args[argnums]``.
+    ``args[argnums]`` (a pytree argument gives a gradient of the same structure).
+
+    With ``has_aux=True``, ``f`` returns ``(value, aux)`` and the result is
+    ``(gradient, aux)``.
 
     >>> import chainrule as cr
     >>> cr.grad(lambda x: 5*x**4 + 3*x**3 + 7*x**2 + 9*x - 5)(2.0)
     233.0
+    >>> cr.grad(lambda p: p["w"] * p["b"])({"w": 2.0, "b": 5.0})
+    {'b': 2.0, 'w': 5.0}
     """
-    vg = value_and_grad(f, argnums)
+    def grad_of_f(*args: Any, **kwargs: Any) -> Any:
+        (out, aux), g = _value_and_grad(f, argnums, has_aux, "grad", args, kwargs)
+        return (g, aux) if has_aux else g
 
-    @functools.wraps(f)
-    def grad_of_f(*args: Any) -> Any:
-        return vg(*args)[1]
+    return _named(grad_of_f, f, "grad")
 
-    grad_of_f.__name__ = f"grad_of_{getattr(f, '__name__', 'f')}"
-    return grad_of_f
+
+def elementwise_grad(f: Callable, argnums: int = 0) -> Callable:
+    """Return a function giving df/dx at every point of an array ``x``, for ``f`` acting
+    elementwise (what a plot of f' over a grid needs). One forward-mode pass with a tangent
+    of ones: for an elementwise ``f`` that is exactly the diagonal of the Jacobian. (For a
+    non-elementwise ``f`` it is the sum of each output's row of the Jacobian; use jacobian.)
+
+    >>> import numpy as np, chainrule as cr
+    >>> cr.elementwise_grad(lambda x: x ** 3)(np.array([1.0, 2.0]))
+    array([ 3., 12.])
+    """
+    if not isinstance(argnums, (int, np.integer)):
+        raise TypeError(f"elementwise_grad: argnums must be one int, got {argnums!r}; for "
+                        "several arguments use jacobian or grad with argnums=(...)")
+
+    def elementwise_grad_of_f(*args: Any, **kwargs: Any) -> Any:
+        _, (n,) = _check_argnums(argnums, len(args), "elementwise_grad")
+        x = args[n]
+        ones = tree_unflatten(tree_flatten(x)[1], [
+            np.ones(P.shape_of(leaf)) if P.shape_of(leaf) else 1.0
+            for leaf in tree_flatten(x)[0]])
+        _, t = jvp(_select(f, args, (n,), kwargs), (x,), (ones,))
+        return t
+
+    return _named(elementwise_grad_of_f, f, "elementwise_grad")
+
+
+# ----------------------------------------------------------------------------------------
+# Jacobians: all basis directions in one batched pass.
+
+def _basis(shape: tuple, dtype: Any = np.float64) -> np.ndarray:
+    """The standard basis of arrays of ``shape``, stacked: shape ``(size,) + shape``."""
+    size = int(np.prod(shape, dtype=int))
+    return np.eye(size, dtype=dtype).reshape((size,) + tuple(shape))
+
+
+def _to_trailing(block: Any, lead_shape: tuple, trail_shape: tuple) -> Any:
+    """A batched block of shape ``(prod(trail),) + lead`` -> ``lead + trail``."""
+    nd = len(lead_shape)
+    if nd:
+        block = bind(P.transpose, block, axes=tuple(range(1, nd + 1)) + (0,))
+    return bind(P.reshape, block, shape=tuple(lead_shape) + tuple(trail_shape))
+
+
+def _from_leading(block: Any, lead_shape: tuple, trail_shape: tuple) -> Any:
+    """A batched block of shape ``(prod(lead),) + trail`` -> ``lead + trail``."""
+    return bind(P.reshape, block, shape=tuple(lead_shape) + tuple(trail_shape))
+
+
+def _assemble(blocks: list, out_tree: Any, in_trees: list, single: bool) -> Any:
+    """``blocks[i][j]``: Jacobian of output leaf i w.r.t. input leaf j. Nest them as
+    output structure of (input structure), as JAX does."""
+    per_out = []
+    for row in blocks:
+        args = _unflatten_args(in_trees, row)
+        per_out.append(args[0] if single else args)
+    return tree_unflatten(out_tree, per_out)
+
+
+def _jac_fwd(f, args, kwargs, argnums, has_aux, who):
+    single, nums = _check_argnums(argnums, len(args), who)
+    g = _select(f, args, nums, kwargs)
+    chosen = [args[n] for n in nums]
+    in_leaves, in_trees = _flatten_args(chosen, who)
+    in_leaves = [_as_primal(x) for x in in_leaves]
+    like = _flatten_args(chosen, who)[0]
+
+    def flat_f(*leaves):
+        return g(*_unflatten_args(in_trees, leaves))
+
+    columns = []          # columns[j]: list over output leaves of (n_j,) + out_shape
+    primal = aux = out_tree = None
+    for j, x in enumerate(in_leaves):
+        shape = P.shape_of(x)
+        captured = {}
+
+        def push(t, j=j, captured=captured):
+            tangents = [t if k == j else _zeros_for(v) for k, v in enumerate(in_leaves)]
+            res = jvp(flat_f, in_leaves, tangents, has_aux=has_aux)
+            captured["out"] = res[0]
+            if has_aux:
+                captured["aux"] = res[2]
+            return res[1]
+
+        touts = batched_call(push, [_basis(shape)], [True], int(np.prod(shape, dtype=int)))
+        primal = captured["out"]
+        aux = captured.get("aux")
+        t_leaves, out_tree = tree_flatten(touts)
+        columns.append((t_leaves, shape))
+    if not in_leaves:
+        raise ValueError(f"{who}: the arguments to differentiate hold no arrays")
+    out_leaves = tree_flatten(primal)[0]
+    blocks = []
+    for i, o in enumerate(out_leaves):
+        oshape = P.shape_of(o)
+        blocks.append([_restore(_to_trailing(t_leaves[i], oshape, shape), like[j])
+                       for j, (t_leaves, shape) in enumerate(columns)])
+    jac = _assemble(blocks, out_tree, in_trees, single)
+    return jac, primal, aux
+
+
+def _jac_rev(f, args, kwargs, argnums, has_aux, who, prepared=None):
+    single, nums = _check_argnums(argnums, len(args), who)
+    chosen = [args[n] for n in nums]
+    in_leaves, in_trees = _flatten_args(chosen, who)
+    if prepared is None:
+        prepared = vjp(_select(f, args, nums, kwargs), *chosen, has_aux=has_aux)
+    out, pullback = prepared[0], prepared[1]
+    aux = prepared[2] if has_aux else None
+    out_leaves, out_tree = tree_flatten(out)
+    blocks = []
+    for i, o in enumerate(out_leaves):
+        oshape = P.shape_of(o)
+
+        def pull(c, i=i):
+            cts = [c if k == i else _zeros_for(v) for k, v in enumerate(out_leaves)]
+            return pullback(tree_unflatten(out_tree, cts))
+
+        cts = batched_call(pull, [_basis(oshape)], [True], int(np.prod(oshape, dtype=int)))
+        ct_leaves = _flatten_args(cts, who)[0]
+        blocks.append([_restore(_from_leading(c, oshape, P.shape_of(x)), x)
+                       for c, x in zip(ct_leaves, in_leaves)])
+    return _assemble(blocks, out_tree, in_trees, single), out, aux
+
+
+def _jac_transform(f: Callable, argnums: Argnums, has_aux: bool, who: str,
+                   impl: Callable) -> Callable:
+    def jac_of_f(*args: Any, **kwargs: Any) -> Any:
+        jac, _, aux = impl(f, args, kwargs, argnums, has_aux, who)
+        return (jac, aux) if has_aux else jac
+    return _named(jac_of_f, f, who)
+
+
+def jacfwd(f: Callable, argnums: Argnums = 0, has_aux: bool = False) -> Callable:
+    """Jacobian by forward mode: one batched JVP pass per input leaf, all its basis
+    tangents at once. The Jacobian of output ``y`` w.r.t. input ``x`` has shape
+    ``y.shape + x.shape``. Cheaper than ``jacrev`` when inputs are fewer than outputs.
+
+    >>> import numpy as np, chainrule as cr
+    >>> cr.jacfwd(lambda x: x[::-1] * 2.0)(np.array([1.0, 2.0])).tolist()
+    [[0.0, 2.0], [2.0, 0.0]]
+    """
+    return _jac_transform(f, argnums, has_aux, "jacfwd", _jac_fwd)
+
+
+def jacrev(f: Callable, argnums: Argnums = 0, has_aux: bool = False) -> Callable:
+    """Jacobian by reverse mode: one forward pass, then one batched VJP pass per output leaf
+    with all its basis cotangents at once. Cheaper than ``jacfwd`` for few outputs.
+
+    >>> import numpy as np, chainrule as cr
+    >>> cr.jacrev(lambda x: x * x)(np.array([1.0, 3.0])).tolist()
+    [[2.0, 0.0], [0.0, 6.0]]
+    """
+    return _jac_transform(f, argnums, has_aux, "jacrev", _jac_rev)
+
+
+def _jac_auto(f, args, kwargs, argnums, has_aux, who):
+    # Reverse mode needs one cotangent per output element, forward mode one tangent per input
+    # element: run the forward pass once (recording), then pick by the sizes.
+    single, nums = _check_argnums(argnums, len(args), who)
+    chosen = [args[n] for n in nums]
+    prepared = vjp(_select(f, args, nums, kwargs), *chosen, has_aux=has_aux)
+    n_out = sum(int(np.prod(P.shape_of(o), dtype=int)) for o in tree_flatten(prepared[0])[0])
+    n_in = sum(int(np.prod(P.shape_of(x), dtype=int)) for x in _flatten_args(chosen, who)[0])
+    if n_out <= n_in:
+        return _jac_rev(f, args, kwargs, argnums, has_aux, who, prepared)
+    return _jac_fwd(f, args, kwargs, argnums, has_aux, who)
+
+
+def jacobian(f: Callable, argnums: Argnums = 0, has_aux: bool = False) -> Callable:
+    """The Jacobian of ``f``, by reverse mode when the outputs have no more elements than the
+    inputs, else by forward mode. Shape: output shape + input shape.
+
+    >>> import numpy as np, chainrule as cr
+    >>> cr.jacobian(lambda x: x.sum() * x)(np.array([1.0, 2.0])).tolist()
+    [[4.0, 1.0], [2.0, 5.0]]
+    """
+    return _jac_transform(f, argnums, has_aux, "jacobian", _jac_auto)
+
+
+def hessian(f: Callable, argnums: Argnums = 0) -> Callable:
+    """The Hessian of scalar-valued ``f``, forward-over-reverse: ``jacfwd(grad(f))``, every
+    Hessian-vector product of the basis in one batched pass. Shape: ``x.shape + x.shape``.
+
+    >>> import numpy as np, chainrule as cr
+    >>> A = np.array([[1.0, 2.0], [0.0, 3.0]])
+    >>> cr.hessian(lambda x: x @ A @ x)(np.ones(2)).tolist()
+    [[2.0, 2.0], [2.0, 6.0]]
+    """
+    def scalar_f(*args: Any, **kwargs: Any) -> Any:
+        out = f(*args, **kwargs)
+        if isinstance(out, (tuple, list, dict)) or P.shape_of(out) != ():
+            shape = type(out).__name__ if isinstance(out, (tuple, list, dict)) \
+                else f"an output of shape {P.shape_of(out)}"
+            raise TypeError(f"hessian requires a function with a scalar output, got {shape}. "
+                            "Use jacfwd(jacrev(f)) for the second derivative of a "
+                            "vector-valued function.")
+        return out
+
+    scalar_f.__name__ = _fname(f)
+    inner = grad(scalar_f, argnums)
+
+    def hessian_of_f(*args: Any, **kwargs: Any) -> Any:
+        return jacfwd(inner, argnums)(*args, **kwargs)
+
+    return _named(hessian_of_f, f, "hessian")
+
+
+def hvp(f: Callable, primals: Sequence[Any], tangents: Sequence[Any]) -> Any:
+    """Hessian-vector product of scalar-valued ``f`` at ``primals`` along ``tangents``
+    (forward-over-reverse: one JVP of the gradient, never the full Hessian).
+
+    Returns one value per primal: a single value for one primal, else a tuple.
+
+    >>> import numpy as np, chainrule as cr
+    >>> cr.hvp(lambda x: (x ** 3).sum(), (np.array([1.0, 2.0]),), (np.array([1.0, 1.0]),))
+    array([ 6., 12.])
+    """
+    primals, tangents = tuple(primals), tuple(tangents)
+    nums = tuple(range(len(primals)))
+    if not nums:
+        raise ValueError("hvp: no primals given; pass a sequence with one entry per argument")
+    _, out = jvp(grad(f, argnums=nums), primals, tangents)
+    return out[0] if len(primals) == 1 else out
+
+
+# ----------------------------------------------------------------------------------------
+# nth derivatives: Taylor mode.
+
+def _check_order(n: Any, who: str) -> int:
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
+        raise ValueError(f"{who}: the order must be a whole number >= 0, got {n!r}")
+    return int(n)
+
+
+def taylor_coefficients(f: Callable, x: Any, order: int) -> list:
+    """The Taylor coefficients ``[f(x), f'(x), f''(x)/2!, ..., f⁽ⁿ⁾(x)/n!]`` of a scalar
+    function (applied elementwise to an array ``x``), in one Taylor-mode pass.
+
+    >>> import chainrule as cr
+    >>> cr.taylor_coefficients(lambda x: 1 / (1 - x), 0.0, 4)
+    [1.0, 1.0, 1.0, 1.0, 1.0]
+    """
+    order = _check_order(order, "taylor_coefficients")
+    coeffs = series(f, _as_primal(x), order)
+    return [_restore(c, x) for c in coeffs]
+
+
+def derivative(f: Callable, n: int = 1) -> Callable:
+    """The nth derivative of a scalar function ``f``, applied elementwise to an array of
+    points, computed in Taylor mode: a truncated power series goes through ``f`` once, so
+    order n costs about O(n²) (nested ``grad`` costs grow exponentially with n).
+
+    For an ``f`` that is not elementwise, the result is the nth directional derivative
+    along a vector of ones.
+
+    >>> import chainrule as cr
+    >>> cr.derivative(lambda x: x ** 10, 10)(1.3)
+    3628800.0
+    >>> import numpy as np
+    >>> cr.derivative(cr.sin, 4)(np.array([0.0, 1.0])) - np.sin([0.0, 1.0])
+    array([0., 0.])
+    """
+    n = _check_order(n, "derivative")
+    factorial = float(np.prod(np.arange(1, n + 1, dtype=np.float64)))
+
+    def derivative_of_f(x: Any) -> Any:
+        if isinstance(x, (tuple, list, dict)):
+            raise TypeError(f"derivative: takes one number or array of points, got a "
+                            f"{type(x).__name__}; for functions of several variables use "
+                            "grad, jacobian or hessian")
+        coeffs = series(f, _as_primal(x), n)
+        c = coeffs[n]
+        return _restore(c * factorial if n > 1 else c, x)
+
+    name = "derivative" if n == 1 else f"derivative{n}"
+    return _named(derivative_of_f, f, name)
