@@ -14,7 +14,8 @@ from __future__ import annotations
 from . import autograd, primitives, testing
 from . import numpy as numpy  # noqa: PLC0414  (chainrule.numpy, the NumPy namespace)
 from ._core import is_grad_enabled
-from .functional import grad, jvp, value_and_grad, vjp
+from .functional import (derivative, elementwise_grad, grad, hessian, hvp, jacfwd, jacobian,
+                         jacrev, jvp, taylor_coefficients, value_and_grad, vjp)
 from .numpy import (abs, broadcast_to, concatenate, cos, exp, log, log1p, matmul, max,
                     maximum, mean, min, minimum, relu, reshape, sigmoid, sign, sin, softplus,
                     sqrt, square, stack, sum, tan, tanh, transpose, where)
@@ -25,7 +26,8 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Tensor", "tensor", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
-    "grad", "value_and_grad", "vjp", "jvp", "check_grads", "gradcheck",
+    "grad", "value_and_grad", "vjp", "jvp", "jacrev", "jacfwd", "jacobian", "hessian", "hvp",
+    "elementwise_grad", "derivative", "taylor_coefficients", "check_grads", "gradcheck",
     "autograd", "primitives", "testing", "numpy",
     "abs", "broadcast_to", "concatenate", "cos", "exp", "log", "log1p", "matmul", "max",
     "maximum", "mean", "min", "minimum", "relu", "reshape", "sigmoid", "sign", "sin",
