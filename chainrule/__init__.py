@@ -21,6 +21,7 @@ from .numpy import (abs, broadcast_to, concatenate, cos, exp, log, log1p, matmul
                     sqrt, square, stack, sum, tan, tanh, transpose, where)
 from .tensor import Tensor, enable_grad, no_grad, set_grad_enabled, tensor
 from .testing import check_grads, gradcheck
+from .visual import graph, plot_tangent
 
 __version__ = "0.1.0"
 
@@ -32,4 +33,5 @@ __all__ = [
     "abs", "broadcast_to", "concatenate", "cos", "exp", "log", "log1p", "matmul", "max",
     "maximum", "mean", "min", "minimum", "relu", "reshape", "sigmoid", "sign", "sin",
     "softplus", "sqrt", "square", "stack", "sum", "tan", "tanh", "transpose", "where",
+    "graph", "plot_tangent",
 ]

@@ -1,0 +1,791 @@
+"""Pictures of derivatives: the computation graph and the tangent-line plot.
+
+:func:`graph` walks a recorded graph (a Tensor's history, or a symbolic expression evaluated on
+Tensors) and gives each node its value (forward pass), its gradient (backward pass, computed
+with :func:`chainrule.engine.backward_pass` without touching ``.grad``) and each edge its local
+derivative (the table's ``partials``). The result prints as a text tree, as Graphviz DOT and
+as SVG (Graphviz ``dot`` when it is installed, else a small built-in layered layout), and shows
+itself in Jupyter.
+
+:func:`plot_tangent` draws f, f′ and the tangent line at a point with matplotlib, an optional
+dependency imported only inside that function.
+
+>>> import chainrule as cr
+>>> x = cr.tensor(3.0, requires_grad=True)
+>>> print(cr.graph(x * x + 1.0, names={"x": x}).to_text())
+add = 10  (grad 1)
+├── [∂ 1] mul = 9  (grad 1)
+│   ├── [∂ 3] x = 3  (grad 6)
+│   └── [∂ 3] x  (see above)
+└── 1  (constant)
+"""
+
+from __future__ import annotations
+
+import math
+import shutil
+import subprocess
+import warnings
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping, Optional, Sequence, Union
+from xml.sax.saxutils import escape as _xml_escape
+
+import numpy as np
+
+from . import engine
+from . import primitives as P
+from ._core import Tracer, bind
+from .tensor import Tensor
+
+__all__ = ["graph", "Graph", "GraphNode", "GraphEdge", "plot_tangent"]
+
+# ----------------------------------------------------------------------------------------
+# The graph as plain data.
+
+
+@dataclass
+class GraphNode:
+    """One node: an input, a constant or the result of one primitive."""
+
+    id: int
+    kind: str                      # "input", "constant" or "op"
+    name: str                      # variable name, constant text or primitive name
+    formula: Optional[str] = None  # the sub-expression this node computes, when known
+    value: Any = None              # forward value (None when the graph has no point)
+    grad: Any = None               # d root / d node (None when not computed or not needed)
+    shape: tuple = ()
+
+
+@dataclass
+class GraphEdge:
+    """An edge from an input node to the node that uses it (argument ``index``)."""
+
+    src: int
+    dst: int
+    index: int
+    local: Any = None              # ∂dst/∂src at the point (a number or array), when known
+    local_formula: Optional[str] = None
+
+
+@dataclass
+class Graph:
+    """A computation graph with values, gradients and local derivatives.
+
+    Nodes are listed inputs first (topological order); the last one is the root.
+    """
+
+    nodes: list = field(default_factory=list)
+    edges: list = field(default_factory=list)
+    root: int = 0
+    note: str = ""
+
+    # -- queries --------------------------------------------------------------------------
+    def inputs_of(self, node_id: int) -> list:
+        """Edges into ``node_id``, by argument position."""
+        return sorted((e for e in self.edges if e.dst == node_id), key=lambda e: e.index)
+
+    def node(self, name: str) -> GraphNode:
+        """The input node called ``name``."""
+        for n in self.nodes:
+            if n.kind == "input" and n.name == name:
+                return n
+        raise KeyError(f"the graph has no input called {name!r}; its inputs are "
+                       f"{[n.name for n in self.nodes if n.kind == 'input']}")
+
+    # -- text -----------------------------------------------------------------------------
+    def to_text(self, *, unicode: bool = True, width: int = 48) -> str:
+        """The graph as a tree for the terminal: root first, each input indented below the
+        node that uses it, edges labelled with their local derivative. A node used twice is
+        written out once; later uses say "(see above)"."""
+        if not self.nodes:
+            return "(empty graph)"
+        branch, last, pipe, blank = ("├── ", "└── ", "│   ", "    ") if unicode else \
+            ("+-- ", "`-- ", "|   ", "    ")
+        partial = "∂" if unicode else "d"
+        by_id = {n.id: n for n in self.nodes}
+        children = {n.id: self.inputs_of(n.id) for n in self.nodes}
+        lines: list = []
+        shown: set = set()
+        # Iterative depth-first walk: a graph of a million nodes needs no recursion.
+        stack: list = [(self.root, None, "", "")]
+        while stack:
+            node_id, edge, prefix, child_prefix = stack.pop()
+            n = by_id[node_id]
+            text = _node_line(n, unicode, width)
+            if edge is not None and edge.local is not None:
+                text = f"[{partial} {_fmt(edge.local, unicode)}] " + text
+            if node_id in shown and n.kind != "constant":
+                lines.append(prefix + text.split(" = ")[0].split("  (")[0] + "  (see above)")
+                continue
+            shown.add(node_id)
+            lines.append(prefix + text)
+            kids = children[node_id]
+            for i in range(len(kids) - 1, -1, -1):
+                is_last = i == len(kids) - 1
+                stack.append((kids[i].src, kids[i],
+                              child_prefix + (last if is_last else branch),
+                              child_prefix + (blank if is_last else pipe)))
+        if self.note:
+            lines.append(f"({self.note})")
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.to_text()
+
+    # -- DOT ------------------------------------------------------------------------------
+    def to_dot(self) -> str:
+        """The graph in Graphviz's DOT language (inputs on the left, the result on the right).
+        """
+        out = ["digraph chainrule {",
+               '  rankdir=LR;',
+               '  node [shape=box, style="rounded,filled", fontname="Helvetica", '
+               'fontsize=11, fillcolor="white"];',
+               '  edge [fontname="Helvetica", fontsize=10, color="#555555"];']
+        for n in self.nodes:
+            label = "\\n".join(_dot_escape(s) for s in _node_lines(n, True))
+            out.append(f'  n{n.id} [label="{label}", fillcolor="{_fill(self, n)}"];')
+        for e in self.edges:
+            attrs = ""
+            if e.local is not None:
+                attrs = f' [label="{_dot_escape("∂ " + _fmt(e.local, True))}"]'
+            elif e.local_formula:
+                attrs = f' [label="{_dot_escape("∂ " + _short(e.local_formula, 24))}"]'
+            out.append(f"  n{e.src} -> n{e.dst}{attrs};")
+        out.append("}")
+        return "\n".join(out) + "\n"
+
+    # -- SVG ------------------------------------------------------------------------------
+    def to_svg(self, *, engine: str = "auto") -> str:
+        """The graph as an SVG document.
+
+        Args:
+            engine: ``"graphviz"`` (run the ``dot`` program), ``"builtin"`` (the layered layout
+                of this module) or ``"auto"``: Graphviz when ``dot`` is on PATH, else builtin.
+        """
+        if engine not in ("auto", "graphviz", "builtin"):
+            raise ValueError(f"engine must be 'auto', 'graphviz' or 'builtin', got {engine!r}")
+        if engine != "builtin":
+            dot = shutil.which("dot")
+            if dot is None and engine == "graphviz":
+                raise RuntimeError("engine='graphviz' needs the Graphviz `dot` program on PATH "
+                                   "(install Graphviz), or use engine='builtin'")
+            if dot is not None:
+                try:
+                    done = subprocess.run([dot, "-Tsvg"], input=self.to_dot().encode("utf-8"),
+                                          capture_output=True, timeout=30, check=True)
+                    return done.stdout.decode("utf-8")
+                except (OSError, subprocess.SubprocessError):
+                    if engine == "graphviz":
+                        raise
+        return _builtin_svg(self)
+
+    def _repr_svg_(self) -> str:
+        return self.to_svg()
+
+    def save(self, path: str) -> None:
+        """Write the graph to ``path``; the format follows the extension: ``.svg``,
+        ``.dot``/``.gv``, or ``.txt``."""
+        lower = str(path).lower()
+        if lower.endswith(".svg"):
+            text = self.to_svg()
+        elif lower.endswith((".dot", ".gv")):
+            text = self.to_dot()
+        elif lower.endswith(".txt"):
+            text = self.to_text() + "\n"
+        else:
+            raise ValueError(f"cannot tell the graph format from {str(path)!r}: use a file name "
+                             "ending in .svg, .dot, .gv or .txt")
+        with open(path, "w", encoding="utf-8") as fh:
+            fh.write(text)
+
+
+# ----------------------------------------------------------------------------------------
+# Formatting helpers.
+
+_MINUS = "\u2212"
+
+
+def _fmt(v: Any, unicode: bool = True, digits: int = 6) -> str:
+    """A compact number: 233, 0.5, 1.2346e+20; small arrays as lists, big ones by shape."""
+    if v is None:
+        return "?"
+    v = P.value_of(v)
+    a = np.asarray(v)
+    if a.ndim == 0:
+        x = a.item()
+        if isinstance(x, (bool, np.bool_)):
+            return str(x)
+        if isinstance(x, complex):
+            return str(x)
+        x = float(x)
+        if x == 0:
+            s = "0"
+        elif math.isfinite(x) and x == int(x) and abs(x) < 1e15:
+            s = str(int(x))
+        else:
+            s = f"{x:.{digits}g}"
+        return s.replace("-", _MINUS) if unicode else s
+    if a.size <= 4:
+        return "[" + ", ".join(_fmt(e, unicode, 4) for e in a.ravel()) + "]"
+    return f"array{a.shape}"
+
+
+def _short(text: str, width: int) -> str:
+    return text if len(text) <= width else text[:width - 1] + "…"
+
+
+def _node_lines(n: GraphNode, unicode: bool, width: int = 36) -> list:
+    """Title, value and gradient lines of a node (for DOT and SVG boxes)."""
+    if n.kind == "constant":
+        return [n.name]
+    title = n.name if n.kind == "input" else (
+        f"{n.name}: {_short(n.formula, width)}" if n.formula else n.name)
+    lines = [title]
+    if n.value is not None:
+        lines.append(f"value {_fmt(n.value, unicode)}")
+    if n.grad is not None:
+        lines.append(f"grad {_fmt(n.grad, unicode)}")
+    return lines
+
+
+def _node_line(n: GraphNode, unicode: bool, width: int) -> str:
+    if n.kind == "constant":
+        return f"{n.name}  (constant)"
+    head = n.name
+    if n.kind == "op" and n.formula:
+        head = f"{n.name}: {_short(n.formula, width)}"
+    if n.value is not None:
+        head += f" = {_fmt(n.value, unicode)}"
+    if n.grad is not None:
+        head += f"  (grad {_fmt(n.grad, unicode)})"
+    return head
+
+
+def _dot_escape(s: str) -> str:
+    return s.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+
+
+def _fill(g: Graph, n: GraphNode) -> str:
+    if n.id == g.root:
+        return "#fff3bf"
+    return {"input": "#dbeafe", "constant": "#eeeeee"}.get(n.kind, "#ffffff")
+
+
+# ----------------------------------------------------------------------------------------
+# The built-in SVG layout: layers by longest path from the inputs, ordered within a layer by
+# the mean position of each node's inputs (one barycentre sweep keeps most edges uncrossed).
+
+_CHAR_W = 7.2     # width of one character of 12px monospace text, near enough
+_LINE_H = 16
+_PAD = 8
+_GAP_X = 70
+_GAP_Y = 22
+
+
+def _builtin_svg(g: Graph) -> str:
+    by_id = {n.id: n for n in g.nodes}
+    ins: dict = {n.id: [] for n in g.nodes}
+    for e in g.edges:
+        ins[e.dst].append(e.src)
+    layer: dict = {}
+    for n in g.nodes:               # nodes are in topological order: inputs come first
+        layer[n.id] = 1 + max((layer[s] for s in ins[n.id]), default=-1)
+    # Constants sit one layer before their user, not far left with the inputs.
+    users: dict = {n.id: [] for n in g.nodes}
+    for e in g.edges:
+        users[e.src].append(e.dst)
+    for n in g.nodes:
+        if n.kind == "constant" and users[n.id]:
+            layer[n.id] = max(0, min(layer[u] for u in users[n.id]) - 1)
+    columns: dict = {}
+    for n in g.nodes:
+        columns.setdefault(layer[n.id], []).append(n.id)
+    box: dict = {}
+    for n in g.nodes:
+        lines = _node_lines(n, True)
+        w = max(len(s) for s in lines) * _CHAR_W + 2 * _PAD
+        h = len(lines) * _LINE_H + 2 * _PAD - 4
+        box[n.id] = (w, h, lines)
+    order: dict = {}
+    for k in sorted(columns):
+        ids = columns[k]
+        if k > 0:
+            def centre(i):
+                srcs = [order[s] for s in ins[i] if s in order]
+                return sum(srcs) / len(srcs) if srcs else 0.0
+            ids.sort(key=centre)
+        for pos, i in enumerate(ids):
+            order[i] = pos
+    # Coordinates.
+    pos: dict = {}
+    x = 20.0
+    heights = []
+    for k in sorted(columns):
+        ids = columns[k]
+        colw = max(box[i][0] for i in ids)
+        y = 20.0
+        for i in ids:
+            w, h, _ = box[i]
+            pos[i] = (x + (colw - w) / 2, y)
+            y += h + _GAP_Y
+        heights.append(y)
+        x += colw + _GAP_X
+    total_h = max(heights) if heights else 40
+    # Centre each column vertically.
+    for k in sorted(columns):
+        ids = columns[k]
+        bottom = max(pos[i][1] + box[i][1] for i in ids)
+        shift = (total_h - _GAP_Y + 20 - bottom) / 2
+        for i in ids:
+            pos[i] = (pos[i][0], pos[i][1] + shift)
+    width = x - _GAP_X + 20
+    height = total_h + 10
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width:.0f}" height="{height:.0f}" '
+           f'viewBox="0 0 {width:.0f} {height:.0f}" font-family="DejaVu Sans Mono, Menlo, '
+           f'Consolas, monospace" font-size="12">',
+           '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" '
+           'markerHeight="7" orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" '
+           'fill="#555555"/></marker></defs>',
+           f'<rect x="0" y="0" width="{width:.0f}" height="{height:.0f}" fill="white"/>']
+    for e in g.edges:
+        sx, sy = pos[e.src]
+        sw, sh, _ = box[e.src]
+        dx, dy = pos[e.dst]
+        dw, dh, _ = box[e.dst]
+        n_in = max(1, len(ins[e.dst]))
+        x1, y1 = sx + sw, sy + sh / 2
+        x2, y2 = dx, dy + dh * (e.index + 1) / (n_in + 1)
+        mx = (x1 + x2) / 2
+        out.append(f'<path d="M {x1:.1f} {y1:.1f} C {mx:.1f} {y1:.1f}, {mx:.1f} {y2:.1f}, '
+                   f'{x2:.1f} {y2:.1f}" fill="none" stroke="#555555" stroke-width="1.2" '
+                   f'marker-end="url(#arrow)"/>')
+        label = None
+        if e.local is not None:
+            label = "∂ " + _fmt(e.local, True)
+        elif e.local_formula:
+            label = "∂ " + _short(e.local_formula, 20)
+        if label:
+            lw = len(label) * 6.2 + 6
+            # The label sits on the curve two thirds of the way to its user (away from the
+            # fan-out of a much-used input), on a white patch so the line stays readable.
+            s_, u_ = 2 / 3, 1 / 3
+            lx = u_**3 * x1 + 3 * u_**2 * s_ * mx + 3 * u_ * s_**2 * mx + s_**3 * x2
+            ly = u_**3 * y1 + 3 * u_**2 * s_ * y1 + 3 * u_ * s_**2 * y2 + s_**3 * y2
+            mx = lx
+            out.append(f'<rect x="{mx - lw / 2:.1f}" y="{ly - 8:.1f}" width="{lw:.1f}" '
+                       f'height="14" fill="white" fill-opacity="0.85"/>')
+            out.append(f'<text x="{mx:.1f}" y="{ly + 3:.1f}" text-anchor="middle" '
+                       f'font-size="10.5" fill="#8a3b12">{_xml_escape(label)}</text>')
+    for n in g.nodes:
+        x0, y0 = pos[n.id]
+        w, h, lines = box[n.id]
+        stroke = "#b08900" if n.id == g.root else "#333333"
+        out.append(f'<rect x="{x0:.1f}" y="{y0:.1f}" width="{w:.1f}" height="{h:.1f}" rx="6" '
+                   f'fill="{_fill(g, n)}" stroke="{stroke}" stroke-width="1.2"/>')
+        for j, s in enumerate(lines):
+            weight = ' font-weight="bold"' if j == 0 else ""
+            out.append(f'<text x="{x0 + _PAD:.1f}" y="{y0 + _PAD + 10 + j * _LINE_H:.1f}"'
+                       f'{weight}>{_xml_escape(s)}</text>')
+    if g.note:
+        out.append(f'<text x="20" y="{height - 4:.0f}" font-size="10" fill="#666666">'
+                   f'{_xml_escape(g.note)}</text>')
+    out.append("</svg>")
+    return "\n".join(out) + "\n"
+
+
+# ----------------------------------------------------------------------------------------
+# Building a Graph from a Tensor.
+
+
+def _released_error() -> RuntimeError:
+    return RuntimeError(
+        "cannot draw this tensor's graph: it was freed by backward(). Call cr.graph(y) before "
+        "y.backward(), or pass retain_graph=True to backward() to keep the graph.")
+
+
+def _same_level(a: Any, level: int) -> bool:
+    return isinstance(a, Tensor) and a._level == level
+
+
+def _constant_text(v: Any) -> str:
+    return _fmt(v, True)
+
+
+def _local_derivative(prim: Any, i: int, out: Any, vals: tuple, params: dict) -> Any:
+    """∂out/∂input_i at the recorded values: the table's partial for elementwise rows; the
+    VJP with a unit cotangent when input and output are single numbers; else None."""
+    try:
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            if prim.partials is not None and not params:
+                p = prim.partials[i]
+                return None if p is None else P.value_of(p(out, *vals))
+            if np.size(P.value_of(out)) == 1 and np.size(P.value_of(vals[i])) == 1:
+                rule = prim.vjp_rule(i)
+                if rule is None:
+                    return None
+                one = np.ones(P.shape_of(out)) if P.shape_of(out) else 1.0
+                g = rule(i, one, out, *vals, **params) if prim.variadic else \
+                    rule(one, out, *vals, **params)
+                return P.value_of(g)
+    except Exception:  # noqa: BLE001  (a picture must not fail over one label)
+        return None
+    return None
+
+
+def _tensor_graph(root: Tensor, names: Optional[Mapping[str, Any]], grads: bool,
+                  formulas: Optional[Callable] = None) -> Graph:
+    level = root._level
+    if root._prim is not None and root._inputs is None:
+        raise _released_error()
+    leaf_names = {id(t): name for name, t in (names or {}).items() if isinstance(t, Tensor)}
+    # Iterative walk (inputs before users), like engine.toposort but over every Tensor of
+    # this level, whether it needs a gradient or not.
+    order: list = []
+    seen: set = set()
+    stack: list = [(root, False)]
+    while stack:
+        t, expanded = stack.pop()
+        if expanded:
+            order.append(t)
+            continue
+        if id(t) in seen:
+            continue
+        seen.add(id(t))
+        stack.append((t, True))
+        if t._prim is not None:
+            if t._inputs is None:
+                raise _released_error()
+            for a in reversed(t._inputs):
+                if _same_level(a, level) and id(a) not in seen:
+                    stack.append((a, False))
+    g = Graph()
+    ids: dict = {}
+    unnamed = 0
+    for t in order:
+        value = P.value_of(t._data)
+        if t._prim is None:
+            name = leaf_names.get(id(t))
+            if name is None:
+                if t.requires_grad:
+                    unnamed += 1
+                    name = f"t{unnamed}"
+                else:
+                    name = _constant_text(value) if np.size(value) <= 4 else \
+                        f"constant{np.shape(value)}"
+            kind = "input" if (t.requires_grad or id(t) in leaf_names) else "constant"
+            node = GraphNode(len(g.nodes), kind, name, value=value if kind == "input" else None,
+                             shape=np.shape(value))
+            if kind == "constant":
+                node.value = value
+            g.nodes.append(node)
+            ids[id(t)] = node.id
+            continue
+        inputs = t._inputs
+        src_ids = []
+        for a in inputs:
+            if _same_level(a, level):
+                src_ids.append(ids[id(a)])
+            else:
+                cv = P.value_of(a)
+                const = GraphNode(len(g.nodes), "constant",
+                                  _constant_text(cv) if np.size(cv) <= 4
+                                  else f"constant{np.shape(cv)}", value=cv, shape=np.shape(cv))
+                g.nodes.append(const)
+                src_ids.append(const.id)
+        node = GraphNode(len(g.nodes), "op", t._prim.name, value=value, shape=np.shape(value))
+        g.nodes.append(node)
+        ids[id(t)] = node.id
+        vals = tuple(a._data if _same_level(a, level) else a for a in inputs)
+        for i, (a, s) in enumerate(zip(inputs, src_ids)):
+            local = None
+            # Constants get no label: nothing flows back into them.
+            if t._prim.vjp_rule(i) is not None and _same_level(a, level) and a.requires_grad:
+                local = _local_derivative(t._prim, i, t._data, vals, t._params)
+            g.edges.append(GraphEdge(s, node.id, i, local))
+    g.root = ids[id(root)]
+    if formulas is not None:
+        formulas(g, order, ids)
+    if grads and root.requires_grad and not any(isinstance(t._data, Tracer) for t in order):
+        _fill_grads(g, root, order, ids)
+    return g
+
+
+def _fill_grads(g: Graph, root: Tensor, order: list, ids: dict) -> None:
+    """Backward pass to every node of the graph, returned rather than written to ``.grad``.
+    Hooks are set aside during it: drawing a picture must not trigger user callbacks."""
+    level = root._level
+    targets = [t for t in order if t.requires_grad]
+    shape = root.shape
+    seed: Any = 1.0 if type(root._data) is float else np.ones(shape, dtype=root.dtype)
+    if shape and np.prod(shape) != 1:
+        g.note = "gradients are of sum(y): y holds more than one number"
+    saved = [(t, t._hooks) for t in order if t._hooks]
+    for t, _ in saved:
+        t._hooks = None
+    try:
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            grads = engine.backward_pass([root], [seed], targets=targets, accumulate=False,
+                                         retain_graph=True,
+                                         wrap=lambda v: Tensor._wrap(v, level))
+    finally:
+        for t, hooks in saved:
+            t._hooks = hooks
+    for t, gr in zip(targets, grads):
+        node = g.nodes[ids[id(t)]]
+        node.grad = 0.0 if gr is None else P.value_of(gr)
+
+
+# ----------------------------------------------------------------------------------------
+# Public entry point.
+
+
+def graph(obj: Any, at: Optional[Mapping[str, Any]] = None, *,
+          names: Optional[Mapping[str, Any]] = None, grads: bool = True) -> Graph:
+    """The computation graph of a Tensor or of a symbolic expression, with values, gradients
+    and local derivatives.
+
+    Args:
+        obj: a Tensor (its recorded history is drawn; the graph must not have been freed by
+            ``backward()``: call ``graph`` first, or use ``backward(retain_graph=True)``), an
+            ``Expr`` or an expression string.
+        at: for expressions, the point ``{"x": 2.0, ...}``. Without it the graph shows the
+            structure and the local derivatives as formulas, and no numbers.
+        names: for Tensors, names for input tensors (``{"x": x}``); others are called t1, t2...
+        grads: run the backward pass to label each node with d(result)/d(node).
+
+    Returns:
+        A :class:`Graph` (``.to_text()``, ``.to_dot()``, ``.to_svg()``, ``.save(path)``).
+
+    >>> import chainrule as cr
+    >>> x = cr.tensor(2.0, requires_grad=True)
+    >>> y = x * x
+    >>> g = cr.graph(y, names={"x": x})
+    >>> g.node("x").grad
+    4.0
+    >>> x.grad is None       # the graph's backward pass does not touch .grad
+    True
+    """
+    if isinstance(obj, Tensor):
+        if at is not None:
+            raise TypeError("graph(tensor): `at` is only for expressions; a tensor's graph "
+                            "already holds its values")
+        return _tensor_graph(obj, names, grads)
+    if isinstance(obj, Tracer):
+        expr = obj
+    elif isinstance(obj, str):
+        from .parser import parse  # noqa: PLC0415  (layer L5 helper, loaded on demand)
+        expr = parse(obj)
+    else:
+        raise TypeError(f"graph() takes a Tensor, an expression or a string, got "
+                        f"{type(obj).__name__}")
+    return _expr_graph(expr, at, grads)
+
+
+def _var_names(expr: Any) -> list:
+    return [s if isinstance(s, str) else str(s) for s in expr.free_symbols()]
+
+
+def _expr_graph(expr: Any, at: Optional[Mapping[str, Any]], grads: bool) -> Graph:
+    from . import symbolic  # noqa: PLC0415
+    variables = _var_names(expr)
+    point = dict(at or {})
+    missing = [v for v in variables if v not in point]
+    if at is not None and missing:
+        raise ValueError(f"graph(): no value for {', '.join(missing)} in at={dict(at)!r}; "
+                         f"the expression's variables are {', '.join(variables)}")
+    unknown = [k for k in point if k not in variables]
+    if unknown:
+        raise ValueError(f"graph(): at= names {', '.join(unknown)}, which the expression does "
+                         f"not use (its variables: {', '.join(variables) or 'none'})")
+    # Without a point the structure is still that of the expression: evaluate at an
+    # arbitrary value and show no numbers.
+    leaves = {v: Tensor(float(point.get(v, 0.5)), requires_grad=True) for v in variables}
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        out = expr.evaluate(leaves)
+    if not isinstance(out, Tensor):
+        out = Tensor(P.value_of(out))
+    symbols = {v: symbolic.symbol(v) for v in variables}
+
+    def formulas(g: Graph, order: list, ids: dict) -> None:
+        # Each node's sub-expression: run the same primitives on symbols (what Expr does).
+        exprs: dict = {}
+        for t in order:
+            if t._prim is None:
+                name = g.nodes[ids[id(t)]].name
+                exprs[id(t)] = symbols.get(name, P.value_of(t._data))
+                continue
+            args = tuple(exprs.get(id(a), a) if isinstance(a, Tensor) else a
+                         for a in t._inputs)
+            try:
+                e = bind(t._prim, *args, **t._params)
+            except Exception:  # noqa: BLE001  (labels are a nicety)
+                e = None
+            exprs[id(t)] = e
+            node = g.nodes[ids[id(t)]]
+            if isinstance(e, Tracer):
+                node.formula = _expr_text(e)
+            if t._prim.partials is not None and not t._params and isinstance(e, Tracer):
+                for edge in g.inputs_of(node.id):
+                    p = t._prim.partials[edge.index]
+                    if p is None:
+                        continue
+                    try:
+                        d = p(e, *args)
+                        edge.local_formula = _expr_text(d) if isinstance(d, Tracer) \
+                            else _fmt(d)
+                    except Exception:  # noqa: BLE001
+                        pass
+
+    g = _tensor_graph(out, leaves, grads and at is not None, formulas)
+    if at is None:
+        for n in g.nodes:
+            if n.kind != "constant":
+                n.value = None
+            n.grad = None
+        for e in g.edges:
+            e.local = None
+    else:
+        for e in g.edges:
+            e.local_formula = None if e.local is not None else e.local_formula
+    return g
+
+
+def _expr_text(e: Any) -> str:
+    to_unicode = getattr(e, "to_unicode", None)
+    return to_unicode() if callable(to_unicode) else str(e)
+
+
+# ----------------------------------------------------------------------------------------
+# The tangent plot.
+
+
+def _callable_of(f: Any, var: Optional[str]) -> tuple:
+    """(function of one float array, its name for labels, derivative formula or None)."""
+    if isinstance(f, (str, Tracer)) and not isinstance(f, Tensor):
+        from . import symbolic  # noqa: PLC0415
+        expr = f
+        if isinstance(f, str):
+            from .parser import parse  # noqa: PLC0415
+            expr = parse(f)
+        names = _var_names(expr)
+        if var is None:
+            if len(names) > 1:
+                raise ValueError(f"plot_tangent: the expression has several variables "
+                                 f"({', '.join(names)}); pass var= and fix the others first")
+            var = names[0] if names else "x"
+        elif names and names != [var]:
+            raise ValueError(f"plot_tangent: the expression's variables are "
+                             f"{', '.join(names)}, but var={var!r}")
+        try:
+            dtext = _expr_text(symbolic.diff(expr, var))
+        except Exception:  # noqa: BLE001  (the plot does not need the formula)
+            dtext = None
+        return (lambda xs: expr.evaluate({var: xs}) if names else
+                expr.evaluate({}) + 0 * xs), var, _expr_text(expr), dtext
+    if not callable(f):
+        raise TypeError(f"plot_tangent: f must be a function, an expression or a string, got "
+                        f"{type(f).__name__}")
+    return f, var or "x", None, None
+
+
+def plot_tangent(f: Any, at: float, *, var: Optional[str] = None,
+                 xlim: Optional[Sequence[float]] = None, file: Optional[str] = None,
+                 ax: Any = None, points: int = 400, title: Optional[str] = None) -> Any:
+    """Plot f, its derivative f′ and the tangent line at ``x = at``.
+
+    The slope comes from the autodiff engine (``cr.vjp`` of ``f`` on the whole grid, so f
+    must act elementwise). Needs matplotlib (``pip install matplotlib``); it is imported
+    here only.
+
+    Args:
+        f: a function of one variable written with chainrule operations, an ``Expr`` or a
+            string such as ``"x**2 * sin(x)"``.
+        at: the point of tangency.
+        var: the variable's name (for expressions with one variable it is found).
+        xlim: the x range; default ``at ± 3``.
+        file: save the figure there (PNG, SVG, PDF, ... by extension).
+        ax: draw into this matplotlib Axes instead of a new figure.
+
+    Returns:
+        The matplotlib Figure.
+    """
+    try:
+        from matplotlib.figure import Figure  # noqa: PLC0415  (optional dependency)
+    except ImportError as err:
+        raise ImportError("plot_tangent needs matplotlib, which is not installed: run "
+                          "`pip install matplotlib` (or `pip install chainrule[plot]`)") from err
+    from .functional import grad, vjp  # noqa: PLC0415
+
+    fn, name, ftext, dtext = _callable_of(f, var)
+    a = float(at)
+    if not math.isfinite(a):
+        raise ValueError(f"plot_tangent: the point must be a finite number, got {at!r}")
+    lo, hi = (a - 3.0, a + 3.0) if xlim is None else (float(xlim[0]), float(xlim[1]))
+    if not lo < hi:
+        raise ValueError(f"plot_tangent: xlim must be (low, high) with low < high, got {xlim}")
+    xs = np.linspace(lo, hi, int(points))
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ys, pullback = vjp(fn, xs)
+        (dys,) = pullback(np.ones_like(np.asarray(ys, dtype=float)))
+        fa = float(P.value_of(fn(a)))
+        slope = float(grad(fn)(a))
+    ys, dys = np.asarray(ys, dtype=float), np.asarray(dys, dtype=float)
+    if not (math.isfinite(fa) and math.isfinite(slope)):
+        raise ValueError(f"plot_tangent: f or f′ is not finite at {name} = {a:g} "
+                         f"(f = {fa}, f′ = {slope}); pick another point")
+    tangent = fa + slope * (xs - a)
+    if ax is None:
+        fig = Figure(figsize=(7, 4.6), dpi=110)
+        ax = fig.add_subplot()
+    else:
+        fig = ax.figure
+    flabel = f"f({name}) = {ftext}" if ftext else f"f({name})"
+    dlabel = f"f′({name}) = {dtext}" if dtext else f"f′({name})"
+    ax.plot(xs, ys, color="#1f5fbf", lw=2.2, label=_short(flabel, 60))
+    ax.plot(xs, dys, color="#d9730d", lw=1.6, ls="--", label=_short(dlabel, 60))
+    ax.plot(xs, tangent, color="#2a9d3a", lw=1.4,
+            label=f"tangent: y = {_line_text(slope, fa - slope * a, name)}")
+    ax.plot([a], [fa], "o", color="#c1121f", zorder=5)
+    ax.annotate(f"({_fmt(a)}, {_fmt(fa)}), slope {_fmt(slope)}", (a, fa),
+                textcoords="offset points", xytext=(8, -14), fontsize=9, color="#c1121f")
+    # y range: what f and f′ do over the middle of the window, so a pole does not flatten
+    # everything else into a line.
+    finite = np.concatenate([ys[np.isfinite(ys)], dys[np.isfinite(dys)], [fa]])
+    lo_y, hi_y = np.percentile(finite, [3, 97])
+    lo_y, hi_y = min(lo_y, fa), max(hi_y, fa)
+    pad = 0.1 * (hi_y - lo_y) or 1.0
+    ax.set_ylim(lo_y - pad, hi_y + pad)
+    ax.set_xlim(lo, hi)
+    ax.axhline(0, color="#999999", lw=0.8)
+    ax.axvline(0, color="#999999", lw=0.8)
+    ax.grid(True, alpha=0.3)
+    ax.set_xlabel(name)
+    ax.legend(loc="best", fontsize=9)
+    ax.set_title(title if title is not None else
+                 f"f, f′ and the tangent at {name} = {_fmt(a)}", fontsize=11)
+    if file is not None:
+        fig.savefig(file, bbox_inches="tight")
+    return fig
+
+
+def _line_text(slope: float, intercept: float, name: str = "x", unicode: bool = True) -> str:
+    """``233x − 321``: a line in the textbook way (no ``1x``, no ``+ −``, no ``+ 0``)."""
+    minus = _MINUS if unicode else "-"
+    m = _fmt(slope, False, 10)
+    if slope == 0:
+        body = ""
+    elif m in ("1", "-1"):
+        body = ("-" if m == "-1" else "") + name
+    else:
+        body = m + ("·" if unicode and "e" in m else "*" if not unicode else "") + name
+    if not body:
+        return _fmt(intercept, unicode, 10)
+    body = body.replace("-", minus) if unicode else body
+    if intercept == 0:
+        return body
+    sign = " + " if intercept > 0 else f" {minus} "
+    return body + sign + _fmt(abs(intercept), unicode, 10)
