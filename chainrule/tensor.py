@@ -293,7 +293,7 @@ class Tensor(ArrayOps):
                 raise RuntimeError(
                     f"backward() without `gradient=` needs a tensor holding one number, but this "
                     f"one has shape {self.shape}. Reduce it first (y.sum().backward()) or pass "
-                    f"gradient= an array of shape {self.shape} (e.g. cr.ones_like(y)).")
+                    f"gradient= an array of shape {self.shape} (e.g. np.ones(y.shape)).")
             gradient = np.ones(self.shape, dtype=self.dtype) if self.shape else \
                 self.dtype.type(1.0)
         else:
