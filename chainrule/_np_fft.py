@@ -1,0 +1,163 @@
+"""``chainrule.numpy.fft``: discrete Fourier transforms, differentiable (``cnp.fft``).
+
+fft, ifft, rfft and irfft along one axis are rows of the table (the DFT matrix is
+symmetric, so each transpose is again a DFT); the n-d forms apply them axis by axis.
+Spectra are complex Tensors; take ``cnp.real``, ``cnp.imag`` or ``cnp.abs`` of them to get
+back to the real numbers a loss is made of. Cotangents of complex values follow the
+convention dL = Re(sum(c * dz)) (see chainrule.primitives_numpy).
+
+>>> import chainrule as cr, chainrule.numpy as cnp
+>>> f = lambda x: cnp.sum(cnp.abs(cnp.fft.rfft(x)) ** 2)
+>>> cr.grad(f)(cnp.array([1.0, 0.0, 0.0, 0.0]))
+array([6., 2., 2., 2.])
+"""
+
+from __future__ import annotations
+
+from typing import Any, Optional, Sequence
+
+import numpy as _np
+
+from . import numpy as cnp
+from . import primitives_numpy as PN
+from ._core import bind
+
+__all__ = ["fft", "ifft", "rfft", "irfft", "fft2", "ifft2", "rfft2", "irfft2", "fftn", "ifftn",
+           "rfftn", "irfftn", "fftshift", "ifftshift", "fftfreq", "rfftfreq"]
+
+_NORMS = ("backward", "ortho", "forward")
+
+
+def _prep(a: Any, n: Optional[int], axis: int, norm: Optional[str]) -> tuple:
+    a = cnp._arr(a)
+    norm = "backward" if norm is None else norm
+    if norm not in _NORMS:
+        raise ValueError(f"fft: norm must be one of {_NORMS}, got {norm!r}")
+    nd = len(cnp.shape(a))
+    ax = cnp._axis(axis, nd)
+    return a, ax, norm
+
+
+def fft(a: Any, n: Optional[int] = None, axis: int = -1, norm: Optional[str] = None) -> Any:
+    """One-dimensional DFT (complex output)."""
+    a, ax, norm = _prep(a, n, axis, norm)
+    n = cnp.shape(a)[ax] if n is None else int(n)
+    return bind(PN.fft, a, n=n, axis=ax, norm=norm)
+
+
+def ifft(a: Any, n: Optional[int] = None, axis: int = -1, norm: Optional[str] = None) -> Any:
+    """One-dimensional inverse DFT (complex output)."""
+    a, ax, norm = _prep(a, n, axis, norm)
+    n = cnp.shape(a)[ax] if n is None else int(n)
+    return bind(PN.ifft, a, n=n, axis=ax, norm=norm)
+
+
+def rfft(a: Any, n: Optional[int] = None, axis: int = -1, norm: Optional[str] = None) -> Any:
+    """DFT of a real input: the n//2 + 1 non-negative frequencies."""
+    a, ax, norm = _prep(a, n, axis, norm)
+    if cnp._is_complex(a):
+        raise TypeError("rfft: the input must be real; use fft for complex input")
+    n = cnp.shape(a)[ax] if n is None else int(n)
+    return bind(PN.rfft, a, n=n, axis=ax, norm=norm)
+
+
+def irfft(a: Any, n: Optional[int] = None, axis: int = -1, norm: Optional[str] = None) -> Any:
+    """Inverse of rfft: a real signal of length n (default 2 * (len - 1))."""
+    a, ax, norm = _prep(a, n, axis, norm)
+    n = 2 * (cnp.shape(a)[ax] - 1) if n is None else int(n)
+    return bind(PN.irfft, a, n=n, axis=ax, norm=norm)
+
+
+def _axes_and_sizes(a: Any, s: Optional[Sequence[int]], axes: Optional[Sequence[int]]) -> tuple:
+    nd = len(cnp.shape(cnp._arr(a)))
+    if axes is None:
+        axes = list(range(nd - len(s), nd)) if s is not None else list(range(nd))
+    axes = [cnp._axis(x, nd) for x in axes]
+    sizes = [None] * len(axes) if s is None else list(s)
+    if len(sizes) != len(axes):
+        raise ValueError(f"fftn: s has {len(sizes)} entries but there are {len(axes)} axes")
+    return axes, sizes
+
+
+def fftn(a: Any, s: Optional[Sequence[int]] = None, axes: Optional[Sequence[int]] = None,
+         norm: Optional[str] = None) -> Any:
+    """N-dimensional DFT: fft along each axis in turn."""
+    axes, sizes = _axes_and_sizes(a, s, axes)
+    out = a
+    for ax, n in zip(axes, sizes):
+        out = fft(out, n, ax, norm)
+    return out
+
+
+def ifftn(a: Any, s: Optional[Sequence[int]] = None, axes: Optional[Sequence[int]] = None,
+          norm: Optional[str] = None) -> Any:
+    """N-dimensional inverse DFT."""
+    axes, sizes = _axes_and_sizes(a, s, axes)
+    out = a
+    for ax, n in zip(axes, sizes):
+        out = ifft(out, n, ax, norm)
+    return out
+
+
+def rfftn(a: Any, s: Optional[Sequence[int]] = None, axes: Optional[Sequence[int]] = None,
+          norm: Optional[str] = None) -> Any:
+    """N-dimensional DFT of a real input: rfft on the last axis, fft on the others."""
+    axes, sizes = _axes_and_sizes(a, s, axes)
+    out = rfft(a, sizes[-1], axes[-1], norm)
+    for ax, n in zip(axes[:-1], sizes[:-1]):
+        out = fft(out, n, ax, norm)
+    return out
+
+
+def irfftn(a: Any, s: Optional[Sequence[int]] = None, axes: Optional[Sequence[int]] = None,
+           norm: Optional[str] = None) -> Any:
+    """Inverse of rfftn: ifft on all axes but the last, then irfft on the last."""
+    axes, sizes = _axes_and_sizes(a, s, axes)
+    out = a
+    for ax, n in zip(axes[:-1], sizes[:-1]):
+        out = ifft(out, n, ax, norm)
+    return irfft(out, sizes[-1], axes[-1], norm)
+
+
+def fft2(a: Any, s: Optional[Sequence[int]] = None, axes: Sequence[int] = (-2, -1),
+         norm: Optional[str] = None) -> Any:
+    return fftn(a, s, axes, norm)
+
+
+def ifft2(a: Any, s: Optional[Sequence[int]] = None, axes: Sequence[int] = (-2, -1),
+          norm: Optional[str] = None) -> Any:
+    return ifftn(a, s, axes, norm)
+
+
+def rfft2(a: Any, s: Optional[Sequence[int]] = None, axes: Sequence[int] = (-2, -1),
+          norm: Optional[str] = None) -> Any:
+    return rfftn(a, s, axes, norm)
+
+
+def irfft2(a: Any, s: Optional[Sequence[int]] = None, axes: Sequence[int] = (-2, -1),
+           norm: Optional[str] = None) -> Any:
+    return irfftn(a, s, axes, norm)
+
+
+def fftshift(x: Any, axes: Any = None) -> Any:
+    """Zero frequency to the centre (a roll)."""
+    x = cnp._arr(x)
+    nd = len(cnp.shape(x))
+    axes = tuple(range(nd)) if axes is None else ((axes,) if isinstance(axes, int) else axes)
+    return cnp.roll(x, [cnp.shape(x)[a] // 2 for a in axes], axes)
+
+
+def ifftshift(x: Any, axes: Any = None) -> Any:
+    """Inverse of fftshift."""
+    x = cnp._arr(x)
+    nd = len(cnp.shape(x))
+    axes = tuple(range(nd)) if axes is None else ((axes,) if isinstance(axes, int) else axes)
+    return cnp.roll(x, [-(cnp.shape(x)[a] // 2) for a in axes], axes)
+
+
+def fftfreq(n: int, d: float = 1.0) -> _np.ndarray:
+    return _np.fft.fftfreq(n, d)
+
+
+def rfftfreq(n: int, d: float = 1.0) -> _np.ndarray:
+    return _np.fft.rfftfreq(n, d)

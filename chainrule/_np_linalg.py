@@ -1,0 +1,254 @@
+"""``chainrule.numpy.linalg``: NumPy's linear algebra, differentiable (``cnp.linalg``).
+
+The rows behind it (inv, det, logabsdet, solve, cholesky, eigh, svd, qr, pinv) live in
+:mod:`chainrule.primitives_numpy` with the standard matrix identities as rules. Functions
+with several outputs (eigh, svd, qr) run one row that returns the outputs packed into one
+array, and unpack it here, so one decomposition serves all outputs and their gradients.
+
+Caveats (also in docs/coverage.md): eigh and svd derivatives divide by differences of
+eigenvalues (singular values): with repeated values the vectors are not unique and the
+gradient is inf/nan; svd needs nonzero singular values when the matrix is not square.
+eigh and cholesky read only the symmetric part (A + Aᵀ)/2 of their input, so their
+gradients are symmetric. qr supports rows >= columns (mode "reduced").
+
+>>> import chainrule as cr, chainrule.numpy as cnp
+>>> a = cnp.array([[2.0, 1.0], [1.0, 3.0]])
+>>> cr.grad(lambda m: cnp.linalg.det(m))(a)   # d det / dA = det(A) A⁻ᵀ
+array([[ 3., -1.],
+       [-1.,  2.]])
+"""
+
+from __future__ import annotations
+
+import builtins
+from collections import namedtuple
+from typing import Any, Optional
+
+import numpy as _np
+
+from . import numpy as cnp
+from . import primitives as P
+from . import primitives_numpy as PN
+from ._core import bind
+
+__all__ = ["inv", "pinv", "det", "slogdet", "solve", "cholesky", "eigh", "eigvalsh", "svd",
+           "svdvals", "qr", "norm", "vector_norm", "matrix_norm", "matrix_power", "multi_dot",
+           "matrix_transpose", "LinAlgError"]
+
+LinAlgError = _np.linalg.LinAlgError
+SlogdetResult = namedtuple("SlogdetResult", ["sign", "logabsdet"])
+EighResult = namedtuple("EighResult", ["eigenvalues", "eigenvectors"])
+SVDResult = namedtuple("SVDResult", ["U", "S", "Vh"])
+QRResult = namedtuple("QRResult", ["Q", "R"])
+
+
+def _square(a: Any, name: str) -> Any:
+    a = cnp._arr(a)
+    s = cnp.shape(a)
+    if len(s) < 2 or s[-1] != s[-2]:
+        raise LinAlgError(f"{name}: expected a square matrix (or a stack of them), got shape {s}")
+    return a
+
+
+def inv(a: Any) -> Any:
+    """Matrix inverse; d inv(A) = -A⁻¹ dA A⁻¹."""
+    return bind(PN.inv, _square(a, "inv"))
+
+
+def pinv(a: Any) -> Any:
+    """Moore-Penrose pseudo-inverse (derivative valid where the rank does not change)."""
+    return bind(PN.pinv, cnp._arr(a))
+
+
+def det(a: Any) -> Any:
+    """Determinant; d det(A) = det(A) tr(A⁻¹ dA) (needs A invertible for the gradient)."""
+    return bind(PN.det, _square(a, "det"))
+
+
+def slogdet(a: Any) -> SlogdetResult:
+    """(sign, log|det|): the sign carries no gradient, log|det| has gradient A⁻ᵀ."""
+    a = _square(a, "slogdet")
+    sign = _np.linalg.slogdet(_np.asarray(P.value_of(a)))[0]
+    return SlogdetResult(sign, bind(PN.logabsdet, a))
+
+
+def solve(a: Any, b: Any) -> Any:
+    """Solve a x = b (b a vector when 1-D, else a stack of matrices, as NumPy 2 reads it)."""
+    return bind(PN.solve, _square(a, "solve"), cnp._arr(b))
+
+
+def cholesky(a: Any, upper: bool = False) -> Any:
+    """Lower Cholesky factor of a symmetric positive-definite matrix (``upper``: its Lᵀ)."""
+    low = bind(PN.cholesky, _square(a, "cholesky"))
+    return cnp.matrix_transpose(low) if upper else low
+
+
+def eigh(a: Any, UPLO: str = "L") -> EighResult:
+    """Eigenvalues (ascending) and eigenvectors of a symmetric matrix.
+
+    The input is symmetrised as (A + Aᵀ)/2 (NumPy reads one triangle); gradients need
+    distinct eigenvalues for the eigenvectors.
+    """
+    p = bind(PN.eigh_packed, _square(a, "eigh"))
+    n = cnp.shape(p)[-1]
+    return EighResult(p[..., n, :], p[..., :n, :])
+
+
+def eigvalsh(a: Any, UPLO: str = "L") -> Any:
+    """Eigenvalues of a symmetric matrix, ascending."""
+    return eigh(a).eigenvalues
+
+
+def svd(a: Any, full_matrices: bool = True, compute_uv: bool = True,
+        hermitian: bool = False) -> Any:
+    """Singular value decomposition A = U diag(S) Vh (thin factors).
+
+    ``full_matrices=True`` (NumPy's default) is accepted for square matrices, where it is the
+    same as the thin one; the extra columns of a full U or V of a non-square matrix are not
+    unique, so they have no derivative: pass ``full_matrices=False``.
+    """
+    a = cnp._arr(a)
+    m, n = cnp.shape(a)[-2:]
+    if compute_uv and full_matrices and m != n:
+        raise NotImplementedError(
+            f"svd: full_matrices=True on a {m}x{n} matrix asks for basis vectors that are not "
+            "unique and have no derivative; pass full_matrices=False (the thin SVD)")
+    p = bind(PN.svd_packed, a)
+    k = builtins.min(m, n)
+    lead = cnp.shape(p)[:-1]
+    s = p[..., m * k:m * k + k]
+    if not compute_uv:
+        return s
+    u = cnp.reshape(p[..., :m * k], lead + (m, k))
+    vh = cnp.reshape(p[..., m * k + k:], lead + (k, n))
+    return SVDResult(u, s, vh)
+
+
+def svdvals(a: Any) -> Any:
+    """Singular values, descending (gradient U Vᵀ-like: needs distinct values)."""
+    return svd(a, compute_uv=False)
+
+
+def qr(a: Any, mode: str = "reduced") -> QRResult:
+    """Reduced QR decomposition of a matrix with at least as many rows as columns."""
+    a = cnp._arr(a)
+    m, n = cnp.shape(a)[-2:]
+    if mode != "reduced" or m < n:
+        raise NotImplementedError(
+            f"qr: only mode='reduced' with rows >= columns is differentiable here (got "
+            f"mode={mode!r}, shape {cnp.shape(a)}); for a wide matrix, take qr of its transpose")
+    p = bind(PN.qr_packed, a)
+    return QRResult(p[..., :m, :], p[..., m:, :])
+
+
+def _safe_sqrt(s: Any) -> Any:
+    # sqrt with gradient 0 (not nan) where its argument is exactly 0: the norm of a zero
+    # vector gets the zero subgradient, as in PyTorch.
+    zero = _np.asarray(P.value_of(s)) == 0
+    return bind(P.where, zero, 0.0, bind(P.sqrt, bind(P.where, zero, 1.0, s)))
+
+
+def vector_norm(x: Any, ord: Any = 2, axis: Any = None, keepdims: bool = False) -> Any:
+    """p-norm along ``axis`` (all axes when None): ord 2, 1, inf, -inf, 0 or any p."""
+    x = cnp._arr(x)
+    if ord is None or ord == 2:
+        return _safe_sqrt(cnp.sum(x * cnp.conj(x) if cnp._is_complex(x) else x * x,
+                                  axis=axis, keepdims=keepdims))
+    a = cnp.abs(x)
+    if ord == _np.inf:
+        return cnp.max(a, axis=axis, keepdims=keepdims)
+    if ord == -_np.inf:
+        return cnp.min(a, axis=axis, keepdims=keepdims)
+    if ord == 0:
+        return _np.sum(_np.asarray(P.value_of(x)) != 0, axis=axis,
+                       keepdims=keepdims).astype(P.dtype_of(x))
+    if ord == 1:
+        return cnp.sum(a, axis=axis, keepdims=keepdims)
+    return cnp.sum(a ** ord, axis=axis, keepdims=keepdims) ** (1.0 / ord)
+
+
+def matrix_norm(x: Any, ord: Any = "fro", keepdims: bool = False) -> Any:
+    """Matrix norm over the last two axes: 'fro', 'nuc', 1, -1, 2, -2, inf, -inf."""
+    x = cnp._arr(x)
+    if ord in (None, "fro"):
+        out = _safe_sqrt(cnp.sum(x * x, axis=(-2, -1)))
+    elif ord == "nuc":
+        out = cnp.sum(svdvals(x), axis=-1)
+    elif ord in (2, -2):
+        s = svdvals(x)
+        out = cnp.max(s, axis=-1) if ord == 2 else cnp.min(s, axis=-1)
+    elif ord in (1, -1):
+        col = cnp.sum(cnp.abs(x), axis=-2)
+        out = cnp.max(col, axis=-1) if ord == 1 else cnp.min(col, axis=-1)
+    elif ord in (_np.inf, -_np.inf):
+        row = cnp.sum(cnp.abs(x), axis=-1)
+        out = cnp.max(row, axis=-1) if ord == _np.inf else cnp.min(row, axis=-1)
+    else:
+        raise ValueError(f"matrix_norm: invalid ord {ord!r}; use 'fro', 'nuc', 1, -1, 2, -2, "
+                         "inf or -inf")
+    if keepdims:
+        out = cnp.reshape(out, cnp.shape(out) + (1, 1))
+    return out
+
+
+def norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> Any:
+    """NumPy's norm: vector norms for 1-D input or an int axis, matrix norms for 2-D input or
+    a pair of axes; the 2-norm of everything when ord and axis are both None.
+
+    >>> import chainrule as cr, chainrule.numpy as cnp
+    >>> cr.grad(cnp.linalg.norm)(cnp.array([3.0, 4.0]))
+    array([0.6, 0.8])
+    """
+    x = cnp._arr(x)
+    nd = len(cnp.shape(x))
+    if axis is None:
+        if ord is None:
+            return vector_norm(x, 2, None, keepdims)
+        axis = tuple(range(nd))
+        if nd not in (1, 2):
+            raise ValueError(f"norm: ord={ord!r} needs a 1-D or 2-D input or an axis, got "
+                             f"shape {cnp.shape(x)}")
+    if isinstance(axis, (int, _np.integer)) or len(axis) == 1:
+        return vector_norm(x, 2 if ord is None else ord, axis, keepdims)
+    if len(axis) != 2:
+        raise ValueError(f"norm: axis must be an int or a pair of ints, got {axis!r}")
+    a0, a1 = (cnp._axis(a, nd) for a in axis)
+    out = matrix_norm(cnp.moveaxis(x, (a0, a1), (-2, -1)), "fro" if ord is None else ord)
+    if keepdims:
+        out = cnp.expand_dims(out, tuple(sorted((a0, a1))))
+    return out
+
+
+def matrix_power(a: Any, n: int) -> Any:
+    """A to the integer power n by repeated squaring (inverse first for negative n)."""
+    a = _square(a, "matrix_power")
+    if not isinstance(n, (int, _np.integer)):
+        raise TypeError(f"matrix_power: exponent must be an integer, got {type(n).__name__}")
+    n = int(n)
+    if n == 0:
+        m = cnp.shape(a)[-1]
+        return _np.broadcast_to(_np.eye(m, dtype=P.dtype_of(a)), cnp.shape(a)).copy()
+    if n < 0:
+        a, n = inv(a), -n
+    result: Optional[Any] = None
+    base = a
+    while n:
+        if n & 1:
+            result = base if result is None else cnp.matmul(result, base)
+        n >>= 1
+        if n:
+            base = cnp.matmul(base, base)
+    return result
+
+
+def multi_dot(arrays: Any) -> Any:
+    """Chain of matrix products, left to right."""
+    arrays = list(arrays)
+    out = arrays[0]
+    for b in arrays[1:]:
+        out = cnp.dot(out, b)
+    return out
+
+
+def matrix_transpose(x: Any) -> Any:
+    return cnp.matrix_transpose(x)
