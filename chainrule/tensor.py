@@ -204,7 +204,10 @@ class Tensor(ArrayOps):
 
     def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
         prim = _ufunc_table().get(ufunc)
-        if method != "__call__" or prim is None:
+        # chainrule.numpy's function where it has one: some ufuncs are composites there
+        # (fabs, deg2rad, ...) or depend on the dtype (absolute of a complex tensor).
+        handler = _array_function_table().get(ufunc) if method == "__call__" else None
+        if method != "__call__" or (prim is None and handler is None):
             raise TypeError(
                 f"numpy.{ufunc.__name__}{'' if method == '__call__' else '.' + method} is not "
                 "supported on chainrule Tensors (it would drop the gradient); use the "
@@ -216,9 +219,14 @@ class Tensor(ArrayOps):
                             f"{', '.join(sorted(kwargs))}; call it without them (to pick "
                             "elements use cr.where(mask, result, other), to convert use "
                             "t.astype(dtype))")
-        result = bind(prim, *inputs)
+        result = handler(*inputs) if handler is not None else bind(prim, *inputs)
         if out is not None:
             (target,) = out
+            if not isinstance(target, Tensor):
+                raise TypeError(
+                    f"numpy.{ufunc.__name__}(..., out=) got a {type(target).__name__} as out "
+                    "while an input is a Tensor: storing into it would drop the gradient; "
+                    "pass a Tensor as out, or assign the result instead")
             target._assign_inplace(result)
             return target
         return result
