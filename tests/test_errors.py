@@ -33,7 +33,10 @@ def test_backward_non_scalar_without_gradient():
     y = leaf() * 2
     with pytest.raises(RuntimeError) as e:
         y.backward()
-    check(e, ["(2,)"], ["gradient=", ".sum().backward()"])
+    check(e, ["(2,)"], ["gradient=", ".sum().backward()", "np.ones(y.shape)"])
+    # Both remedies the message names work.
+    y.backward(gradient=np.ones(y.shape), retain_graph=True)
+    y.sum().backward()
 
 
 def test_backward_gradient_shape_mismatch():
