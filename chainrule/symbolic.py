@@ -1,29 +1,916 @@
-"""Symbolic expressions that run the table's derivative rules (work in progress)."""
+"""Symbolic expressions that run the table's own derivative rules, giving printed formulas.
+
+An :class:`Expr` is a tracer (like Tensor and Dual): every operation on it goes through
+``bind`` and records a node ``(primitive, args)``. Its derivative is built by running each
+row's ``partials`` (elementwise rows) or JVP rule (the rest) on ``Expr`` values, so the printed
+formula comes from the very rules the autodiff engine uses; there is no second derivative
+table here. A simplifier (constants folded, like terms and like factors collected, quotient
+rule results over a common denominator) keeps textbook formulas small.
+
+>>> from chainrule.symbolic import diff, symbol
+>>> x = symbol("x")
+>>> print(diff(5*x**4 + 3*x**3 + 7*x**2 + 9*x - 5, "x"))
+20*x**3 + 9*x**2 + 14*x + 9
+"""
 
 from __future__ import annotations
 
-__all__ = ["Expr", "symbol", "const", "diff", "gradient", "to_function"]
+import math
+from fractions import Fraction
+from typing import Any, Callable, Iterable, Optional, Sequence, Union
+
+import numpy as np
+
+from . import primitives as P
+from ._core import Primitive, Tracer
+from ._ops import ArrayOps
+
+__all__ = ["Expr", "symbol", "const", "diff", "gradient", "to_function", "simplify", "PI", "E"]
+
+# Above every level a transform hands out: a Tensor or Dual met inside an expression is a
+# constant to it, never the other way round.
+_LEVEL = 1 << 40
+
+_SUM_OPS = ("add", "sub", "neg")
+_PROD_OPS = ("mul", "div", "pow")
+_ARITH = frozenset(_SUM_OPS + _PROD_OPS)
+_COMPARE = {"equal": "==", "not_equal": "!=", "greater": ">", "greater_equal": ">=",
+            "less": "<", "less_equal": "<="}
+# Rows whose all-constant results are always folded to a number; any other function of
+# constants is folded only when the result is a whole number (cos(0) = 1), so that
+# d/dx 2**x prints as 2**x*log(2), not 0.6931471805599453*2**x.
+_FOLD_ALWAYS = _ARITH | frozenset(_COMPARE) | {"where", "sign", "abs"}
+# Largest number of terms a product of sums may expand into before it is left factored.
+_MAX_EXPANSION = 64
 
 
-class Expr:
-    """Symbolic expression: free_symbols(), evaluate(env), str(), to_unicode(), to_latex()."""
+class Expr(ArrayOps):
+    """A symbolic scalar expression: a symbol, a constant, or a primitive applied to Exprs.
+
+    Build one with :func:`symbol`, :func:`const`, operators and the ``chainrule`` functions
+    (``cr.sin(x)``), or from text with :func:`chainrule.parse`.
+
+    >>> x = symbol("x")
+    >>> e = 3*x**2 + 1
+    >>> e.free_symbols(), e.evaluate({"x": 2.0})
+    (['x'], 13.0)
+    """
+
+    __slots__ = ("prim", "args", "params", "name", "value", "_key", "_ckey")
+    _level = _LEVEL
+
+    def __init__(self, prim: Optional[Primitive], args: tuple = (), params: Optional[dict] = None,
+                 *, name: Optional[str] = None, value: Any = None):
+        self.prim = prim
+        self.args = args
+        self.params = params or {}
+        self.name = name
+        self.value = value
+        self._ckey = None
+        if prim is None:
+            if value is None:
+                self._key = ("s", name)
+            elif name is not None:
+                self._key = ("k", name)
+            else:
+                self._key = ("c", _value_key(value))
+        else:
+            self._key = (prim.name, tuple(a._key for a in args),
+                         tuple(sorted((k, repr(v)) for k, v in self.params.items())))
+
+    # -- kinds ---------------------------------------------------------------------------
+    @property
+    def is_symbol(self) -> bool:
+        """True for a variable such as ``x``."""
+        return self.prim is None and self.value is None
+
+    @property
+    def is_constant(self) -> bool:
+        """True for a number or a named constant (``pi``, ``e``)."""
+        return self.prim is None and self.value is not None
+
+    @property
+    def is_number(self) -> bool:
+        """True for an unnamed numeric constant (foldable arithmetic)."""
+        return self.prim is None and self.value is not None and self.name is None
+
+    # -- the tracer protocol -------------------------------------------------------------
+    @property
+    def shape(self) -> tuple:
+        return np.shape(self.value) if self.is_constant else ()
+
+    @property
+    def dtype(self) -> np.dtype:
+        return np.dtype(np.float64)
+
+    def _value(self) -> Any:
+        if self.is_constant:
+            return self.value
+        raise TypeError(
+            f"the symbolic expression {self} has no numeric value; evaluate it with "
+            ".evaluate({name: value}) first.")
+
+    def _process(self, prim: Primitive, args: tuple, params: dict) -> "Expr":
+        return _make(prim, [_wrap(a) for a in args], params)
+
+    def __bool__(self) -> bool:
+        raise TypeError(f"the truth value of the symbolic expression {self} is unknown; "
+                        "evaluate it at a point first.")
+
+    # -- inspection ----------------------------------------------------------------------
+    def free_symbols(self) -> list:
+        """The names of the variables in the expression, sorted.
+
+        >>> (symbol("y") * symbol("x") + 1).free_symbols()
+        ['x', 'y']
+        """
+        return sorted({n.name for n in _postorder(self) if n.is_symbol})
+
+    def depends_on(self, var: str) -> bool:
+        """Whether the symbol ``var`` occurs in the expression."""
+        return any(n.is_symbol and n.name == var for n in _postorder(self))
+
+    def same_as(self, other: "Expr") -> bool:
+        """Structural equality (``==`` builds an ``equal`` node, as for every tracer)."""
+        return isinstance(other, Expr) and self._key == other._key
+
+    # -- evaluation ----------------------------------------------------------------------
+    def evaluate(self, env: Optional[dict] = None) -> Any:
+        """The value at ``env`` (``{name: value}``), computed through ``bind``.
+
+        Values may be floats, NumPy arrays or Tensors; with Tensors the result is a Tensor
+        in their graph, so autodiff runs through the formula.
+
+        >>> (symbol("x") ** 2).evaluate({"x": 3.0})
+        9.0
+        """
+        env = env or {}
+        vals: dict = {}
+        for node in _postorder(self):
+            if node.prim is None:
+                if node.is_symbol:
+                    if node.name not in env:
+                        raise ValueError(
+                            f"no value for the variable {node.name!r}; pass it in env, e.g. "
+                            f"evaluate({{{node.name!r}: 1.0}}). Got values for "
+                            f"{sorted(env) or 'no variables'}.")
+                    v = env[node.name]
+                    vals[id(node)] = float(v) if isinstance(v, int) and not isinstance(
+                        v, bool) else v
+                else:
+                    vals[id(node)] = node.value
+            else:
+                vals[id(node)] = node.prim(*[vals[id(a)] for a in node.args], **node.params)
+        return vals[id(self)]
+
+    # -- printing ------------------------------------------------------------------------
+    def __str__(self) -> str:
+        return _Printer("text").show(self)
+
+    def to_unicode(self) -> str:
+        """Textbook notation in Unicode: ``20x³ + 9x² + 14x + 9``."""
+        return _Printer("unicode").show(self)
+
+    def to_latex(self) -> str:
+        r"""LaTeX notation: ``20 x^{3} + 9 x^{2} + 14 x + 9``."""
+        return _Printer("latex").show(self)
+
+    def to_sympy(self) -> Any:
+        """The same expression as a SymPy object (needs SymPy, an optional extra)."""
+        try:
+            import sympy
+        except ImportError:
+            raise ImportError("to_sympy() needs SymPy, which is not installed; "
+                              "run `pip install sympy`.") from None
+        names = {n: sympy.Symbol(n) for n in self.free_symbols()}
+        names.update(pi=sympy.pi, e=sympy.E)
+        return sympy.sympify(str(self), locals=names)
+
+    def __repr__(self) -> str:
+        return f"Expr({str(self)!r})"
+
+    def __format__(self, spec: str) -> str:
+        return format(str(self), spec)
+
+
+def _value_key(v: Any) -> Any:
+    if isinstance(v, np.ndarray):
+        return ("array", v.shape, v.tobytes())
+    if isinstance(v, (bool, np.bool_)):
+        return bool(v)
+    return float(v)
+
+
+def _postorder(root: Expr) -> list:
+    """Unique nodes, children before parents, without recursion (deep graphs are fine)."""
+    out, seen = [], set()
+    stack = [(root, False)]
+    while stack:
+        node, expanded = stack.pop()
+        if id(node) in seen:
+            continue
+        if expanded or not node.args:
+            seen.add(id(node))
+            out.append(node)
+            continue
+        stack.append((node, True))
+        for a in reversed(node.args):
+            if id(a) not in seen:
+                stack.append((a, False))
+    return out
+
+
+# ----------------------------------------------------------------------------------------
+# Construction.
 
 
 def symbol(name: str) -> Expr:
-    raise NotImplementedError
+    """A variable.
+
+    >>> print(symbol("x") + 1)
+    x + 1
+    """
+    if not isinstance(name, str) or not name.isidentifier() or not name.isascii():
+        raise ValueError(f"a symbol name must be a plain ASCII identifier such as 'x'; "
+                         f"got {name!r}.")
+    return Expr(None, name=name)
 
 
-def const(value) -> Expr:
-    raise NotImplementedError
+def const(value: Any, name: Optional[str] = None) -> Expr:
+    """A constant (a number, an array, or a named constant such as ``pi``).
+
+    >>> print(const(2) * symbol("x"))
+    2*x
+    """
+    if isinstance(value, Expr):
+        return value
+    if isinstance(value, Tracer):
+        value = P.value_of(value)
+    if isinstance(value, (bool, np.bool_)):
+        return Expr(None, value=bool(value), name=name)
+    if isinstance(value, (int, float, np.number)):
+        return Expr(None, value=float(value), name=name)
+    arr = np.asarray(value)
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(f"a symbolic constant must be a real number or array; got {value!r}.")
+    if arr.ndim == 0:
+        return Expr(None, value=bool(arr) if arr.dtype.kind == "b" else float(arr), name=name)
+    return Expr(None, value=arr, name=name)
 
 
-def diff(expr, var: str = "x", n: int = 1) -> Expr:
-    raise NotImplementedError
+PI = const(math.pi, "pi")
+E = const(math.e, "e")
+_ZERO = const(0.0)
+_ONE = const(1.0)
 
 
-def gradient(expr, vars) -> list:
-    raise NotImplementedError
+def _wrap(a: Any) -> Expr:
+    return a if isinstance(a, Expr) else const(a)
 
 
-def to_function(expr, vars):
-    raise NotImplementedError
+def _node(prim: Primitive, *args: Expr, **params: Any) -> Expr:
+    """A node exactly as given (no simplification): the builder uses it for its final shape."""
+    return Expr(prim, tuple(args), params)
+
+
+def _num(e: Expr) -> Optional[float]:
+    """The number an Expr stands for, if it is an unnamed scalar constant."""
+    if e.is_number and isinstance(e.value, float):
+        return e.value
+    return None
+
+
+def _is_whole(v: Any) -> bool:
+    return isinstance(v, float) and math.isfinite(v) and v == math.floor(v)
+
+
+def _fold(prim: Primitive, args: list, params: dict) -> Optional[Expr]:
+    """The constant value of ``prim`` on unnamed constants, if it is finite (and, for
+    functions other than arithmetic, a whole number)."""
+    # Comparisons may look at named constants (is e == 0?); arithmetic keeps them symbolic.
+    ok = (lambda a: a.is_constant) if prim.name in _COMPARE or prim.name == "where" else \
+        (lambda a: a.is_number)
+    if not all(ok(a) for a in args):
+        return None
+    try:
+        with np.errstate(all="ignore"):
+            v = prim.impl(*[a.value for a in args], **params)
+        if prim.name not in _FOLD_ALWAYS and not all(a.is_number for a in args):
+            return None if not _is_whole(float(np.asarray(v))) else const(v)
+    except (ArithmeticError, ValueError, TypeError):
+        return None
+    arr = np.asarray(v)
+    if arr.dtype.kind == "b":
+        return const(v)
+    if arr.dtype.kind not in "iuf" or not np.all(np.isfinite(arr)):
+        return None
+    if prim.name not in _FOLD_ALWAYS and not (arr.ndim == 0 and _is_whole(float(arr))):
+        return None
+    return const(v)
+
+
+def _make(prim: Primitive, args: list, params: dict) -> Expr:
+    """Build ``prim(*args)`` with the simplifications that hold for every finite value."""
+    folded = _fold(prim, args, params)
+    if folded is not None:
+        return folded
+    name = prim.name
+    if name in _ARITH:
+        nums = [_num(a) for a in args]
+        if name == "add":
+            if nums[0] == 0:
+                return args[1]
+            if nums[1] == 0:
+                return args[0]
+        elif name == "sub":
+            if nums[1] == 0:
+                return args[0]
+            if nums[0] == 0:
+                return _make(P.neg, [args[1]], {})
+            if args[0]._key == args[1]._key:
+                return _ZERO
+        elif name == "mul":
+            if nums[0] == 0 or nums[1] == 0:
+                return _ZERO
+            if nums[0] == 1:
+                return args[1]
+            if nums[1] == 1:
+                return args[0]
+            if nums[0] == -1:
+                return _make(P.neg, [args[1]], {})
+            if nums[1] == -1:
+                return _make(P.neg, [args[0]], {})
+        elif name == "div":
+            if nums[1] == 1:
+                return args[0]
+            if nums[0] == 0:
+                return _ZERO
+        elif name == "neg":
+            a = args[0]
+            if a.prim is P.neg:
+                return a.args[0]
+        elif name == "pow":
+            if nums[1] == 1:
+                return args[0]
+            if nums[1] == 0 or nums[0] == 1:
+                return _ONE
+    elif name == "where":
+        c = args[0]
+        if c.is_constant and not isinstance(c.value, np.ndarray):
+            return args[1] if c.value else args[2]
+        if args[1]._key == args[2]._key:
+            return args[1]
+    return Expr(prim, tuple(args), params)
+
+
+# ----------------------------------------------------------------------------------------
+# Differentiation: the table's rules, run on Exprs.
+
+
+def _tangents(expr: Expr, var: str) -> Optional[Expr]:
+    """d expr / d var, built by running each row's partials (or JVP rule) on Exprs."""
+    tan: dict = {}
+    for node in _postorder(expr):
+        if node.prim is None:
+            tan[id(node)] = _ONE if (node.is_symbol and node.name == var) else None
+            continue
+        prim = node.prim
+        total = None
+        if prim.differentiable:
+            for i, t in enumerate(tan[id(a)] for a in node.args):
+                if t is None:
+                    continue
+                contrib = _local(prim, i, t, node)
+                if contrib is not None:
+                    total = contrib if total is None else total + contrib
+        tan[id(node)] = total
+    return tan[id(expr)]
+
+
+def _local(prim: Primitive, i: int, t: Expr, node: Expr) -> Optional[Expr]:
+    args, params = node.args, node.params
+    try:
+        if prim.partials is not None and not prim.variadic:
+            p = prim.partials[i] if i < len(prim.partials) else None
+            return None if p is None else _wrap(p(node, *args)) * t
+        rule = prim.jvp_rule(i)
+        if rule is None:
+            return None
+        out = rule(i, t, node, *args, **params) if prim.variadic else rule(t, node, *args,
+                                                                           **params)
+        return _wrap(out)
+    except TypeError as err:
+        if "has no numeric value" in str(err):
+            raise ValueError(
+                f"the derivative of {prim.name} depends on the values of its inputs (a kink "
+                f"or tie), so it has no single symbolic formula; differentiate numerically "
+                f"with cr.grad instead.") from None
+        raise
+
+
+def _as_expr(expr: Union[Expr, str, float]) -> Expr:
+    if isinstance(expr, str):
+        from .parser import parse
+        return parse(expr)
+    return _wrap(expr)
+
+
+def diff(expr: Union[Expr, str], var: str = "x", n: int = 1) -> Expr:
+    """The ``n``-th derivative of ``expr`` with respect to ``var``, simplified.
+
+    ``expr`` may be text (parsed safely by :func:`chainrule.parse`).
+
+    >>> print(diff("5x^4 + 3x^3 + 7x^2 + 9x - 5"))
+    20*x**3 + 9*x**2 + 14*x + 9
+    >>> print(diff("sin(x)", n=2))
+    -sin(x)
+    """
+    e = _as_expr(expr)
+    if isinstance(var, Expr) and var.is_symbol:
+        var = var.name
+    if not isinstance(var, str) or not var.isidentifier():
+        raise TypeError(f"diff: the variable must be a name such as 'x'; got {var!r}.")
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
+        raise ValueError(f"diff: the order n must be a whole number >= 0; got {n!r}.")
+    for _ in range(int(n)):
+        d = _tangents(e, var)
+        e = _ZERO if d is None else simplify(d)
+    return e
+
+
+def gradient(expr: Union[Expr, str], vars: Optional[Sequence[str]] = None) -> list:
+    """The partial derivatives of ``expr`` with respect to each of ``vars`` (default: its
+    free symbols, sorted).
+
+    >>> [str(d) for d in gradient("x**2*y + y", ["x", "y"])]
+    ['2*x*y', 'x**2 + 1']
+    """
+    e = _as_expr(expr)
+    if vars is None:
+        vars = e.free_symbols()
+    elif isinstance(vars, str):
+        vars = [v.strip() for v in vars.split(",")]
+    return [diff(e, v) for v in vars]
+
+
+def to_function(expr: Union[Expr, str], vars: Optional[Sequence[str]] = None) -> Callable:
+    """A Python function of ``vars`` (positional, in order) that evaluates ``expr``.
+
+    Works with floats, arrays and Tensors, so ``cr.grad(to_function(e, ["x"]))`` runs.
+
+    >>> f = to_function("x**2 + y", ["x", "y"])
+    >>> f(3.0, 1.0)
+    10.0
+    """
+    e = _as_expr(expr)
+    names = e.free_symbols() if vars is None else (
+        [v.strip() for v in vars.split(",")] if isinstance(vars, str) else list(vars))
+    missing = [s for s in e.free_symbols() if s not in names]
+    if missing:
+        raise ValueError(f"to_function: the expression uses {missing} but vars is {names}; "
+                         "list every variable.")
+
+    def function(*values: Any) -> Any:
+        if len(values) != len(names):
+            raise TypeError(f"this function takes {len(names)} argument(s) ({', '.join(names)})"
+                            f" but {len(values)} were given.")
+        return e.evaluate(dict(zip(names, values)))
+
+    function.__name__ = "f"
+    function.__doc__ = f"f({', '.join(names)}) = {e}"
+    return function
+
+
+# ----------------------------------------------------------------------------------------
+# The simplifier. A sum is a list of terms; a term is (coefficient, {key: [base, exponent]}).
+# Sums and products are flattened, like terms and like bases merged, products of polynomial
+# sums expanded, and the result rebuilt in textbook order.
+
+
+def _is_poly(e: Expr) -> bool:
+    """Whether ``e`` is a polynomial in its symbols (numbers, symbols, + - *, whole powers)."""
+    if e.prim is None:
+        return e.is_symbol or _num(e) is not None
+    name = e.prim.name
+    if name in ("add", "sub", "mul", "neg"):
+        return all(_is_poly(a) for a in e.args)
+    if name == "pow":
+        k = _num(e.args[1])
+        return k is not None and k >= 0 and _is_whole(k) and _is_poly(e.args[0])
+    return False
+
+
+def _ckey(e: Expr) -> Any:
+    """A key equal for expressions that differ only in the order of terms or factors."""
+    if e._ckey is None:
+        if e.prim is not None and e.prim.name in ("add", "sub", "neg", "mul", "div"):
+            terms = _terms(e, expand=False)
+            e._ckey = ("sum", tuple(sorted(
+                ((c, tuple(sorted(((k, x) for k, (b, x) in f.items()), key=repr)))
+                 for c, f in terms), key=repr)))
+        elif e.prim is None:
+            e._ckey = e._key
+        else:
+            e._ckey = (e.prim.name, tuple(_ckey(a) for a in e.args), e._key[2])
+    return e._ckey
+
+
+def _factors(e: Expr, power: float, acc: list, fac: dict) -> None:
+    """Flatten a product into ``acc[0]`` (the coefficient) and ``fac`` (base -> exponent)."""
+    whole = _is_whole(power)
+    v = _num(e)
+    if v is not None and (whole or v > 0) and not (v == 0 and power < 0):
+        try:
+            r = v ** power
+        except OverflowError:
+            r = math.inf
+        if math.isfinite(r):
+            acc[0] *= r
+            return
+    name = e.prim.name if e.prim is not None else None
+    if whole and name == "neg":
+        acc[0] *= (-1.0) ** power
+        _factors(e.args[0], power, acc, fac)
+        return
+    if whole and name == "mul":
+        _factors(e.args[0], power, acc, fac)
+        _factors(e.args[1], power, acc, fac)
+        return
+    if whole and name == "div":
+        _factors(e.args[0], power, acc, fac)
+        _factors(e.args[1], -power, acc, fac)
+        return
+    if whole and e.prim is P.sqrt:
+        _factors(e.args[0], power * 0.5, acc, fac)
+        return
+    if whole and name == "pow":
+        k = _num(e.args[1])
+        if k is not None:
+            _factors(e.args[0], power * k, acc, fac)
+            return
+    key = _ckey(e)
+    if key in fac:
+        fac[key][1] += power
+    else:
+        fac[key] = [e, power]
+
+
+def _terms(e: Expr, expand: bool = True) -> list:
+    """Flatten a sum into a list of merged terms ``(coefficient, factors)``."""
+    raw: list = []
+    stack = [(e, 1.0)]
+    while stack:
+        node, sign = stack.pop()
+        name = node.prim.name if node.prim is not None else None
+        if name == "add":
+            stack.append((node.args[1], sign))
+            stack.append((node.args[0], sign))
+        elif name == "sub":
+            stack.append((node.args[1], -sign))
+            stack.append((node.args[0], sign))
+        elif name == "neg":
+            stack.append((node.args[0], -sign))
+        else:
+            acc, fac = [sign], {}
+            _factors(node, 1.0, acc, fac)
+            fac = {k: v for k, v in fac.items() if v[1] != 0}
+            raw.extend(_expand(acc[0], fac) if expand else [(acc[0], fac)])
+    return _merge(raw)
+
+
+def _is_sum(e: Expr) -> bool:
+    return e.prim is not None and e.prim.name in ("add", "sub")
+
+
+def _expand(coeff: float, fac: dict) -> list:
+    """Distribute a product over the sums in it when that keeps it polynomial and small:
+    ``3*(x + 1)`` -> ``3*x + 3``, ``(x + 1)*(x - 1)`` -> ``x**2 - 1``."""
+    sums = [k for k, (b, x) in fac.items() if x == 1 and _is_sum(b)]
+    if not sums:
+        return [(coeff, fac)]
+    # One sum times factors with positive exponents (2*x*(u + v)) always distributes, so
+    # like terms can meet; several sums only when everything is polynomial.
+    if len(sums) > 1 and not all((x > 0 and _is_whole(x) and _is_poly(b))
+                                 for b, x in fac.values()):
+        return [(coeff, fac)]
+    if any(x < 0 for b, x in fac.values()):
+        return [(coeff, fac)]
+    result = [(coeff, {k: v for k, v in fac.items() if k not in sums})]
+    for k in sums:
+        parts = _terms(fac[k][0])
+        result = [(c1 * c2, _mul_fac(f1, f2)) for c1, f1 in result for c2, f2 in parts]
+        if len(result) > _MAX_EXPANSION:
+            return [(coeff, fac)]
+    return result
+
+
+def _mul_fac(f1: dict, f2: dict) -> dict:
+    out = {k: [b, x] for k, (b, x) in f1.items()}
+    for k, (b, x) in f2.items():
+        if k in out:
+            out[k][1] += x
+            if out[k][1] == 0:
+                del out[k]
+        else:
+            out[k] = [b, x]
+    return out
+
+
+def _merge(raw: list) -> list:
+    merged: dict = {}
+    for c, fac in raw:
+        key = tuple(sorted(((k, x) for k, (b, x) in fac.items()), key=repr))
+        if key in merged:
+            merged[key][0] += c
+        else:
+            merged[key] = [c, fac]
+    return [(c, fac) for c, fac in merged.values() if c != 0]
+
+
+def _degree(fac: dict) -> Optional[tuple]:
+    """(total degree, exponents by symbol) for a monomial in symbols, else None."""
+    powers = {}
+    for b, x in fac.values():
+        if not (b.is_symbol and x > 0 and _is_whole(x)):
+            return None
+        powers[b.name] = x
+    return sum(powers.values()), powers
+
+
+def _order_terms(terms: list) -> list:
+    degrees = [_degree(f) for c, f in terms]
+    if all(d is not None for d in degrees):
+        names = sorted({n for d in degrees for n in d[1]})
+
+        def key(i: int) -> tuple:
+            total, powers = degrees[i]
+            return (-total,) + tuple(-powers.get(n, 0) for n in names)
+        return [terms[i] for i in sorted(range(len(terms)), key=key)]
+    # Otherwise keep the order the rules produced (u'v + uv'), constants last, and a
+    # positive term first when there is one (1 - tanh(x)**2, not -tanh(x)**2 + 1).
+    out = sorted(terms, key=lambda t: not t[1])
+    first = next((i for i, t in enumerate(out) if t[0] > 0), 0)
+    return [out[first]] + out[:first] + out[first + 1:]
+
+
+def _fraction(c: float) -> Optional[Fraction]:
+    if not math.isfinite(c):
+        return None
+    f = Fraction(c).limit_denominator(1000)
+    return f if float(f) == c and f.denominator != 1 or _is_whole(c) else None
+
+
+def _power(b: Expr, x: float) -> Expr:
+    if x == 1:
+        return b
+    if x == 0.5:
+        return _node(P.sqrt, b)
+    return _node(P.pow, b, const(x))
+
+
+def _build_term(c: float, fac: dict) -> Expr:
+    """One term with a positive coefficient ``c``, in textbook order: number, named
+    constants, symbols by name, then everything else in the order it came."""
+    items = list(fac.values())
+    rank = {id(b): (0 if b.is_constant else 1 if b.is_symbol else 2, b.name or "" if
+                    b.prim is None else "", i) for i, (b, x) in enumerate(items)}
+    items.sort(key=lambda bx: rank[id(bx[0])])
+    num = [_power(b, x) for b, x in items if x > 0]
+    den = [_power(b, -x) for b, x in items if x < 0]
+    frac = _fraction(c)
+    if frac is not None:
+        if frac.numerator != 1 or not num:
+            num.insert(0, const(frac.numerator))
+        if frac.denominator != 1:
+            den.insert(0, const(frac.denominator))
+    elif c != 1:
+        num.insert(0, const(c))
+    top = num[0]
+    for f in num[1:]:
+        top = _node(P.mul, top, f)
+    if not den:
+        return top
+    bottom = den[0]
+    for f in den[1:]:
+        bottom = _node(P.mul, bottom, f)
+    return _node(P.div, top, bottom)
+
+
+def _common_denominator(terms: list) -> Optional[Expr]:
+    """Bring ``u'/v - u*v'/v**2`` to ``(u'*v - u*v')/v**2`` when every term divides by a
+    power of the same ``v`` (what the quotient rule's partials give)."""
+    if len(terms) < 2:
+        return None
+    shared = None
+    for c, fac in terms:
+        keys = {k for k, (b, x) in fac.items() if x < 0}
+        shared = keys if shared is None else shared & keys
+    if not shared:
+        return None
+    key = sorted(shared, key=repr)[0]
+    base = terms[0][1][key][0]
+    m = max(-fac[key][1] for c, fac in terms)
+    numer = []
+    for c, fac in terms:
+        f = {k: [b, x] for k, (b, x) in fac.items()}
+        f[key][1] += m
+        if f[key][1] == 0:
+            del f[key]
+        numer.extend(_expand(c, f))
+    numer = _merge(numer)
+    top = _build_sum(numer, combine=False)
+    bottom = base if m == 1 else _node(P.pow, base, const(m))
+    if top.is_number:
+        return _build_sum(_terms(_node(P.div, top, bottom)), combine=False)
+    return _node(P.div, top, bottom)
+
+
+def _build_sum(terms: list, combine: bool = True) -> Expr:
+    if not terms:
+        return _ZERO
+    if combine:
+        joined = _common_denominator(terms)
+        if joined is not None:
+            return joined
+    out = None
+    for c, fac in _order_terms(terms):
+        t = _build_term(abs(c), fac)
+        if out is None:
+            out = _node(P.neg, t) if c < 0 else t
+        else:
+            out = _node(P.sub if c < 0 else P.add, out, t)
+    return out
+
+
+def _rebuild(prim: Primitive, args: list, params: dict) -> Expr:
+    if prim.name == "where":
+        c = args[0]
+        # Derivative formulas hold at generic points: a branch taken only where a
+        # non-constant expression equals a value (the table pins d/dx x**0 = 0 at x = 0)
+        # is a set of measure zero, so the formula keeps the general branch.
+        if c.prim is not None and c.prim.name in ("equal", "not_equal") and \
+                c.free_symbols():
+            return args[2] if c.prim.name == "equal" else args[1]
+    e = _make(prim, args, params)
+    if e.prim is None or e.prim.name not in _ARITH:
+        return e
+    return _build_sum(_terms(e))
+
+
+def simplify(expr: Expr) -> Expr:
+    """Textbook form: constants folded, like terms collected, no ``1*``, ``+0``, ``x**1``.
+
+    >>> x = symbol("x")
+    >>> print(simplify(x*2 + 3*x + x*x*1 + 0))
+    x**2 + 5*x
+    """
+    done: dict = {}
+    for node in _postorder(_wrap(expr)):
+        if node.prim is None:
+            done[id(node)] = node
+        else:
+            done[id(node)] = _rebuild(node.prim, [done[id(a)] for a in node.args], node.params)
+    return done[id(expr)]
+
+
+# ----------------------------------------------------------------------------------------
+# Printing: plain text (Python syntax), Unicode (textbook) and LaTeX.
+
+_SUPERSCRIPT = str.maketrans("0123456789-.", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻·")
+_ATOM, _POW, _NEG, _MUL, _ADD, _CMP = 100, 4, 3, 2, 1, 0
+
+
+def _format_number(v: Any) -> str:
+    if isinstance(v, (bool, np.bool_)):
+        return str(bool(v))
+    if isinstance(v, np.ndarray):
+        return np.array2string(v, separator=", ")
+    if _is_whole(v) and abs(v) < 1e16:
+        return str(int(v))
+    return repr(float(v))
+
+
+class _Printer:
+    def __init__(self, mode: str):
+        self.mode = mode
+        self.minus = "−" if mode == "unicode" else "-"
+
+    def show(self, e: Expr) -> str:
+        return self.fmt(e)[0]
+
+    def wrap(self, s: str) -> str:
+        return rf"\left({s}\right)" if self.mode == "latex" else f"({s})"
+
+    def fmt(self, e: Expr) -> tuple:
+        """(text, precedence, starts with a minus sign)."""
+        mode = self.mode
+        if e.prim is None:
+            if e.is_symbol:
+                return e.name, _ATOM, False
+            if e.name is not None:
+                if mode == "unicode" and e.name == "pi":
+                    return "π", _ATOM, False
+                if mode == "latex" and e.name == "pi":
+                    return r"\pi", _ATOM, False
+                return e.name, _ATOM, False
+            s = _format_number(e.value)
+            if s.startswith("-"):
+                return self.minus + s[1:], _NEG, True
+            return s, _ATOM, False
+        name, args = e.prim.name, e.args
+        if name in ("add", "sub"):
+            a, pa, na = self.fmt(args[0])
+            b, pb, nb = self.fmt(args[1])
+            if pa < _ADD:
+                a, na = self.wrap(a), False
+            if pb < _ADD or nb or (name == "sub" and pb == _ADD):
+                b = self.wrap(b)
+            op = " + " if name == "add" else f" {self.minus} "
+            return a + op + b, _ADD, na
+        if name == "neg":
+            a, pa, na = self.fmt(args[0])
+            if pa < _MUL or na:
+                a = self.wrap(a)
+            return self.minus + a, _NEG, True
+        if name == "mul":
+            return self.fmt_mul(args)
+        if name == "div":
+            a, pa, na = self.fmt(args[0])
+            b, pb, nb = self.fmt(args[1])
+            if mode == "latex":
+                return rf"\frac{{{a}}}{{{b}}}", _MUL, False
+            if pa < _MUL:
+                a = self.wrap(a)
+            if pb <= _MUL or nb:
+                b = self.wrap(b)
+            return f"{a}/{b}", _MUL, na
+        if name == "pow":
+            return self.fmt_pow(args)
+        if name in _COMPARE:
+            a, pa, _ = self.fmt(args[0])
+            b, pb, _ = self.fmt(args[1])
+            op = {"unicode": {">=": "≥", "<=": "≤", "!=": "≠"},
+                  "latex": {">=": r"\geq", "<=": r"\leq", "!=": r"\neq"}}.get(
+                mode, {}).get(_COMPARE[name], _COMPARE[name])
+            a = self.wrap(a) if pa <= _CMP else a
+            b = self.wrap(b) if pb <= _CMP else b
+            return f"{a} {op} {b}", _CMP, False
+        return self.fmt_call(e), _ATOM, False
+
+    def fmt_mul(self, args: tuple) -> tuple:
+        a, pa, na = self.fmt(args[0])
+        b, pb, nb = self.fmt(args[1])
+        if pa < _MUL:
+            a, na = self.wrap(a), False
+        if pb < _MUL or nb:
+            b = self.wrap(b)
+        if self.mode == "text":
+            return f"{a}*{b}", _MUL, na
+        left_number = args[0].is_number or (args[0].prim is P.mul and a[-1:].isdigit())
+        right_digit = b[:1].isdigit() or b.startswith(".")
+        if self.mode == "unicode":
+            call = args[1].prim is not None and args[1].prim.name not in _ARITH
+            sep = "·" if not (left_number and args[0].is_number and not right_digit) else \
+                " " if call else ""
+            return f"{a}{sep}{b}", _MUL, na
+        sep = r" \cdot " if right_digit else " "
+        return f"{a}{sep}{b}", _MUL, na
+
+    def fmt_pow(self, args: tuple) -> tuple:
+        base, exponent = args
+        a, pa, na = self.fmt(base)
+        if pa < _ATOM or na or (self.mode == "latex" and base.prim is P.div):
+            a = self.wrap(a)
+        k = _num(exponent)
+        if self.mode == "unicode" and k is not None and _is_whole(k) and abs(k) < 1e6:
+            return a + _format_number(k).translate(_SUPERSCRIPT), _POW, False
+        b, pb, nb = self.fmt(exponent)
+        if self.mode == "latex":
+            return f"{a}^{{{b}}}", _POW, False
+        if pb < _ATOM or nb:
+            b = self.wrap(b)
+        op = "**" if self.mode == "text" else "^"
+        return f"{a}{op}{b}", _POW, False
+
+    def fmt_call(self, e: Expr) -> str:
+        name = e.prim.name
+        parts = [self.fmt(a)[0] for a in e.args]
+        if e.params:
+            parts += [f"{k}={v!r}" for k, v in e.params.items()]
+        inner = ", ".join(parts)
+        if self.mode == "latex":
+            if name == "sqrt":
+                return rf"\sqrt{{{inner}}}"
+            if name == "exp":
+                return rf"e^{{{inner}}}"
+            if name == "abs":
+                return rf"\left|{inner}\right|"
+            fn = e.prim.display.get("latex") or rf"\operatorname{{{name}}}"
+            return rf"{fn}\left({inner}\right)"
+        if self.mode == "unicode":
+            if name == "sqrt":
+                return f"√{inner}" if e.args[0].prim is None and not inner.startswith(
+                    self.minus) else f"√({inner})"
+            if name == "abs":
+                return f"|{inner}|"
+        return f"{name}({inner})"
