@@ -22,6 +22,9 @@ from .numpy import (abs, broadcast_to, concatenate, cos, exp, log, log1p, matmul
 from .tensor import Tensor, enable_grad, no_grad, set_grad_enabled, tensor
 from .testing import check_grads, gradcheck
 from .visual import graph, plot_tangent
+from .explain import explain
+from .parser import ParseError, parse
+from .symbolic import Expr, diff, gradient, symbol
 
 __version__ = "0.1.0"
 
@@ -34,4 +37,5 @@ __all__ = [
     "maximum", "mean", "min", "minimum", "relu", "reshape", "sigmoid", "sign", "sin",
     "softplus", "sqrt", "square", "stack", "sum", "tan", "tanh", "transpose", "where",
     "graph", "plot_tangent",
+    "diff", "explain", "parse", "symbol", "gradient", "Expr", "ParseError",
 ]
