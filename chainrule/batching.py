@@ -71,8 +71,10 @@ class Batched(ArrayOps):
                 flags.append(False)
         rule = _RULES.get(prim)
         if rule is None:
-            rule = _elementwise if prim.partials is not None or not prim.differentiable \
-                else _loop
+            # Comparisons are elementwise; other rows without gradient may take axis params
+            # (argmax, round's decimals): the loop is always right for them.
+            rule = _elementwise if prim.partials is not None or (
+                not prim.differentiable and not params) else _loop
         size = P.shape_of(self.val)[0]
         return Batched(rule(prim, vals, flags, params, size), level)
 
@@ -215,6 +217,20 @@ def _matmul(prim, vals, flags, params, size):
     return out
 
 
+def _axis_param(prim, vals, flags, params, size):
+    # Rows of the NumPy namespace that act along one `axis` (scans, FFTs).
+    axis = params.get("axis")
+    if not isinstance(axis, (int, np.integer)):
+        return _loop(prim, vals, flags, params, size)
+    nd = len(P.shape_of(vals[0])) - 1
+    return bind(prim, *vals, **dict(params, axis=int(axis) % nd + 1))
+
+
+def _pad_rule(prim, vals, flags, params, size):
+    return bind(prim, vals[0], **dict(params, pad_width=((0, 0),) + tuple(
+        tuple(w) for w in params["pad_width"])))
+
+
 _RULES: dict = {
     P.sum: _reduce, P.amax: _reduce, P.amin: _reduce,
     P.reshape: _reshape, P.transpose: _transpose, P.broadcast_to: _broadcast_to,
@@ -223,6 +239,13 @@ _RULES: dict = {
     P.concatenate: _concatenate, P.stack: _stack, P.matmul: _matmul,
     P.index_update: _loop,
 }
+# Rows of the NumPy half of the table, found by name (that file may grow or change).
+for _name, _rule in (("prod", _reduce), ("cumsum", _axis_param), ("cumprod", _axis_param),
+                     ("fft", _axis_param), ("ifft", _axis_param), ("rfft", _axis_param),
+                     ("irfft", _axis_param), ("pad", _pad_rule), ("real", _plain),
+                     ("imag", _plain), ("conj", _plain)):
+    if _name in P.TABLE:
+        _RULES[P.TABLE[_name]] = _rule
 
 
 def batched_call(fn: Callable, args: Sequence[Any], batched: Sequence[bool], size: int) -> Any:

@@ -571,9 +571,10 @@ def derivative(f: Callable, n: int = 1) -> Callable:
             raise TypeError(f"derivative: takes one number or array of points, got a "
                             f"{type(x).__name__}; for functions of several variables use "
                             "grad, jacobian or hessian")
-        coeffs = series(f, _as_primal(x), n)
-        c = coeffs[n]
-        return _restore(c * factorial if n > 1 else c, x)
+        c = series(f, x if type(x) is float else _as_primal(x), n)[n]
+        if n > 1:
+            c = c * factorial
+        return c if type(c) is float and type(x) is float else _restore(c, x)
 
     name = "derivative" if n == 1 else f"derivative{n}"
     return _named(derivative_of_f, f, name)

@@ -90,7 +90,10 @@ class Taylor(ArrayOps):
 # The JVP rule every row made by `primitives.linear` shares (``t -> prim(t)``): recognising
 # its code object finds the linear rows without a flag on Primitive.
 _LINEAR_JVP_CODE = P.sum.jvp[0].__code__
-_PIECEWISE_LINEAR = frozenset({P.concatenate, P.stack, P.index_update, P.amax, P.amin})
+# Linear (or piecewise-linear) rows not made by `linear`; the NumPy half found by name.
+_PIECEWISE_LINEAR = frozenset({P.concatenate, P.stack, P.index_update, P.amax, P.amin} | {
+    P.TABLE[name] for name in ("pad", "real", "imag", "conj", "fft", "ifft", "rfft", "irfft")
+    if name in P.TABLE})
 
 
 def _is_linear(prim: Primitive) -> bool:
@@ -118,8 +121,15 @@ class _Trace:
 
     def process(self, prim: Primitive, args: tuple, params: dict) -> Any:
         level = self.level
-        traced = [type(a) is Taylor and a._level == level for a in args]
-        primals = [a.coeffs[0] if t else a for a, t in zip(args, traced)]
+        traced = []
+        primals = []
+        for a in args:
+            if type(a) is Taylor and a._level == level:
+                traced.append(True)
+                primals.append(a.coeffs[0])
+            else:
+                traced.append(False)
+                primals.append(a)
         out0 = bind(prim, *primals, **params)
         if not prim.differentiable:
             return out0                      # a mask or a sign: constant along the series
@@ -357,13 +367,14 @@ def series(f: Callable, x: Any, order: int) -> list:
     if not (type(out) is Taylor and out._level == trace.level):
         zeros = P._zeros_like_value(out)
         return [out] + [zeros if np.ndim(zeros) else zeros.item() for _ in range(order)]
-    nodes = trace.nodes
+    work = [(node.coeffs, node.step, node.budget, node._shape) for node in trace.nodes]
     for k in range(1, order + 1):
-        for node in nodes:
-            c = node.coeffs
-            if len(c) == k and node.budget >= k:
-                v = node.step(k)
-                if (node._shape or type(v) is not float) and P.shape_of(v) != node._shape:
-                    v = bind(P.broadcast_to, v, shape=node._shape)
+        for c, step, budget, shape in work:
+            if len(c) == k and budget >= k:
+                v = step(k)
+                # A constant operand can make a coefficient smaller than the value (x + c
+                # with x a scalar series and c an array): give it the value's shape.
+                if shape and P.shape_of(v) != shape:
+                    v = bind(P.broadcast_to, v, shape=shape)
                 c.append(v)
     return out.coeffs[:order + 1]

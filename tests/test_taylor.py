@@ -1,0 +1,170 @@
+"""Taylor mode: ``derivative(f, n)`` and ``taylor_coefficients`` against closed forms and
+known series, through every kind of row, nested with the other transforms."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+import chainrule as cr
+from chainrule._core import Primitive
+
+ORDERS = range(0, 13)
+
+
+def test_fourth_derivative_of_sin_is_sin():
+    xs = np.linspace(-3, 3, 13)
+    np.testing.assert_allclose(cr.derivative(cr.sin, 4)(xs), np.sin(xs), atol=1e-14)
+    np.testing.assert_allclose(cr.derivative(cr.cos, 6)(xs), -np.cos(xs), atol=1e-14)
+
+
+def test_tenth_derivative_of_x_to_the_tenth_is_ten_factorial():
+    assert cr.derivative(lambda x: x ** 10, 10)(1.3) == math.factorial(10)
+    assert cr.derivative(lambda x: x ** 10, 11)(1.3) == 0.0
+    assert cr.derivative(lambda x: x ** 10, 3)(0.0) == 0.0      # whole powers are exact at 0
+    assert cr.derivative(lambda x: x ** 3, 3)(0.0) == 6.0
+
+
+@pytest.mark.parametrize("n", ORDERS)
+def test_exp_log_and_rational_against_closed_forms(n):
+    x = 0.7
+    assert cr.derivative(cr.exp, n)(x) == pytest.approx(math.exp(x), rel=1e-13)
+    # d^n/dx^n log x = (-1)^(n-1) (n-1)! / x^n
+    expected = math.log(x) if n == 0 else (-1) ** (n - 1) * math.factorial(n - 1) / x ** n
+    assert cr.derivative(cr.log, n)(x) == pytest.approx(expected, rel=1e-12)
+    # 1/(1+x^2) = Im(1/(x - i)) ... its nth derivative is (-1)^n n! Im((x - i)^-(n+1))
+    expected = (-1) ** n * math.factorial(n) * ((x - 1j) ** (-(n + 1))).imag
+    assert cr.derivative(lambda t: 1.0 / (1.0 + t ** 2), n)(x) == pytest.approx(
+        expected, rel=1e-11, abs=1e-12)
+
+
+def _tanh_derivative(n, x):
+    """tanh^(n) as a polynomial in T = tanh x: P_{n+1}(T) = P_n'(T) (1 - T^2)."""
+    poly = np.polynomial.Polynomial([0.0, 1.0])
+    for _ in range(n):
+        poly = poly.deriv() * np.polynomial.Polynomial([1.0, 0.0, -1.0])
+    return poly(math.tanh(x))
+
+
+@pytest.mark.parametrize("n", ORDERS)
+def test_tanh_against_its_polynomial_recursion(n):
+    for x in (-1.1, 0.0, 0.5):
+        assert cr.derivative(cr.tanh, n)(x) == pytest.approx(_tanh_derivative(n, x),
+                                                             rel=1e-11, abs=1e-11)
+
+
+def test_known_series_at_zero():
+    # tanh x = x - x^3/3 + 2x^5/15 - 17x^7/315 + 62x^9/2835
+    c = cr.taylor_coefficients(cr.tanh, 0.0, 9)
+    np.testing.assert_allclose(c, [0, 1, 0, -1 / 3, 0, 2 / 15, 0, -17 / 315, 0, 62 / 2835],
+                               atol=1e-15)
+    # 1/(1+x^2) = 1 - x^2 + x^4 - ...
+    np.testing.assert_allclose(cr.taylor_coefficients(lambda x: 1 / (1 + x * x), 0.0, 8),
+                               [1, 0, -1, 0, 1, 0, -1, 0, 1], atol=1e-15)
+    # log(1+x) = x - x^2/2 + x^3/3 - ...
+    np.testing.assert_allclose(cr.taylor_coefficients(lambda x: cr.log(1 + x), 0.0, 6),
+                               [0, 1, -1 / 2, 1 / 3, -1 / 4, 1 / 5, -1 / 6], atol=1e-15)
+    # sqrt(1+x) = 1 + x/2 - x^2/8 + x^3/16 - 5x^4/128
+    np.testing.assert_allclose(cr.taylor_coefficients(lambda x: cr.sqrt(1 + x), 0.0, 4),
+                               [1, 1 / 2, -1 / 8, 1 / 16, -5 / 128], atol=1e-15)
+
+
+def _composite(x):
+    """Many kinds of rows: generic partials (sin, tan, sqrt, abs, maximum, where), special
+    rules (div, pow with whole, fractional and traced exponents), linear rows."""
+    a = cr.sin(x) * cr.tan(0.3 * x) + cr.sqrt(x * x + 1.0) / (2.0 + cr.cos(x))
+    b = (x + 2.0) ** 2.5 - x ** 3 + 1.5 ** x + (x + 3.0) ** (0.5 * x)
+    c = cr.where(x > 0, cr.exp(-x), cr.tanh(x)) + cr.abs(x) * cr.maximum(x, 0.1)
+    return a * b + c
+
+
+def _nested_grad(f, n):
+    for _ in range(n):
+        f = cr.grad(f)
+    return f
+
+
+@pytest.mark.parametrize("n", range(0, 5))
+def test_composite_matches_nested_reverse_mode(n):
+    for x in (-0.8, 0.6, 1.7):
+        assert cr.derivative(_composite, n)(x) == pytest.approx(
+            _nested_grad(_composite, n)(x), rel=1e-10, abs=1e-10)
+
+
+def test_rows_of_the_numpy_namespace():
+    cnp = cr.numpy
+    fns = [cnp.arctan, cnp.sinh, cnp.log1p, cnp.expm1, cnp.arcsin, lambda x: cnp.hypot(x, 2.0),
+           lambda x: cnp.logaddexp(x, 0.5 * x)]
+    for f in fns:
+        for n in range(4):
+            assert cr.derivative(f, n)(0.3) == pytest.approx(_nested_grad(f, n)(0.3),
+                                                            rel=1e-10, abs=1e-12)
+
+
+def test_arrays_are_handled_elementwise_and_kinds_are_kept():
+    xs = np.linspace(0.5, 2.0, 7)
+    d3 = cr.derivative(lambda x: x * cr.log(x), 3)
+    out = d3(xs)
+    assert isinstance(out, np.ndarray) and out.shape == xs.shape
+    np.testing.assert_allclose(out, -1.0 / xs ** 2, rtol=1e-13)
+    assert type(d3(2.0)) is float and type(d3(2)) is float
+    t = d3(cr.tensor(xs))
+    assert isinstance(t, cr.Tensor)
+    np.testing.assert_allclose(t.data, -1.0 / xs ** 2, rtol=1e-13)
+    # constants mixed in: an array constant broadcasts the scalar series
+    c = np.array([1.0, 2.0, 3.0])
+    np.testing.assert_allclose(cr.derivative(lambda x: (x + c) ** 2, 2)(1.0), [2.0, 2.0, 2.0])
+
+
+def test_linear_rows_and_matmul_along_the_series():
+    M = np.array([[1.0, 2.0], [3.0, 4.0]])
+    # f applied to an array: nth directional derivative along ones
+    def f(x):
+        y = M @ cr.sin(x)
+        return cr.concatenate([y[::-1], cr.stack([x, x]).sum(axis=0)]).reshape(2, 2).T * x
+
+    x = np.array([0.3, 0.9])
+    for n in range(4):
+        expected = _nested_jvp(f, n)(x)
+        np.testing.assert_allclose(cr.derivative(f, n)(x), expected, rtol=1e-12, atol=1e-13)
+
+
+def _nested_jvp(f, n):
+    for _ in range(n):
+        f = (lambda g: lambda x: cr.jvp(g, (x,), (np.ones(x.shape),))[1])(f)
+    return f
+
+
+def test_nested_with_grad_and_with_itself():
+    f = lambda x: cr.sin(x) * cr.exp(0.5 * x)  # noqa: E731
+    x = 0.4
+    d4 = cr.derivative(f, 4)(x)
+    assert cr.grad(cr.derivative(f, 3))(x) == pytest.approx(d4, rel=1e-12)
+    assert cr.derivative(cr.grad(f), 3)(x) == pytest.approx(d4, rel=1e-12)
+    assert cr.derivative(cr.derivative(f, 2), 2)(x) == pytest.approx(d4, rel=1e-12)
+    # d/dx [x * D_y^2 (x*y)^3 at y=1] = d/dx [6 x^4] = 24 x^3: no perturbation confusion
+    g = lambda x: x * cr.derivative(lambda y: (x * y) ** 3, 2)(1.0)  # noqa: E731
+    assert cr.derivative(g, 1)(2.0) == pytest.approx(24 * 8.0, rel=1e-12)
+
+
+def test_order_zero_and_bad_orders():
+    assert cr.derivative(cr.sin, 0)(0.5) == math.sin(0.5)
+    for bad in (-1, 1.5, True):
+        with pytest.raises(ValueError, match="whole number >= 0"):
+            cr.derivative(cr.sin, bad)
+    with pytest.raises(TypeError, match="grad, jacobian or hessian"):
+        cr.derivative(cr.sin, 2)((1.0, 2.0))
+
+
+def test_constant_function_has_zero_derivatives():
+    assert cr.derivative(lambda x: 3.0, 2)(1.0) == 0.0
+    np.testing.assert_array_equal(cr.derivative(lambda x: np.ones(3), 2)(np.zeros(3)), 0.0)
+
+
+def test_unsupported_row_names_the_alternative():
+    fake = Primitive("fake_nonlinear", lambda x: x * x, [lambda g, out, x: 2 * g * x],
+                     [lambda t, out, x: 2 * t * x])
+    with pytest.raises(NotImplementedError, match="fake_nonlinear.*cr.grad\\(cr.grad"):
+        cr.derivative(lambda x: fake(x), 2)(1.0)
