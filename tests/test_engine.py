@@ -241,6 +241,27 @@ def test_decorated_function_used_from_many_threads():
     assert flags == [False] * 80 and cr.is_grad_enabled()
 
 
+def test_concurrent_backward_in_threads():
+    """Separate graphs built and differentiated in several threads at once stay separate."""
+    errors: list = []
+
+    def work(k: int) -> None:
+        try:
+            for _ in range(50):
+                x = cr.tensor(np.arange(4.0) + k, requires_grad=True)
+                (x * x * float(k)).sum().backward()
+                np.testing.assert_array_equal(x.grad.data, 2.0 * k * (np.arange(4.0) + k))
+        except Exception as exc:  # noqa: BLE001  (reported below, in the main thread)
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(1, 5)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert errors == []
+
+
 # ----------------------------------------------------------------------------------------
 # In-place changes: an error naming the fix, or a correct recorded gradient.
 
