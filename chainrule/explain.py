@@ -31,9 +31,11 @@ class Step:
     simplified), ``detail`` (the rule applied, as text), ``depth`` (nesting level).
     """
 
-    __slots__ = ("rule", "expr", "var", "result", "parts", "depth")
+    __slots__ = ("rule", "expr", "var", "result", "parts", "depth", "partial")
 
-    def __init__(self, rule: str, expr: Expr, var: str, result: Expr, parts: list, depth: int):
+    def __init__(self, rule: str, expr: Expr, var: str, result: Expr, parts: list, depth: int,
+                 partial: bool = False):
+        self.partial = partial
         self.rule = rule
         self.expr = expr
         self.var = var
@@ -44,13 +46,14 @@ class Step:
     @property
     def detail(self) -> str:
         """The rule applied: ``d/dx[5x⁴] = 5·d/dx[x⁴]`` (Unicode text)."""
-        return f"d/d{self.var}[{self.expr.to_unicode()}] = {_render(self.parts, self.var)}"
+        d = _d(self.var, self.partial)
+        return f"{d}[{self.expr.to_unicode()}] = {_render(self.parts, self.var, self.partial)}"
 
     @property
     def detail_latex(self) -> str:
         """The rule applied, in LaTeX."""
-        return (rf"{_dlatex(self.var)}\left[{self.expr.to_latex()}\right] = "
-                f"{_render(self.parts, self.var, latex=True)}")
+        return (rf"{_d(self.var, self.partial, True)}\left[{self.expr.to_latex()}\right] = "
+                f"{_render(self.parts, self.var, self.partial, latex=True)}")
 
     def to_text(self) -> str:
         """``rule: d/dx[expr] = detail = result`` (the result once if the detail is it)."""
@@ -80,21 +83,31 @@ class Explanation:
         self.steps = steps
         self.result = result
 
+    def _names(self) -> tuple:
+        """(arguments of f, whether the derivative is a partial one)."""
+        names = sorted(set(self.expr.free_symbols()) | {self.var})
+        return ", ".join(names), len(names) > 1
+
     def to_text(self) -> str:
         """The derivation as indented plain text (Unicode maths)."""
         v = self.var
-        lines = [f"f({v}) = {self.expr.to_unicode()}"]
+        args, partial = self._names()
+        lines = [f"f({args}) = {self.expr.to_unicode()}"]
         lines += ["  " * s.depth + s.to_text() for s in self.steps]
-        lines.append(f"f′({v}) = {self.result.to_unicode()}")
+        lhs = f"∂f/∂{v}" if partial else f"f′({v})"
+        lines.append(f"{lhs} = {self.result.to_unicode()}")
         return "\n".join(lines)
 
     def to_markdown(self) -> str:
         """The derivation as a Markdown list with LaTeX maths (``$...$``)."""
         v = self.var
-        lines = [f"Differentiate $f({v}) = {self.expr.to_latex()}$ with respect to ${v}$.", ""]
+        args, partial = self._names()
+        lines = [f"Differentiate $f({args}) = {self.expr.to_latex()}$ with respect to ${v}$.",
+                 ""]
         for s in self.steps:
             lines.append("  " * s.depth + f"- **{s.rule}**: ${s.to_latex()}$")
-        lines += ["", f"**Result:** $f'({v}) = {self.result.to_latex()}$"]
+        lhs = rf"\frac{{\partial f}}{{\partial {v}}}" if partial else f"f'({v})"
+        lines += ["", f"**Result:** ${lhs} = {self.result.to_latex()}$"]
         return "\n".join(lines)
 
     def __str__(self) -> str:
@@ -109,11 +122,14 @@ class Explanation:
 # ("P", e) = e in parentheses when it is a sum or starts with a minus sign.
 
 
-def _dlatex(var: str) -> str:
-    return rf"\frac{{d}}{{d{var}}}"
+def _d(var: str, partial: bool, latex: bool = False) -> str:
+    """The derivative operator: d/dx, or ∂/∂x for a function of several variables."""
+    if latex:
+        return rf"\frac{{\partial}}{{\partial {var}}}" if partial else rf"\frac{{d}}{{d{var}}}"
+    return f"∂/∂{var}" if partial else f"d/d{var}"
 
 
-def _render(parts: list, var: str, latex: bool = False) -> str:
+def _render(parts: list, var: str, partial: bool = False, latex: bool = False) -> str:
     out = []
     for p in parts:
         if isinstance(p, str):
@@ -124,7 +140,8 @@ def _render(parts: list, var: str, latex: bool = False) -> str:
         kind, e = p
         s = e.to_latex() if latex else e.to_unicode()
         if kind == "D":
-            s = rf"{_dlatex(var)}\left[{s}\right]" if latex else f"d/d{var}[{s}]"
+            s = rf"{_d(var, partial, True)}\left[{s}\right]" if latex else \
+                f"{_d(var, partial)}[{s}]"
         elif kind == "P" and _needs_parens(e):
             s = rf"\left({s}\right)" if latex else f"({s})"
         out.append(s)
@@ -171,8 +188,9 @@ def _product(factors: list) -> Expr:
 
 
 class _Walker:
-    def __init__(self, var: str):
+    def __init__(self, var: str, partial: bool = False):
         self.var = var
+        self.partial = partial
         self.steps: List[Step] = []
         self.memo: dict = {}
 
@@ -184,7 +202,7 @@ class _Walker:
     def add(self, rule: str, e: Expr, parts: list, depth: int,
             result: Optional[Expr] = None, var: Optional[str] = None) -> None:
         self.steps.append(Step(rule, e, var or self.var, self.d(e) if result is None else
-                               result, parts, depth))
+                               result, parts, depth, self.partial))
 
     def visit(self, e: Expr, depth: int) -> None:
         var = self.var
@@ -325,6 +343,6 @@ def explain(expr: Union[Expr, str], var: str = "x") -> Explanation:
     e = _as_expr(expr)
     if not isinstance(var, str) or not var.isidentifier():
         raise TypeError(f"explain: the variable must be a name such as 'x'; got {var!r}.")
-    walker = _Walker(var)
+    walker = _Walker(var, partial=len(set(e.free_symbols()) | {var}) > 1)
     walker.visit(e, 0)
     return Explanation(e, var, walker.steps, walker.d(e))

@@ -116,10 +116,24 @@ def _function_table() -> dict:
                     or not name.isidentifier() or not name.isascii()
                     or len(prim.partials) not in (1, 2)):
                 continue
-            found[name] = (len(prim.partials), prim)
+            if _differentiates(prim, len(prim.partials)):
+                found[name] = (len(prim.partials), prim)
         found.update(_composites())
         _FUNCTIONS = found
     return _FUNCTIONS
+
+
+def _differentiates(prim: Any, arity: int) -> bool:
+    """Whether the row's rules give a symbolic formula (rows whose derivative looks at
+    values, such as fmax's tie split, are left out: they have no single formula)."""
+    from .symbolic import diff
+    args = [symbol(n) for n in ("x", "y")[:arity]]
+    try:
+        for a in args:
+            diff(prim(*args), a.name)
+    except (ValueError, TypeError):
+        return False
+    return True
 
 
 _CONSTANTS = {"pi": PI, "e": E}
@@ -466,6 +480,7 @@ def parse(text: str) -> Expr:
         raise ParseError(f"the expression is too long ({len(text)} characters; the limit is "
                          f"{MAX_LENGTH})", None, text[:100] + "...", None)
     if "\x00" in text:
-        raise ParseError("the expression contains a NUL character", text.index("\x00") + 1,
+        col = text.index("\x00") + 1
+        raise ParseError(f"the expression contains a NUL character at column {col}", col,
                          text, None)
     return _Parser(text).parse()

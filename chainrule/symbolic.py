@@ -645,10 +645,11 @@ def _order_terms(terms: list) -> list:
         def key(i: int) -> tuple:
             total, powers = degrees[i]
             return (-total,) + tuple(-powers.get(n, 0) for n in names)
-        return [terms[i] for i in sorted(range(len(terms)), key=key)]
-    # Otherwise keep the order the rules produced (u'v + uv'), constants last, and a
-    # positive term first when there is one (1 - tanh(x)**2, not -tanh(x)**2 + 1).
-    out = sorted(terms, key=lambda t: not t[1])
+        out = [terms[i] for i in sorted(range(len(terms)), key=key)]
+    else:
+        # Keep the order the rules produced (u'v + uv'), constants last.
+        out = sorted(terms, key=lambda t: not t[1])
+    # A positive term first when there is one: 1 - x**2, not -x**2 + 1.
     first = next((i for i, t in enumerate(out) if t[0] > 0), 0)
     return [out[first]] + out[:first] + out[first + 1:]
 
@@ -770,7 +771,11 @@ def simplify(expr: Expr) -> Expr:
             done[id(node)] = node
         else:
             done[id(node)] = _rebuild(node.prim, [done[id(a)] for a in node.args], node.params)
-    return done[id(expr)]
+    out = done[id(expr)]
+    v = _num(out)
+    if v is not None and not _is_whole(v) and _fraction(v) is not None:
+        return _build_sum([(v, {})])     # 1/4, not 0.25
+    return out
 
 
 # ----------------------------------------------------------------------------------------
@@ -796,13 +801,20 @@ class _Printer:
         self.minus = "−" if mode == "unicode" else "-"
 
     def show(self, e: Expr) -> str:
-        return self.fmt(e)[0]
+        # Children first, without recursion: a long chain built in a Python loop prints.
+        self.cache: dict = {}
+        for node in _postorder(e):
+            self.cache[id(node)] = self.fmt(node)
+        return self.cache[id(e)][0]
 
     def wrap(self, s: str) -> str:
         return rf"\left({s}\right)" if self.mode == "latex" else f"({s})"
 
     def fmt(self, e: Expr) -> tuple:
         """(text, precedence, starts with a minus sign)."""
+        done = self.cache.get(id(e))
+        if done is not None:
+            return done
         mode = self.mode
         if e.prim is None:
             if e.is_symbol:
