@@ -226,8 +226,9 @@ def matrix_power(a: Any, n: int) -> Any:
         raise TypeError(f"matrix_power: exponent must be an integer, got {type(n).__name__}")
     n = int(n)
     if n == 0:
-        m = cnp.shape(a)[-1]
-        return _np.broadcast_to(_np.eye(m, dtype=P.dtype_of(a)), cnp.shape(a)).copy()
+        # The identity, as a function of a with gradient 0 (a Tensor in, a Tensor out).
+        eye = _np.eye(cnp.shape(a)[-1], dtype=P.dtype_of(a))
+        return bind(P.where, _np.ones(cnp.shape(a), dtype=bool), eye, a)
     if n < 0:
         a, n = inv(a), -n
     result: Optional[Any] = None

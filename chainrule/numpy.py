@@ -274,9 +274,7 @@ def real(x: Any) -> Any:
 
 
 def imag(x: Any) -> Any:
-    if _is_complex(x):
-        return bind(PN.imag, x)
-    return zeros_like(x)
+    return bind(PN.imag, x)
 
 
 def conj(x: Any) -> Any:
@@ -1031,7 +1029,7 @@ def array(obj: Any, dtype: Any = None, copy: bool = True) -> Any:
             return _np.array(obj, dtype=dtype)
         out = bind(P.stack, *[array(o, copy=False) for o in obj], axis=0)
         return out if dtype is None else bind(P.cast, out, dtype=_np.dtype(dtype))
-    return _np.array(obj, dtype=dtype, copy=copy)
+    return _np.array(obj, dtype=dtype, copy=True if copy else None)
 
 
 def asarray(obj: Any, dtype: Any = None) -> Any:
@@ -1080,8 +1078,9 @@ def linspace(start: Any, stop: Any, num: int = 50, endpoint: bool = True) -> Any
     if not isinstance(start, Tracer) and not isinstance(stop, Tracer):
         return _np.linspace(start, stop, num, endpoint=endpoint)
     div = (num - 1) if endpoint else num
-    steps = _np.arange(num, dtype=float) / builtins.max(div, 1)
     start, stop = _arr(start), _arr(stop)
+    kind = _np.result_type(P.dtype_of(start), P.dtype_of(stop), _np.float16)
+    steps = (_np.arange(num, dtype=float) / builtins.max(div, 1)).astype(kind)
     shape = _np.broadcast_shapes(_shape(start), _shape(stop))
     steps = steps.reshape((num,) + (1,) * len(shape))
     return start + (stop - start) * steps

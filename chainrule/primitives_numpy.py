@@ -143,12 +143,13 @@ copysign = elementwise("copysign", np.copysign, [_copysign_dx, None],
                        domain=_dom_binary(-2, 2), ufunc=np.copysign)
 
 
-def _nan_aware(mine_wins: Callable) -> Callable:
+def _nan_aware(mine_wins: Callable, mine: int) -> Callable:
     # fmax/fmin ignore a NaN operand: the other one wins outright; ties split evenly, as in
     # maximum/minimum.
     def partial(out, x, y):
         xv, yv = value_of(x), value_of(y)
-        win = mine_wins(xv, yv) | (np.isnan(yv) & ~np.isnan(xv))
+        me, other = (xv, yv) if mine == 0 else (yv, xv)
+        win = mine_wins(xv, yv) | (np.isnan(other) & ~np.isnan(me))
         w = np.where(win, 1.0, np.where(xv == yv, 0.5, 0.0))
         return w.astype(np.result_type(xv, yv), copy=False)
     return partial
@@ -160,9 +161,9 @@ def _dom_fmax(rng):
     return [((x, y), {}), ((rng.normal(size=(2, 3)), 0.1), {})]
 
 
-fmax = elementwise("fmax", np.fmax, [_nan_aware(np.greater), _nan_aware(np.less)],
+fmax = elementwise("fmax", np.fmax, [_nan_aware(np.greater, 0), _nan_aware(np.less, 1)],
                    domain=_dom_fmax, ufunc=np.fmax)
-fmin = elementwise("fmin", np.fmin, [_nan_aware(np.less), _nan_aware(np.greater)],
+fmin = elementwise("fmin", np.fmin, [_nan_aware(np.less, 0), _nan_aware(np.greater, 1)],
                    domain=_dom_fmax, ufunc=np.fmin)
 
 # ----------------------------------------------------------------------------------------
