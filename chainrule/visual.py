@@ -27,7 +27,7 @@ import shutil
 import subprocess
 import warnings
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping, Optional, Sequence, Union
+from typing import Any, Callable, Mapping, Optional, Sequence
 from xml.sax.saxutils import escape as _xml_escape
 
 import numpy as np
@@ -278,25 +278,25 @@ def _fill(g: Graph, n: GraphNode) -> str:
 _CHAR_W = 7.2     # width of one character of 12px monospace text, near enough
 _LINE_H = 16
 _PAD = 8
-_GAP_X = 70
+_GAP_X = 100
 _GAP_Y = 22
 
 
 def _builtin_svg(g: Graph) -> str:
-    by_id = {n.id: n for n in g.nodes}
     ins: dict = {n.id: [] for n in g.nodes}
     for e in g.edges:
         ins[e.dst].append(e.src)
     layer: dict = {}
     for n in g.nodes:               # nodes are in topological order: inputs come first
         layer[n.id] = 1 + max((layer[s] for s in ins[n.id]), default=-1)
-    # Constants sit one layer before their user, not far left with the inputs.
+    # Operations and constants move right, to one layer before their first user: fewer edges
+    # skip a layer (and so fewer pass behind boxes). Inputs stay in the first column.
     users: dict = {n.id: [] for n in g.nodes}
     for e in g.edges:
         users[e.src].append(e.dst)
-    for n in g.nodes:
-        if n.kind == "constant" and users[n.id]:
-            layer[n.id] = max(0, min(layer[u] for u in users[n.id]) - 1)
+    for n in reversed(g.nodes):
+        if n.kind != "input" and users[n.id]:
+            layer[n.id] = max(layer[n.id], min(layer[u] for u in users[n.id]) - 1)
     columns: dict = {}
     for n in g.nodes:
         columns.setdefault(layer[n.id], []).append(n.id)
@@ -347,11 +347,12 @@ def _builtin_svg(g: Graph) -> str:
            'markerHeight="7" orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" '
            'fill="#555555"/></marker></defs>',
            f'<rect x="0" y="0" width="{width:.0f}" height="{height:.0f}" fill="white"/>']
+    labels: list = []     # drawn last, over the boxes, so no label is ever hidden
     for e in g.edges:
         sx, sy = pos[e.src]
         sw, sh, _ = box[e.src]
         dx, dy = pos[e.dst]
-        dw, dh, _ = box[e.dst]
+        _, dh, _ = box[e.dst]
         n_in = max(1, len(ins[e.dst]))
         x1, y1 = sx + sw, sy + sh / 2
         x2, y2 = dx, dy + dh * (e.index + 1) / (n_in + 1)
@@ -372,10 +373,10 @@ def _builtin_svg(g: Graph) -> str:
             lx = u_**3 * x1 + 3 * u_**2 * s_ * mx + 3 * u_ * s_**2 * mx + s_**3 * x2
             ly = u_**3 * y1 + 3 * u_**2 * s_ * y1 + 3 * u_ * s_**2 * y2 + s_**3 * y2
             mx = lx
-            out.append(f'<rect x="{mx - lw / 2:.1f}" y="{ly - 8:.1f}" width="{lw:.1f}" '
-                       f'height="14" fill="white" fill-opacity="0.85"/>')
-            out.append(f'<text x="{mx:.1f}" y="{ly + 3:.1f}" text-anchor="middle" '
-                       f'font-size="10.5" fill="#8a3b12">{_xml_escape(label)}</text>')
+            labels.append(f'<rect x="{mx - lw / 2:.1f}" y="{ly - 8:.1f}" width="{lw:.1f}" '
+                          f'height="14" fill="white" fill-opacity="0.85"/>')
+            labels.append(f'<text x="{mx:.1f}" y="{ly + 3:.1f}" text-anchor="middle" '
+                          f'font-size="10.5" fill="#8a3b12">{_xml_escape(label)}</text>')
     for n in g.nodes:
         x0, y0 = pos[n.id]
         w, h, lines = box[n.id]
@@ -386,6 +387,7 @@ def _builtin_svg(g: Graph) -> str:
             weight = ' font-weight="bold"' if j == 0 else ""
             out.append(f'<text x="{x0 + _PAD:.1f}" y="{y0 + _PAD + 10 + j * _LINE_H:.1f}"'
                        f'{weight}>{_xml_escape(s)}</text>')
+    out.extend(labels)
     if g.note:
         out.append(f'<text x="20" y="{height - 4:.0f}" font-size="10" fill="#666666">'
                    f'{_xml_escape(g.note)}</text>')
@@ -630,7 +632,7 @@ def _expr_graph(expr: Any, at: Optional[Mapping[str, Any]], grads: bool) -> Grap
             if t._prim.partials is not None and not t._params and isinstance(e, Tracer):
                 for edge in g.inputs_of(node.id):
                     p = t._prim.partials[edge.index]
-                    if p is None:
+                    if p is None or g.nodes[edge.src].kind == "constant":
                         continue
                     try:
                         d = p(e, *args)
