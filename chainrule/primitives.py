@@ -553,10 +553,29 @@ def _kept(x, idx):
     return keep
 
 
+def _written(x, idx):
+    # True at the positions of x[idx] whose value lands in the result: with a repeated
+    # advanced index only one write survives (NumPy's own rule, read off by replaying the
+    # assignment with position numbers); the overwritten ones get no gradient.
+    shape = np.shape(np.empty(shape_of(x), dtype=np.int8)[idx])
+    ids = np.arange(int(np.prod(shape)), dtype=np.intp).reshape(shape)
+    target = np.full(shape_of(x), -1, dtype=np.intp)
+    target[idx] = ids
+    return np.isin(ids, target)
+
+
+def _index_update_vjp_v(g, out, x, v, idx):
+    gv = getitem(g, idx=idx)
+    if _is_advanced(idx):
+        written = _written(x, idx)
+        if not written.all():
+            gv = where(written, gv, 0.0)
+    return gv
+
+
 index_update = _row(Primitive(
     "index_update", _index_update_impl,
-    [lambda g, out, x, v, idx: where(_kept(x, idx), g, 0.0),
-     lambda g, out, x, v, idx: getitem(g, idx=idx)],
+    [lambda g, out, x, v, idx: where(_kept(x, idx), g, 0.0), _index_update_vjp_v],
     [lambda t, out, x, v, idx: where(_kept(x, idx), t, 0.0),
      lambda t, out, x, v, idx: index_update(_zeros_like_value(out), t, idx=idx)],
     doc="x with x[idx] replaced by v (what `x[idx] = v` records)",
