@@ -258,8 +258,9 @@ def test_dot_and_svg_are_well_formed(tmp_path):
 def test_builtin_layout_puts_inputs_left_of_their_users():
     _, _, g = tutorial_graph()
     root = ET.fromstring(g.to_svg(engine="builtin"))
-    # rects: background, then edge-label patches, then one per node in node order
-    rects = list(root.iter(SVG_NS + "rect"))[-len(g.nodes):]
+    # rects: the background, one per node in node order, then the edge-label patches
+    rects = list(root.iter(SVG_NS + "rect"))[1:1 + len(g.nodes)]
+    assert all(r.get("rx") == "6" for r in rects)
     left = {n.id: float(r.get("x")) for n, r in zip(g.nodes, rects)}
     for e in g.edges:
         assert left[e.src] < left[e.dst]
