@@ -19,6 +19,7 @@ import unicodedata
 from typing import Any, Callable, Optional
 
 from . import primitives as P
+from . import symbolic
 from .symbolic import E, PI, Expr, const, symbol
 
 __all__ = ["parse", "ParseError", "functions", "MAX_LENGTH", "MAX_DEPTH"]
@@ -126,11 +127,10 @@ def _function_table() -> dict:
 def _differentiates(prim: Any, arity: int) -> bool:
     """Whether the row's rules give a symbolic formula (rows whose derivative looks at
     values, such as fmax's tie split, are left out: they have no single formula)."""
-    from .symbolic import diff
     args = [symbol(n) for n in ("x", "y")[:arity]]
     try:
         for a in args:
-            diff(prim(*args), a.name)
+            symbolic.diff(prim(*args), a.name)
     except (ValueError, TypeError):
         return False
     return True
@@ -484,3 +484,6 @@ def parse(text: str) -> Expr:
         raise ParseError(f"the expression contains a NUL character at column {col}", col,
                          text, None)
     return _Parser(text).parse()
+
+
+symbolic._text_parser = parse

@@ -408,10 +408,17 @@ def _local(prim: Primitive, i: int, t: Expr, node: Expr) -> Optional[Expr]:
         raise
 
 
+# Text is parsed by chainrule.parser, one layer up; it hands its `parse` down here when it is
+# imported (chainrule/__init__ always imports it), so the layers stay one-way.
+_text_parser: Optional[Callable[[str], Expr]] = None
+
+
 def _as_expr(expr: Union[Expr, str, float]) -> Expr:
     if isinstance(expr, str):
-        from .parser import parse
-        return parse(expr)
+        if _text_parser is None:
+            raise RuntimeError("text expressions need chainrule.parser; `import chainrule` "
+                               "loads it.")
+        return _text_parser(expr)
     return _wrap(expr)
 
 
