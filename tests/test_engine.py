@@ -330,6 +330,36 @@ def test_recorded_setitem_gives_correct_gradients():
     assert x.grad.tolist() == [3.0, 3.0, 0.0]
 
 
+# Known gap, reported to the lead: a detached tensor and a view share the array of their
+# source but not its version counter (PyTorch shares both), so an in-place change through one
+# of them is invisible to backward(). strict=True: once fixed, these start passing and the
+# marks must go.
+_SHARED_VERSION_GAP = pytest.mark.xfail(
+    strict=True, raises=pytest.fail.Exception,
+    reason="detach()/views do not share the version counter of the tensor they alias")
+
+
+@_SHARED_VERSION_GAP
+def test_inplace_through_detached_alias_is_caught():
+    x = cr.tensor([1.0, 2.0], requires_grad=True)
+    y = (x * x).sum()
+    d = x.detach()
+    d += 1.0                  # writes into x's array too (shared memory, as in PyTorch)
+    with pytest.raises(RuntimeError, match="modified in place"):
+        y.backward()
+
+
+@_SHARED_VERSION_GAP
+def test_inplace_through_view_base_is_caught():
+    x = cr.tensor([1.0, 2.0], requires_grad=True)
+    a = cr.tensor([1.0, 2.0, 3.0])
+    v = a[:2]                 # a NumPy view of a's array
+    y = (x * v).sum()         # saves v
+    a += 1.0                  # changes v's values behind its back
+    with pytest.raises(RuntimeError, match="modified in place"):
+        y.backward()
+
+
 def test_inplace_without_recording_changes_values():
     c = cr.tensor([1.0, 2.0])
     c += 1
