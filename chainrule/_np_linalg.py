@@ -6,8 +6,10 @@ with several outputs (eigh, svd, qr) run one row that returns the outputs packed
 array, and unpack it here, so one decomposition serves all outputs and their gradients.
 
 Caveats (also in docs/coverage.md): eigh and svd derivatives divide by differences of
-eigenvalues (singular values): with repeated values the vectors are not unique and the
-gradient is inf/nan; svd needs nonzero singular values when the matrix is not square.
+eigenvalues (singular values): with exactly repeated values the vectors are not unique, and
+their gradient is computed as if the degenerate block did not rotate (gradients of the values
+alone stay exact); nearly repeated values give huge vector gradients; svd needs nonzero
+singular values when the matrix is not square.
 eigh and cholesky read only the symmetric part (A + Aᵀ)/2 of their input, so their
 gradients are symmetric. qr supports rows >= columns (mode "reduced").
 

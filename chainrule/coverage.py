@@ -393,12 +393,14 @@ def _entries() -> dict:
     add("linalg.cholesky", [Case((_spd(3),)), Case((_spd(2, 2),))],
         "reads the symmetric part (A + Aᵀ)/2; gradient symmetric")
     add("linalg.eigh", [Case((_sym(3),)), Case((_sym(2, 2),))],
-        "reads (A + Aᵀ)/2; repeated eigenvalues give inf/nan vector gradients")
+        "reads (A + Aᵀ)/2; at repeated eigenvalues vector gradients are not unique (the "
+        "degenerate block is treated as fixed), value gradients stay exact")
     add("linalg.eigvalsh", [Case((_sym(3),))], "reads (A + Aᵀ)/2")
     add("linalg.svd", [Case((_n(3, 3),)), Case((_n(4, 2),), {"full_matrices": False}),
                        Case((_n(2, 3),), {"full_matrices": False}),
                        Case((_n(3, 2),), {"compute_uv": False})],
-        "thin SVD; repeated (or, for non-square A, zero) singular values give inf/nan")
+        "thin SVD; at repeated singular values vector gradients are not unique (treated as "
+        "fixed); non-square A needs nonzero singular values")
     add("linalg.svdvals", [Case((_n(3, 2),))], "repeated singular values: see svd")
     add("linalg.qr", [Case((_n(3, 3),)), Case((_n(4, 2),)), Case((_n(2, 3, 2),))],
         "mode 'reduced', rows >= columns; full-rank A")
@@ -514,8 +516,10 @@ def markdown() -> str:
         "",
         "Conventions: complex intermediates (FFT) use cotangents c with dL = Re(Σ c·dz), the "
         "transpose convention of the rest of the table. Linear algebra rules are the standard "
-        "identities; eigh/svd need distinct eigen/singular values (degenerate spectra give "
-        "inf/nan vector gradients), cholesky/eigh read the symmetric part (A + Aᵀ)/2.",
+        "identities; eigh/svd vector gradients need distinct eigen/singular values (at a "
+        "degenerate spectrum the vectors are not unique: the degenerate block is treated as "
+        "fixed, while gradients of the values alone stay exact); cholesky/eigh read the "
+        "symmetric part (A + Aᵀ)/2.",
         "",
         "| function | rev | fwd | 2nd | samples | notes |",
         "|---|---|---|---|---|---|",

@@ -457,8 +457,8 @@ conj = _row(Primitive(
 # Linear algebra. Rules are the standard matrix identities written with table ops, so they
 # differentiate again; all rows broadcast over leading (batch) axes like NumPy's linalg.
 # eigh and svd rules divide by differences of eigen/singular values: at a degenerate
-# spectrum the derivative of the vectors is not defined and the rules give inf/nan
-# (coverage.md says so); eigh and cholesky read only the symmetric part (A + Aᵀ)/2.
+# spectrum the derivative of the vectors is not defined (see _gap_inverse; coverage.md says
+# so); eigh and cholesky read only the symmetric part (A + Aᵀ)/2.
 
 
 def _mT(x):
@@ -492,13 +492,17 @@ def _diag_part(m):
 
 
 def _gap_inverse(w, square: bool = False):
-    """F[..., i, j] = 1 / (w_j - w_i) off the diagonal (of w² if ``square``), 0 on it."""
+    """F[..., i, j] = 1 / (w_j - w_i) off the diagonal (of w² if ``square``), 0 on it.
+
+    Exactly repeated values get 0 too: then gradients that use only the values (eigvalsh,
+    svdvals, nuclear norm) stay exact, while those of the vectors, which are not unique there,
+    are computed as if the degenerate block did not rotate (documented in coverage.md).
+    """
     if square:
         w = w * w
-    n = shape_of(w)[-1]
-    eye = np.eye(n, dtype=bool)
     gap = _rowv(w) - _col(w)
-    return where(eye, 0.0, 1.0 / where(eye, 1.0, gap))
+    zero = value_of(gap) == 0
+    return where(zero, 0.0, 1.0 / where(zero, 1.0, gap))
 
 
 def _spd(rng, n, batch=()):

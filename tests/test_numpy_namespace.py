@@ -276,6 +276,15 @@ def test_eigh_and_svd_reconstruct_and_differentiate_through_reconstruction():
     np.testing.assert_allclose(cr.grad(rebuild_eigh)(sym), np.ones((3, 3)), rtol=1e-8)
 
 
+def test_degenerate_spectrum_value_gradients_stay_exact():
+    a = 2.0 * np.eye(3)
+    a[2, 2] = 5.0
+    np.testing.assert_allclose(cr.grad(lambda m: cnp.sum(cnp.linalg.eigvalsh(m) ** 2))(a),
+                               2 * a, atol=1e-12)
+    np.testing.assert_allclose(cr.grad(lambda m: cnp.linalg.norm(m, "nuc"))(a), np.eye(3),
+                               atol=1e-12)
+
+
 def test_linalg_errors_are_clear():
     with pytest.raises(np.linalg.LinAlgError, match="square"):
         cnp.linalg.inv(np.ones((2, 3)))
