@@ -43,6 +43,20 @@ def test_grad_is_never_aliased():
     assert b.grad.tolist() == [1.0, 1.0] and ct.tolist() == [1.0, 1.0]
 
 
+def test_cotangent_passed_through_unchanged_rules_is_not_mutated():
+    # add's rule returns g itself, so several inputs first receive the very same array;
+    # accumulating into it in place would change the caller's cotangent.
+    x = cr.tensor([1.0, 2.0], requires_grad=True)
+    ct = np.array([1.0, 10.0])
+    (x + x + x).backward(gradient=ct)
+    assert ct.tolist() == [1.0, 10.0]
+    assert x.grad.tolist() == [3.0, 30.0]
+    h = cr.tensor([5.0, 6.0], requires_grad=True)
+    out = (h + 0.0) + (h + 0.0)
+    out.backward(gradient=np.array([1.0, 2.0]))
+    assert h.grad.tolist() == [2.0, 4.0]
+
+
 def test_shared_subexpression_accumulates():
     x = cr.tensor(1.5, requires_grad=True)
     h = x * x
