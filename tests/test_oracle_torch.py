@@ -341,6 +341,12 @@ def test_matches_torch(i):
         _close(ours[2][k], theirs[2][k], f"gradient wrt {k}", expr)
     for k in LEAVES:
         _close(ours[3][k], theirs[3][k], f"Hessian-vector product wrt {k}", expr)
+    # The tape without create_graph (the engine's fast paths) and .grad accumulation.
+    env = {k: cr.tensor(v, requires_grad=True) for k, v in POINTS[i].items()}
+    (_full(CR, _ev(tree, CR, env)) * cr.tensor(WEIGHTS[i])).sum().backward()
+    for k in LEAVES:
+        got = np.zeros(LEAVES[k]) if env[k].grad is None else env[k].grad.data
+        _close(got, theirs[2][k], f"backward() .grad of {k}", expr)
     # Forward mode: the directional derivative along DIRECTIONS[i] is <grad, direction>.
     names = list(LEAVES)
 
