@@ -13,7 +13,7 @@ steps come from running the row's ``partials`` on a placeholder ``u``.
 
 from __future__ import annotations
 
-from typing import Any, List, Optional, Union
+from typing import List, Optional, Union
 
 from . import primitives as P
 from .symbolic import Expr, _as_expr, _node, _wrap, const, diff, simplify, symbol

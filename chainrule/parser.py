@@ -16,8 +16,9 @@ import difflib
 import keyword
 import math
 import unicodedata
-from typing import Any, Callable, Optional
+from typing import Any, Optional
 
+import numpy as np
 from . import primitives as P
 from . import symbolic
 from .symbolic import E, PI, Expr, const, symbol
@@ -288,7 +289,16 @@ class _Parser:
             if text == ",":
                 self.error("unexpected ',' outside a function call", col)
             self.error(f"unexpected {text!r}", col)
+        self.check_overflow(e)
         return e
+
+    def check_overflow(self, e: Expr) -> None:
+        """Arithmetic on finite numbers that was left unfolded overflowed (1e308*10)."""
+        from .symbolic import _postorder
+        for node in _postorder(e):
+            if node.prim is not None and node.prim.name in ("add", "sub", "mul", "pow") and \
+                    all(a.is_number and np.all(np.isfinite(a.value)) for a in node.args):
+                self.error(f"a constant is too large: {node} overflows a 64-bit float", None)
 
     def sum(self) -> Expr:
         terms = [self.product()]

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 from fractions import Fraction
-from typing import Any, Callable, Iterable, Optional, Sequence, Union
+from typing import Any, Callable, Optional, Sequence, Union
 
 import numpy as np
 
@@ -183,7 +183,17 @@ class Expr(ArrayOps):
             raise ImportError("to_sympy() needs SymPy, which is not installed; "
                               "run `pip install sympy`.") from None
         names = {n: sympy.Symbol(n) for n in self.free_symbols()}
-        names.update(pi=sympy.pi, e=sympy.E)
+        names.update(
+            pi=sympy.pi, e=sympy.E, arcsin=sympy.asin, arccos=sympy.acos, arctan=sympy.atan,
+            arcsinh=sympy.asinh, arccosh=sympy.acosh, arctanh=sympy.atanh,
+            arctan2=sympy.atan2, cbrt=sympy.cbrt, hypot=lambda a, b: sympy.sqrt(a**2 + b**2),
+            log1p=lambda a: sympy.log(1 + a), expm1=lambda a: sympy.exp(a) - 1,
+            exp2=lambda a: 2**a, log2=lambda a: sympy.log(a, 2),
+            log10=lambda a: sympy.log(a, 10), square=lambda a: a**2,
+            reciprocal=lambda a: 1 / a, sign=sympy.sign,
+            where=lambda c, a, b: sympy.Piecewise((a, c), (b, True)))
+        # The text is our own printout of a checked expression (names are plain ASCII
+        # identifiers, functions come from the table), not user input.
         return sympy.sympify(str(self), locals=names)
 
     def __repr__(self) -> str:
@@ -715,7 +725,7 @@ def _common_denominator(terms: list) -> Optional[Expr]:
         shared = keys if shared is None else shared & keys
     if not shared:
         return None
-    key = sorted(shared, key=repr)[0]
+    key = min(shared, key=repr)
     base = terms[0][1][key][0]
     m = max(-fac[key][1] for c, fac in terms)
     numer = []

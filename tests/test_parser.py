@@ -143,6 +143,8 @@ REJECTED = [  # (text, part of the message, column)
     ("10^400", "too large", 3),
     ("1e999", "too large", 1),
     ("2**10000", "too large", 2),
+    ("2^1023*2^1023*x", "too large", None),
+    ("x + 1e308*10", "too large", None),
     ("sine(x)", "unknown function 'sine' at column 1; did you mean 'sin'?", 1),
     ("sin(x, y)", "sin() takes 1 argument but 2 were given", 1),
     ("arctan2(x)", "arctan2() takes 2 arguments but 1 were given", 1),
