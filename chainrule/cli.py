@@ -304,8 +304,11 @@ def _quiet():
 
 def _evaluate(expr: Any, point: dict) -> float:
     names = expr.free_symbols()
-    with _quiet():
-        value = expr.evaluate({k: point[k] for k in names})
+    try:
+        with _quiet():
+            value = expr.evaluate({k: point[k] for k in names})
+    except (ZeroDivisionError, OverflowError):
+        return math.nan   # Python float arithmetic met the singularity: undefined here
     from .primitives import value_of  # noqa: PLC0415
     return float(np.asarray(value_of(value), dtype=float))
 
@@ -323,8 +326,12 @@ def _autodiff(expr: Any, variables: list, point: dict, var: str, order: int) -> 
     g = f
     for _ in range(order):
         g = grad(g, argnums=names.index(var))
-    with _quiet():
-        value = g(*[point.get(n, 0.0) for n in names])
+    try:
+        with _quiet():
+            value = g(*[point.get(n, 0.0) for n in names])
+    except (ZeroDivisionError, OverflowError):
+        # A rule divided by zero in Python float arithmetic: a singular derivative here.
+        return math.inf
     return float(np.asarray(value_of(value), dtype=float))
 
 
@@ -338,6 +345,9 @@ def _why_undefined(expr: Any, point: dict, style: _Style) -> str:
         return ""
     by_id = {n.id: n for n in g.nodes}
     for n in g.nodes:
+        if n.kind == "constant" and not _finite(n.value):
+            return (f"a constant part of it is not a finite number ({n.name}); look for "
+                    "parts without variables such as log(-2), (-1)^pi or 1/0")
         if n.kind != "op" or _finite(n.value):
             continue
         ins = [by_id[e.src] for e in g.inputs_of(n.id)]
@@ -398,7 +408,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     out, err = sys.stdout, sys.stderr
     try:
         args = list(sys.argv[1:] if argv is None else argv)
-        lines, code = _run(args, out)
+        # NumPy's RuntimeWarnings (log of 0, ...) would add lines to stderr: the CLI finds
+        # and explains those problems itself.
+        with _quiet():
+            lines, code = _run(args, out)
         if lines:
             _write(out, "\n".join(lines) + "\n")
         out.flush()
@@ -495,11 +508,12 @@ def _compute(expr: Any, variables: list, wrt: list, order: int, point: Optional[
         label = _derivative_label(v, order, single, style)
         if not (math.isfinite(engine_value) and math.isfinite(formula_value)):
             why = _why_undefined(formula, point, style)
-            shape = "infinite" if math.isinf(engine_value) else "not a number"
+            vertical = math.isinf(engine_value) and math.isinf(formula_value)
+            shape = "infinite" if vertical else "not a number"
             raise MathProblem(
                 f"{label} is not defined at {_point_text(point, variables, style)}: "
                 f"{why if why else f'the derivative is {shape} there'}"
-                f"{' (f has a vertical tangent there)' if math.isinf(engine_value) else ''}")
+                f"{' (f has a vertical tangent there)' if vertical else ''}")
         if not math.isclose(engine_value, formula_value, rel_tol=1e-8, abs_tol=1e-10):
             raise MathProblem(
                 f"{label}: the autodiff engine gives {engine_value!r} but the formula gives "

@@ -291,7 +291,9 @@ DOMAIN = [("log(x)", "x=0", "log(0)"), ("log(x)", "x=-1", "positive"),
           ("sqrt(x)", "x=-1", "sqrt"), ("1/x", "x=0", "division by zero"),
           ("log(x-1)", "x=1", "log"), ("x^0.5", "x=-4", "negative base"),
           ("exp(x)", "x=1000", "overflow"), ("x^(-1)", "x=0", "0"),
-          ("sqrt(x)", "x=0", "f′"), ("exp(exp(x))", "x=10", "overflow")]
+          ("sqrt(x)", "x=0", "vertical tangent"), ("exp(exp(x))", "x=10", "overflow"),
+          ("x + log(-2)", "x=1", "constant part"), ("arctanh(x)", "x=1", "arctanh(1)"),
+          ("1/arctanh(x)", "x=1", "f′(x) is not defined")]
 
 
 @pytest.mark.parametrize("expression,point,words", DOMAIN)
