@@ -259,3 +259,42 @@ def test_nondifferentiable_rows_give_no_gradient(prim, args, params):
     value, pullback = cr.vjp(f, *xs)
     for g, x in zip(pullback(np.ones(np.shape(value), dtype=np.asarray(value).dtype)), xs):
         assert np.shape(g) == np.shape(x) and not np.any(g)
+
+
+def _tape_grad_dot(f, xs, ct, v, create_graph):
+    """<gradient of <f(xs), ct>, v> through the tape (autograd.grad), and the leaves."""
+    leaves = [cr.tensor(x, requires_grad=True) for x in xs]
+    grads = cr.autograd.grad(f(*leaves), leaves, grad_outputs=ct, create_graph=create_graph,
+                             allow_unused=True)
+    total = None
+    for g, d in zip(grads, v):
+        if g is None:
+            continue
+        term = (g * d).sum() if create_graph else float(np.sum(g.data * d))
+        total = term if total is None else total + term
+    return total, leaves
+
+
+@pytest.mark.parametrize("prim, args, params", _cases(differentiable_only=True))
+def test_create_graph_second_order(prim, args, params):
+    """The tape's create_graph path (rules run on recording Tensors of the same level):
+    the gradient of <grad, v> matches central differences of <grad, v> along u."""
+    for f, xs in _real_parts(prim, args, params):
+        rng = _rng(prim.name + "-cg")
+        out = f(*xs)
+        ct = rng.standard_normal(np.shape(P.value_of(out)))
+        v = [rng.standard_normal(np.shape(x)) for x in xs]
+        u = [rng.standard_normal(np.shape(x)) for x in xs]
+        s, leaves = _tape_grad_dot(f, xs, ct, v, create_graph=True)
+        if s is None or not getattr(s, "requires_grad", False):
+            continue   # linear in its inputs: the second derivative is identically zero
+        s.backward()
+        analytic = sum(float(np.sum((0 if x.grad is None else x.grad.data) * d))
+                       for x, d in zip(leaves, u))
+        eps = 1e-6
+        plus, _ = _tape_grad_dot(f, [np.asarray(x) + eps * d for x, d in zip(xs, u)], ct, v,
+                                 create_graph=False)
+        minus, _ = _tape_grad_dot(f, [np.asarray(x) - eps * d for x, d in zip(xs, u)], ct, v,
+                                  create_graph=False)
+        numeric = (plus - minus) / (2 * eps)
+        assert analytic == pytest.approx(numeric, rel=1e-4, abs=1e-5), prim.name
