@@ -298,3 +298,22 @@ def test_create_graph_second_order(prim, args, params):
                                   create_graph=False)
         numeric = (plus - minus) / (2 * eps)
         assert analytic == pytest.approx(numeric, rel=1e-4, abs=1e-5), prim.name
+
+
+@pytest.mark.parametrize("prim, args, params", _cases(differentiable_only=True))
+def test_float32_inputs_keep_their_dtype(prim, args, params):
+    """Issue 2, item 6: a float32 array stays float32 (with Python numbers alongside), and
+    every gradient has its input's dtype."""
+    args32 = tuple(a.astype(np.float32) if isinstance(a, np.ndarray) and a.dtype == np.float64
+                   else a for a in args)
+    if not any(isinstance(a, np.ndarray) and a.dtype == np.float32 for a in args32):
+        return   # only Python-number inputs in this sample
+    expected = np.result_type(prim.impl(*args32, **params))
+    f, xs = _closure(prim, args32, params)
+    leaves = [cr.tensor(x, requires_grad=True) for x in xs]
+    out = f(*leaves)
+    assert out.dtype == expected
+    ct = np.ones(out.shape, dtype=out.dtype)
+    out.backward(gradient=ct)
+    for leaf in leaves:
+        assert leaf.grad is None or leaf.grad.dtype == leaf.dtype, (leaf.dtype, leaf.grad.dtype)
