@@ -305,8 +305,6 @@ def _fold(prim: Primitive, args: list, params: dict) -> Optional[Expr]:
     try:
         with np.errstate(all="ignore"):
             v = prim.impl(*[a.value for a in args], **params)
-        if prim.name not in _FOLD_ALWAYS and not all(a.is_number for a in args):
-            return None if not _is_whole(float(np.asarray(v))) else const(v)
     except (ArithmeticError, ValueError, TypeError):
         return None
     arr = np.asarray(v)
@@ -674,8 +672,14 @@ def _order_terms(terms: list) -> list:
 def _fraction(c: float) -> Optional[Fraction]:
     if not math.isfinite(c):
         return None
+    if _is_whole(c):
+        return Fraction(int(c))
     f = Fraction(c).limit_denominator(1000)
-    return f if float(f) == c and f.denominator != 1 or _is_whole(c) else None
+    if float(f) != c:
+        return None
+    # Halves, quarters and repeating decimals read better as fractions (1/(2*sqrt(x)),
+    # x/3); a short decimal the user typed stays one (0.1*x, not x/10).
+    return f if f.denominator <= 4 or len(repr(c)) > 8 else None
 
 
 def _power(b: Expr, x: float) -> Expr:
@@ -898,7 +902,8 @@ class _Printer:
         left_number = args[0].is_number or (args[0].prim is P.mul and a[-1:].isdigit())
         right_digit = b[:1].isdigit() or b.startswith(".")
         if self.mode == "unicode":
-            call = args[1].prim is not None and args[1].prim.name not in _ARITH
+            call = args[1].prim is not None and args[1].prim.name not in _ARITH and \
+                args[1].prim.name not in ("sqrt", "abs")
             sep = "·" if not (left_number and args[0].is_number and not right_digit) else \
                 " " if call else ""
             return f"{a}{sep}{b}", _MUL, na
