@@ -376,3 +376,46 @@ def test_math_values_are_finite_in_success_output():
     code, out, _, _ = run("tan(x)", "--at", "x=1.5", "--json")
     data = json.loads(out)
     assert code == 0 and math.isfinite(data["derivative_values"]["x"])
+
+
+# ----------------------------------------------------------------------------------------
+# docs/cli.md shows real output: every `$ chainrule ...` block is rerun and compared.
+
+def _doc_sessions() -> list:
+    import re
+    import shlex
+    text = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
+    sessions = []
+    for block in re.findall(r"```\n(.*?)```", text, flags=re.S):
+        current = None
+        for line in block.splitlines():
+            if line.startswith("$ "):
+                words = shlex.split(line[2:])
+                env = {}
+                while "=" in words[0]:
+                    key, _, value = words.pop(0).partition("=")
+                    env[key] = value
+                assert words[0] == "chainrule", line
+                current = (words[1:], env, [])
+                sessions.append(current)
+            elif current is not None:
+                current[2].append(line)
+    return sessions
+
+
+def test_docs_show_real_output():
+    sessions = _doc_sessions()
+    assert len(sessions) >= 10
+    for argv, env, expected in sessions:
+        if env.get("PYTHONIOENCODING") == "ascii":
+            raw = io.BytesIO()
+            stream = io.TextIOWrapper(raw, encoding="ascii")
+            code, _, err, _ = run(*argv, stdout=stream)
+            stream.flush()
+            got = raw.getvalue().decode("ascii") + err
+        else:
+            code, out, err, _ = run(*argv)
+            got = out + err
+        while expected and expected[-1] == "":     # a blank line between two sessions
+            expected.pop()
+        assert got.rstrip("\n").splitlines() == expected, argv
