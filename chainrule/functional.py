@@ -27,7 +27,7 @@ from . import primitives as P
 from ._core import Tracer, bind, new_level
 from .batching import batched_call
 from .forward import Dual, unpack
-from .pytree import tree_flatten, tree_unflatten
+from .pytree import tree_flatten, tree_map, tree_unflatten
 from .taylor import series
 from .tensor import Tensor, _as_value, enable_grad
 
@@ -42,7 +42,7 @@ Argnums = Union[int, Sequence[int]]
 
 def _as_primal(x: Any) -> Any:
     """Inputs: tracers pass through; numbers and arrays become float values."""
-    if isinstance(x, Tracer):
+    if type(x) is float or isinstance(x, Tracer):
         return x
     return _as_value(x, None, True)
 
@@ -50,6 +50,8 @@ def _as_primal(x: Any) -> Any:
 def _restore(value: Any, like: Any) -> Any:
     """Give a result the kind of the input it belongs to: float for a number, ndarray for an
     array, Tensor for a Tensor. Tracers of outer transforms pass through unchanged."""
+    if type(value) is float and type(like) is float:   # the scalar fast path
+        return value
     if isinstance(value, Tracer):
         return value
     if isinstance(like, Tensor):
@@ -65,6 +67,8 @@ def _zeros_for(x: Any) -> Any:
 
 
 def _cast_like(g: Any, x: Any) -> Any:
+    if type(g) is float and type(x._data) is float:
+        return g
     dtype = x.dtype
     if P.dtype_of(g) != dtype:
         return P.cast(g, dtype=dtype)
@@ -85,8 +89,8 @@ def _named(fn: Callable, f: Callable, what: str) -> Callable:
     return fn
 
 
-def _flatten_args(args: Sequence[Any], what: str) -> tuple:
-    """Flatten each positional argument: (all leaves, per-argument tree, leaf count)."""
+def _flatten_args(args: Sequence[Any]) -> tuple:
+    """Flatten each positional argument: (all leaves, one tree per argument)."""
     leaves: list = []
     trees = []
     for a in args:
@@ -97,6 +101,8 @@ def _flatten_args(args: Sequence[Any], what: str) -> tuple:
 
 
 def _unflatten_args(trees: Sequence[Any], leaves: Sequence[Any]) -> tuple:
+    if len(trees) == len(leaves) and all(t.kind == "leaf" for t in trees):
+        return tuple(leaves)
     out = []
     pos = 0
     for tree in trees:
@@ -128,6 +134,19 @@ def _split_aux(out: Any, has_aux: bool, fname: str) -> tuple:
     return out[0], out[1]
 
 
+def _strip_aux(aux: Any, level: int) -> Any:
+    """Auxiliary data leaves the transform as plain values: this level's tracers (the
+    recording Tensors of vjp, the duals of jvp) are replaced by their values, as they
+    mean nothing outside the call."""
+    def strip(a: Any) -> Any:
+        if isinstance(a, Tensor) and a._level == level:
+            return a._data
+        if type(a) is Dual and a._level == level:
+            return a.primal
+        return a
+    return tree_map(strip, aux)
+
+
 def _select(f: Callable, args: tuple, nums: tuple, kwargs: dict) -> Callable:
     """f as a function of the arguments at ``nums`` only (the others held fixed)."""
     def partial(*chosen: Any) -> Any:
@@ -154,11 +173,13 @@ def vjp(f: Callable, *primals: Any, has_aux: bool = False) -> tuple:
     (6.0,)
     """
     level = new_level()
-    in_leaves, in_trees = _flatten_args(primals, "vjp")
+    in_leaves, in_trees = _flatten_args(primals)
     tleaves = [Tensor._leaf(_as_primal(p), level) for p in in_leaves]
     with enable_grad():
         out = f(*_unflatten_args(in_trees, tleaves))
     out, aux = _split_aux(out, has_aux, "vjp")
+    if has_aux:
+        aux = _strip_aux(aux, level)
     out_leaves, out_tree = tree_flatten(out)
     traced = [isinstance(o, Tensor) and o._level == level for o in out_leaves]
     out_values = [o._data if t else o for o, t in zip(out_leaves, traced)]
@@ -177,7 +198,8 @@ def vjp(f: Callable, *primals: Any, has_aux: bool = False) -> tuple:
                                  f"output has shape {o_shape}; they must match.")
             if t and o.requires_grad:
                 roots.append(o)
-                root_cts.append(c if isinstance(c, Tracer) else _as_value(c, None, True))
+                root_cts.append(c if type(c) is float or isinstance(c, Tracer)
+                                else _as_value(c, None, True))
         if roots:
             grads = engine.backward_pass(
                 roots, root_cts, targets=tleaves, accumulate=False, retain_graph=True,
@@ -209,8 +231,8 @@ def jvp(f: Callable, primals: Sequence[Any], tangents: Sequence[Any], *,
     if len(primals) != len(tangents):
         raise ValueError(f"jvp: got {len(primals)} primals but {len(tangents)} tangents; "
                          "pass one tangent per primal.")
-    p_leaves, p_trees = _flatten_args(primals, "jvp")
-    t_leaves, t_trees = _flatten_args(tangents, "jvp")
+    p_leaves, p_trees = _flatten_args(primals)
+    t_leaves, t_trees = _flatten_args(tangents)
     for i, (pt, tt) in enumerate(zip(p_trees, t_trees)):
         if pt != tt:
             raise ValueError(f"jvp: tangent {i} has structure {tt} but its primal has "
@@ -226,6 +248,8 @@ def jvp(f: Callable, primals: Sequence[Any], tangents: Sequence[Any], *,
         duals.append(Dual(p, t, level))
     out = f(*_unflatten_args(p_trees, duals))
     out, aux = _split_aux(out, has_aux, "jvp")
+    if has_aux:
+        aux = _strip_aux(aux, level)
     out_leaves, out_tree = tree_flatten(out)
     like = p_leaves[0] if p_leaves else None
     pairs = [unpack(o, level, _zeros_for) for o in out_leaves]
@@ -240,6 +264,8 @@ def jvp(f: Callable, primals: Sequence[Any], tangents: Sequence[Any], *,
 # Gradients.
 
 def _scalar_one(out: Any) -> Any:
+    if type(out) is float:
+        return 1.0
     dtype = P.dtype_of(out)
     return 1.0 if dtype == np.float64 or dtype.kind not in "fc" else dtype.type(1)
 
@@ -363,9 +389,9 @@ def _jac_fwd(f, args, kwargs, argnums, has_aux, who):
     single, nums = _check_argnums(argnums, len(args), who)
     g = _select(f, args, nums, kwargs)
     chosen = [args[n] for n in nums]
-    in_leaves, in_trees = _flatten_args(chosen, who)
+    in_leaves, in_trees = _flatten_args(chosen)
     in_leaves = [_as_primal(x) for x in in_leaves]
-    like = _flatten_args(chosen, who)[0]
+    like = _flatten_args(chosen)[0]
 
     def flat_f(*leaves):
         return g(*_unflatten_args(in_trees, leaves))
@@ -404,7 +430,7 @@ def _jac_fwd(f, args, kwargs, argnums, has_aux, who):
 def _jac_rev(f, args, kwargs, argnums, has_aux, who, prepared=None):
     single, nums = _check_argnums(argnums, len(args), who)
     chosen = [args[n] for n in nums]
-    in_leaves, in_trees = _flatten_args(chosen, who)
+    in_leaves, in_trees = _flatten_args(chosen)
     if prepared is None:
         prepared = vjp(_select(f, args, nums, kwargs), *chosen, has_aux=has_aux)
     out, pullback = prepared[0], prepared[1]
@@ -419,7 +445,7 @@ def _jac_rev(f, args, kwargs, argnums, has_aux, who, prepared=None):
             return pullback(tree_unflatten(out_tree, cts))
 
         cts = batched_call(pull, [_basis(oshape)], [True], int(np.prod(oshape, dtype=int)))
-        ct_leaves = _flatten_args(cts, who)[0]
+        ct_leaves = _flatten_args(cts)[0]
         blocks.append([_restore(_from_leading(c, oshape, P.shape_of(x)), x)
                        for c, x in zip(ct_leaves, in_leaves)])
     return _assemble(blocks, out_tree, in_trees, single), out, aux
@@ -463,7 +489,7 @@ def _jac_auto(f, args, kwargs, argnums, has_aux, who):
     chosen = [args[n] for n in nums]
     prepared = vjp(_select(f, args, nums, kwargs), *chosen, has_aux=has_aux)
     n_out = sum(int(np.prod(P.shape_of(o), dtype=int)) for o in tree_flatten(prepared[0])[0])
-    n_in = sum(int(np.prod(P.shape_of(x), dtype=int)) for x in _flatten_args(chosen, who)[0])
+    n_in = sum(int(np.prod(P.shape_of(x), dtype=int)) for x in _flatten_args(chosen)[0])
     if n_out <= n_in:
         return _jac_rev(f, args, kwargs, argnums, has_aux, who, prepared)
     return _jac_fwd(f, args, kwargs, argnums, has_aux, who)

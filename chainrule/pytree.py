@@ -44,7 +44,7 @@ class TreeDef:
         return (self.kind, self.node_type, self.keys, tuple(c._key() for c in self.children))
 
     def __eq__(self, other: Any) -> bool:
-        return isinstance(other, TreeDef) and self._key() == other._key()
+        return self is other or (isinstance(other, TreeDef) and self._key() == other._key())
 
     def __hash__(self) -> int:
         return hash(self._key())
@@ -96,6 +96,8 @@ def tree_flatten(tree: Any) -> tuple:
     >>> tree_flatten((1.0, [2.0, 3.0]))[0]
     [1.0, 2.0, 3.0]
     """
+    if not isinstance(tree, (tuple, list, dict)) and tree is not None:
+        return [tree], _LEAF
     leaves: list = []
     return leaves, _flatten(tree, leaves)
 
@@ -126,6 +128,8 @@ def tree_unflatten(treedef: TreeDef, leaves: Any) -> Any:
     >>> tree_unflatten(tree, [5.0, 6.0])
     [5.0, {'x': 6.0}]
     """
+    if treedef is _LEAF and len(leaves) == 1:   # the common case: a single array
+        return leaves[0]
     leaves = list(leaves)
     if len(leaves) != treedef.num_leaves:
         raise ValueError(f"tree_unflatten: the structure {treedef} holds {treedef.num_leaves} "

@@ -50,12 +50,17 @@ def test_value_and_grad_and_has_aux():
     (value, aux), g = cr.value_and_grad(loss, has_aux=True)(w, x)
     pred = x @ w
     assert value == pytest.approx(float((pred ** 2).sum()))
-    np.testing.assert_allclose(aux["pred"].data if hasattr(aux["pred"], "data") else
-                               aux["pred"], pred)
+    assert isinstance(aux["pred"], np.ndarray)      # no tracer escapes the transform
+    np.testing.assert_allclose(aux["pred"], pred)
     np.testing.assert_allclose(g, 2 * x.T @ pred)
     g2, aux2 = cr.grad(loss, has_aux=True)(w, x)
     np.testing.assert_allclose(g2, g)
     assert set(aux2) == {"pred"}
+    jac, aux3 = cr.jacfwd(lambda w: (x @ w, {"n": (w * w).sum()}), has_aux=True)(w)
+    np.testing.assert_allclose(jac, x)
+    assert aux3["n"] == 5.0 and not isinstance(aux3["n"], cr.primitives.Tracer)
+    out, tangent, aux4 = cr.jvp(lambda w: (w * 2.0, w[0]), (w,), (np.ones(2),), has_aux=True)
+    assert aux4 == 1.0 and type(aux4) is float
 
 
 def test_grad_passes_keyword_arguments_through():
