@@ -690,9 +690,30 @@ def _power(b: Expr, x: float) -> Expr:
     return _node(P.pow, b, const(x))
 
 
+def _known_constants() -> dict:
+    """Floats that rules compute with ``math`` (exp2's log(2), log10's 1/log(10)), mapped back
+    to the factor they stand for, so formulas print ``log(2)``, not ``0.6931471805599453``."""
+    out = {}
+    for base in (2.0, 10.0):
+        log_b = _node(P.log, const(base))
+        out[math.log(base)] = (log_b, 1.0)
+        out[1.0 / math.log(base)] = (log_b, -1.0)
+    return out
+
+
+_KNOWN: dict = {}
+
+
 def _build_term(c: float, fac: dict) -> Expr:
     """One term with a positive coefficient ``c``, in textbook order: number, named
     constants, symbols by name, then everything else in the order it came."""
+    if not _KNOWN:
+        _KNOWN.update(_known_constants())
+    if c in _KNOWN:
+        base, x = _KNOWN[c]
+        fac = dict(fac)
+        fac[("known", c)] = [base, x]
+        c = 1.0
     items = list(fac.values())
     rank = {id(b): (0 if b.is_constant else 1 if b.is_symbol else 2, b.name or "" if
                     b.prim is None else "", i) for i, (b, x) in enumerate(items)}

@@ -86,6 +86,55 @@ def test_textbook_formula(text, expected):
     assert d.evaluate(env) == pytest.approx(cr.grad(f)(*args), rel=1e-12, abs=1e-12)
 
 
+ROW_FORMULAS = {  # the table's rows beyond the basic ones, where present
+    "sinh": "cosh(x)", "cosh": "sinh(x)", "arcsin": "1/sqrt(1 - x**2)",
+    "arccos": "-1/sqrt(1 - x**2)", "arctan": "1/(x**2 + 1)", "arcsinh": "1/sqrt(x**2 + 1)",
+    "log1p": "1/(x + 1)", "log2": "1/(x*log(2))", "log10": "1/(x*log(10))",
+    "exp2": "exp2(x)*log(2)", "square": "2*x", "ln": "1/x",
+}
+
+
+def test_row_formulas_are_the_textbook_ones():
+    present = {k: v for k, v in ROW_FORMULAS.items() if k in cr.parser.functions()}
+    assert {"ln", "log1p"} <= set(present)
+    for name, expected in present.items():
+        assert str(diff(f"{name}(x)", "x")) == expected, name
+
+
+def _domain(name: str, rng: np.random.Generator) -> list:
+    """(lo, hi) per argument, from the row's own test domain (composites: (0.3, 2.5))."""
+    row = cr.parser._function_table()[name][1]      # aliases (asin) resolve to their row
+    if not isinstance(row, Primitive) or row.domain is None:
+        return [(0.3, 2.5)] * 2
+    args = row.domain(rng)[0][0]
+    return [(float(np.min(a)), float(np.max(a))) for a in args]
+
+
+@pytest.mark.parametrize("name", sorted(cr.parser.functions()))
+def test_every_allowed_function_formula_matches_autodiff(name, rng):
+    # f(x), f(inner(x)) (chain rule) and, for two-argument rows, both partials, each
+    # evaluated inside the row's domain and compared with the engine.
+    arity = cr.parser.functions()[name]
+    (lo, hi), *rest = _domain(name, rng)
+    lo2, hi2 = rest[0] if rest else (lo, hi)
+    for text in ([f"{name}(x)", f"{name}({lo} + {hi - lo}*(0.5 + 0.4*sin(3*x)))"] if arity == 1
+                 else [f"{name}(x, y)", f"{name}(x*y, y + x**2)"]):
+        e = cr.parse(text)
+        names = ["x", "y"][:arity]
+        f = to_function(e, names)
+        for var_index, var in enumerate(names):
+            formula = diff(e, var)
+            for _ in range(3):
+                point = [lo + (hi - lo) * (0.15 + 0.7 * rng.random()),
+                         lo2 + (hi2 - lo2) * (0.15 + 0.7 * rng.random())][:arity]
+                if text.endswith("x**2)"):
+                    point = [0.5 + 0.5 * rng.random(), 0.5 + 0.5 * rng.random()]
+                env = dict(zip(names, point))
+                want = cr.grad(f, argnums=var_index)(*point)
+                got = formula.evaluate(env)
+                assert _close(got, want), (text, var, str(formula), env, got, want)
+
+
 def test_no_clutter_in_textbook_formulas():
     for text, _ in TEXTBOOK:
         s = str(diff(text, "x"))
