@@ -396,6 +396,8 @@ def _jac_fwd(f, args, kwargs, argnums, has_aux, who):
     def flat_f(*leaves):
         return g(*_unflatten_args(in_trees, leaves))
 
+    if not in_leaves:
+        raise ValueError(f"{who}: the arguments to differentiate hold no arrays")
     columns = []          # columns[j]: list over output leaves of (n_j,) + out_shape
     primal = aux = out_tree = None
     for j, x in enumerate(in_leaves):
@@ -415,8 +417,6 @@ def _jac_fwd(f, args, kwargs, argnums, has_aux, who):
         aux = captured.get("aux")
         t_leaves, out_tree = tree_flatten(touts)
         columns.append((t_leaves, shape))
-    if not in_leaves:
-        raise ValueError(f"{who}: the arguments to differentiate hold no arrays")
     out_leaves = tree_flatten(primal)[0]
     blocks = []
     for i, o in enumerate(out_leaves):

@@ -408,3 +408,23 @@ def test_output_independent_of_input_gives_zeros_of_input_shape():
     assert cr.grad(lambda x, y: y * 2.0)(1.0, 5.0) == 0.0
     _, t = cr.jvp(lambda x: np.ones(2), (1.0,), (1.0,))
     np.testing.assert_array_equal(t, [0.0, 0.0])
+
+
+def test_every_route_to_the_hessian_agrees():
+    x = np.linspace(-1.0, 1.0, 6)
+    expected = rosenbrock_hessian(x)
+    for route in (cr.jacrev(cr.grad(rosenbrock)), cr.jacrev(cr.jacrev(rosenbrock)),
+                  cr.jacfwd(cr.jacfwd(rosenbrock)), cr.jacfwd(cr.jacrev(rosenbrock)),
+                  cr.jacobian(cr.jacobian(rosenbrock))):
+        np.testing.assert_allclose(route(x), expected, rtol=1e-12, atol=1e-9)
+
+
+def test_hessian_of_a_tensor_is_differentiable_by_backward():
+    x = np.array([0.3, -0.2, 0.8])
+    xt = cr.tensor(x, requires_grad=True)
+    H = cr.hessian(rosenbrock)(xt)
+    assert isinstance(H, cr.Tensor) and H.requires_grad
+    H.sum().backward()
+    # d/dx_i sum(H): the diagonal terms 1200 x_i^2 - 400 x_{i+1} and off-diagonals -800 x_i
+    expected = np.array([2400 * x[0] - 800, 2400 * x[1] - 400 - 800, -400])
+    np.testing.assert_allclose(xt.grad.data, expected, rtol=1e-12)

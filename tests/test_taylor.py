@@ -168,3 +168,11 @@ def test_unsupported_row_names_the_alternative():
                      [lambda t, out, x: 2 * t * x])
     with pytest.raises(NotImplementedError, match="fake_nonlinear.*cr.grad\\(cr.grad"):
         cr.derivative(lambda x: fake(x), 2)(1.0)
+
+
+def test_tensor_input_keeps_the_result_in_the_users_graph():
+    x = cr.tensor([0.2, 1.1], requires_grad=True)
+    d2 = cr.derivative(cr.sin, 2)(x)                   # -sin(x)
+    assert isinstance(d2, cr.Tensor) and d2.requires_grad
+    d2.sum().backward()
+    np.testing.assert_allclose(x.grad.data, -np.cos([0.2, 1.1]), rtol=1e-14)
