@@ -9,7 +9,7 @@ convention dL = Re(sum(c * dz)) (see chainrule.primitives_numpy).
 >>> import chainrule as cr, chainrule.numpy as cnp
 >>> f = lambda x: cnp.sum(cnp.abs(cnp.fft.rfft(x)) ** 2)
 >>> cr.grad(f)(cnp.array([1.0, 0.0, 0.0, 0.0]))
-array([6., 2., 2., 2.])
+array([6., 0., 2., 0.])
 """
 
 from __future__ import annotations

@@ -263,7 +263,8 @@ def _accumulate_into(t: Any, g: Any, create_graph: bool, wrap: Callable, handed:
         return
     g = np.asarray(g)
     if g.dtype != dtype:
-        g = g.astype(dtype)
+        # A real leaf reached by a complex cotangent (through FFT) keeps its real part.
+        g = (g.real if g.dtype.kind == "c" and dtype.kind != "c" else g).astype(dtype)
     elif t.grad is None and (id(g) in handed or g.base is not None):
         g = g.copy()
     if t.grad is not None:

@@ -359,6 +359,10 @@ less_equal = nondifferentiable("less_equal", np.less_equal, ufunc=np.less_equal)
 
 
 def _cast_impl(x, dtype):
+    if np.iscomplexobj(x) and np.dtype(dtype).kind != "c":
+        # Complex to real keeps the real part: the cotangent of a real input under the
+        # convention dL = Re(sum(c * dz)) (see primitives_numpy), and without NumPy's warning.
+        x = np.real(x)
     return np.asarray(x).astype(dtype, copy=False) if np.ndim(x) else np.dtype(dtype).type(x)
 
 
