@@ -230,3 +230,28 @@ def test_parse_result_differentiates():
     assert str(cr.diff(parse("x^3 - 2x"), "x")) == "3*x**2 - 2"
     np.testing.assert_allclose(parse("sin(x)").evaluate({"x": np.array([0.0, np.pi / 2])}),
                                [0.0, 1.0], atol=1e-15)
+
+
+# ----------------------------------------------------------------------------------------
+# Fuzz: any text either parses (and then differentiates and prints) or is a ParseError.
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_PIECES = ["x", "y", "2", "0.5", "e", "pi", "sin(", "exp(", "log(", "sqrt(", "hypot(", "(",
+           ")", "+", "-", "*", "/", "^", "**", ",", " ", ".", "'", "_", "[", "=", "1e", "9",
+           "²", "−", "＿", "а", "\x00", "lambda ", "__import__"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.one_of(st.lists(st.sampled_from(_PIECES), max_size=25).map("".join),
+                 st.text(max_size=40)))
+def test_fuzz_parse_never_crashes(text):
+    try:
+        e = parse(text)
+    except ParseError as err:
+        assert err.message and "\n" not in err.message
+        return
+    for v in e.free_symbols() or ["x"]:
+        d = cr.diff(e, v)
+        assert isinstance(str(d), str) and isinstance(d.to_latex(), str)
