@@ -378,7 +378,10 @@ class _Parser:
                 self.error(f"the number {text[:20]!r} is too large for a 64-bit float", col)
             return const(value)
         if kind == "name":
-            if self.peek()[1] == "(":
+            # x(x + 1) and pi(r + 1) multiply, as on paper; a longer unknown name, or f, g, h
+            # (conventional function names), before "(" is an unknown function.
+            implicit = text in _CONSTANTS or (len(text) == 1 and text not in "fgh")
+            if self.peek()[1] == "(" and not (implicit and text not in _function_table()):
                 return self.call(text, col)
             if text in _CONSTANTS:
                 return _CONSTANTS[text]
@@ -411,9 +414,6 @@ class _Parser:
     def call(self, name: str, col: int) -> Expr:
         table = _function_table()
         if name not in table:
-            if name in _CONSTANTS:
-                self.error(f"'{name}' is a constant, not a function; write {name}*(...) to "
-                           "multiply", col)
             close = difflib.get_close_matches(name, sorted(table), n=1, cutoff=0.6)
             hint = f"; did you mean '{close[0]}'?" if close else \
                 f"; to multiply, write {name}*(...)" if len(name) <= 2 else ""

@@ -26,6 +26,8 @@ ACCEPTED = [
     ("2^-x", lambda x: 2 ** -x),
     ("(x+1)(x-1)", lambda x: (x + 1) * (x - 1)),
     ("3(x+1)", lambda x: 3 * (x + 1)),
+    ("2x(x+1)", lambda x: 2 * x * (x + 1)),
+    ("pi(x + 1)", lambda x: math.pi * (x + 1)),
     ("1/2x", lambda x: x / 2),                     # like Python: (1/2)*x
     ("x/2/4", lambda x: x / 8),
     ("e^x + pi", lambda x: math.exp(x) + math.pi),
@@ -150,8 +152,8 @@ REJECTED = [  # (text, part of the message, column)
     ("arctan2(x)", "arctan2() takes 2 arguments but 1 were given", 1),
     ("sin()", "takes 1 argument but 0", 1),
     ("sin x", "needs parentheses", 1),
-    ("pi(x)", "is a constant, not a function", 1),
     ("f(x)", "unknown function 'f'", 1),
+    ("2*ab(x)", "unknown function 'ab'", 3),
     ("x +", "ends too early", None),
     ("x**", "ends too early", None),
     ("(x + 1", "never closed", 1),
