@@ -207,9 +207,8 @@ def test_no_grad_context_and_decorator():
 
 
 def test_no_grad_restored_after_exception():
-    with pytest.raises(ValueError):
-        with cr.no_grad():
-            raise ValueError("boom")
+    with pytest.raises(ValueError), cr.no_grad():
+        raise ValueError("boom")
     assert cr.is_grad_enabled()
 
 
@@ -443,7 +442,7 @@ def test_fourth_derivative_of_sin():
 
 
 def test_grad_of_grad_functional_and_forward_over_reverse():
-    f = lambda x: cr.tanh(x) * x  # noqa: E731
+    f = lambda x: cr.tanh(x) * x
     d2 = cr.grad(cr.grad(f))(0.4)
     t = np.tanh(0.4)
     expected = 2 * (1 - t * t) - 2 * 0.4 * t * (1 - t * t)

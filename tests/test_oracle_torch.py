@@ -177,7 +177,7 @@ def _ev(tree, lib, env):
         return lib.full(args[0])
     vals = [_ev(a, lib, env) for a in args]
     a = vals[0]
-    pos = lambda v: v * v + 0.5  # noqa: E731  (a base or argument kept > 0)
+    pos = lambda v: v * v + 0.5
     if op == "neg":
         return -a
     if op == "exp":
@@ -280,7 +280,7 @@ def _run_chainrule(tree, point, weight, direction):
     hvp = [None] * len(names)
     if dot is not None:
         hvp = cr.autograd.grad(dot, [env[k] for k in names], allow_unused=True)
-    as_np = lambda t, k: np.zeros(LEAVES[k]) if t is None else t.detach().numpy()  # noqa
+    as_np = lambda t, k: np.zeros(LEAVES[k]) if t is None else t.detach().numpy()
     return (out.detach().numpy(), loss.item(),
             {k: as_np(g, k) for k, g in zip(names, grads)},
             {k: as_np(h, k) for k, h in zip(names, hvp)})
@@ -302,7 +302,7 @@ def _run_torch(tree, point, weight, direction):
     if dot is not None:
         hvp = torch.autograd.grad(dot, [env[k] for k in names], allow_unused=True)
     # force=True: PyTorch may return a lazy "ZeroTensor" for a gradient that is all zero.
-    as_np = lambda t, k: np.zeros(LEAVES[k]) if t is None else t.detach().numpy(force=True)  # noqa
+    as_np = lambda t, k: np.zeros(LEAVES[k]) if t is None else t.detach().numpy(force=True)
     return (out.detach().numpy(), loss.item(),
             {k: as_np(g, k) for k, g in zip(names, grads)},
             {k: as_np(h, k) for k, h in zip(names, hvp)})
@@ -344,8 +344,8 @@ def test_matches_torch(i):
     # The tape without create_graph (the engine's fast paths) and .grad accumulation.
     env = {k: cr.tensor(v, requires_grad=True) for k, v in POINTS[i].items()}
     (_full(CR, _ev(tree, CR, env)) * cr.tensor(WEIGHTS[i])).sum().backward()
-    for k in LEAVES:
-        got = np.zeros(LEAVES[k]) if env[k].grad is None else env[k].grad.data
+    for k, leaf in env.items():
+        got = np.zeros(LEAVES[k]) if leaf.grad is None else leaf.grad.data
         _close(got, theirs[2][k], f"backward() .grad of {k}", expr)
     # Forward mode: the directional derivative along DIRECTIONS[i] is <grad, direction>.
     names = list(LEAVES)

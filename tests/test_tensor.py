@@ -450,7 +450,7 @@ def test_kink_x_pow_0_at_0(exponent):
 
 def test_kink_zero_pow_y():
     for base in (0.0, np.zeros(2)):
-        g = grad_of(lambda y: base ** y, [0.5, 2.0])
+        g = grad_of(lambda y, base=base: base ** y, [0.5, 2.0])
         np.testing.assert_array_equal(g, [0.0, 0.0])
     assert cr.grad(lambda y: 0.0 ** y)(3.0) == 0.0
     # x ** y with both as inputs at x = 0: the y-partial is 0, the x-partial is y*x**(y-1).
