@@ -263,10 +263,15 @@ class _Walker:
             self.add("constant multiple rule", e, [("D", u), " / ", ("P", v)], depth)
             self.visit(u, depth + 1)
             return
+        if not u.depends_on(self.var):
+            # The quotient rule with d/dx[u] = 0 (the reciprocal rule): −u·v′/v².
+            c = [] if (u.is_number and u.value == 1) else [("P", u), _DOT]
+            self.add("quotient rule", e, ["−", *c, ("D", v), " / ", ("P", v), "²"], depth)
+            self.visit(v, depth + 1)
+            return
         self.add("quotient rule", e, ["(", ("D", u), _DOT, ("P", v), " − ", ("P", u), _DOT,
                                       ("D", v), ") / ", ("P", v), "²"], depth)
-        if u.depends_on(self.var):
-            self.visit(u, depth + 1)
+        self.visit(u, depth + 1)
         self.visit(v, depth + 1)
 
     def visit_pow(self, e: Expr, depth: int) -> None:
@@ -311,6 +316,18 @@ class _Walker:
 
     def visit_function(self, e: Expr, depth: int) -> None:
         name = e.prim.name
+        if not e.prim.differentiable:
+            # sign, comparisons: piecewise constant, derivative 0 wherever it exists.
+            self.add(f"derivative of {name}", e, ["0"], depth)
+            return
+        if name == "where":
+            c, a, b = e.args
+            self.add("piecewise rule", e, ["where(", ("E", c), ", ", ("D", a), ", ", ("D", b),
+                                           ")"], depth)
+            for branch in (a, b):
+                if branch.depends_on(self.var):
+                    self.visit(branch, depth + 1)
+            return
         deps = [a for a in e.args if a.depends_on(self.var)]
         rule = f"derivative of {name}"
         if e.prim.partials is None or len(deps) != 1:

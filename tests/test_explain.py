@@ -72,6 +72,8 @@ def test_markdown_has_latex_maths():
     ("cos(x)", "derivative of cos"), ("2**x", "exponential rule"),
     ("x**x", "general power rule"), ("-x", "constant multiple rule"),
     ("x/3", "constant multiple rule"), ("(x + 1)**3", "chain rule"),
+    ("1/(1 + x**2)", "quotient rule"), ("relu(x)", "piecewise rule"),
+    ("sign(x)", "derivative of sign"),
 ])
 def test_first_rule_named(text, rule):
     assert explain(text).steps[0].rule == rule
@@ -80,7 +82,8 @@ def test_first_rule_named(text, rule):
 EXAMPLES = ["5*x**4 + 3*x**3 + 7*x**2 + 9*x - 5", "sin(x**2)*exp(x)", "sin(x)/x",
             "x/(x + 1)", "(x**2 + 1)**5", "2**x", "x**x", "sqrt(1 + x**2)", "-cos(3*x)",
             "exp(2*x)*log(1 + x**2)", "tanh(sin(x))/(2 + cos(x))", "x*y**2 + sin(x*y)",
-            "3/x", "e^(x^2)", "arctan(x)*x**3"]
+            "3/x", "e^(x^2)", "arctan(x)*x**3", "relu(x - 1)*x + sign(x)*x", "1/(1 + x^2)",
+            "hypot(x, x^2) + x^sin(x)"]
 
 
 @pytest.mark.parametrize("text", EXAMPLES)
