@@ -863,7 +863,7 @@ def _irfft_vjp(g, out, x, n, axis, norm):
     # n) once, every other term twice. Its cotangent is w * conj(rfft(g)) with those weights
     # w, scaled by the dual norm; entries beyond n//2 + 1 are ignored (cotangent 0).
     h = n // 2 + 1
-    w = np.full(h, 2.0)
+    w = np.full(h, 2.0, dtype=np.real(np.zeros((), dtype=dtype_of(g))).dtype)
     w[0] = 1.0
     if n % 2 == 0:
         w[-1] = 1.0
