@@ -344,13 +344,14 @@ def _why_undefined(expr: Any, point: dict, style: _Style) -> str:
     except Exception:  # noqa: BLE001  (the explanation is a bonus; the error stands anyway)
         return ""
     by_id = {n.id: n for n in g.nodes}
+    into = g._edges_into()
     for n in g.nodes:
         if n.kind == "constant" and not _finite(n.value):
             return (f"a constant part of it is not a finite number ({n.name}); look for "
                     "parts without variables such as log(-2), (-1)^pi or 1/0")
         if n.kind != "op" or _finite(n.value):
             continue
-        ins = [by_id[e.src] for e in g.inputs_of(n.id)]
+        ins = [by_id[e.src] for e in into[n.id]]
         if not all(_finite(i.value) for i in ins):
             continue
         args = [float(np.asarray(i.value).ravel()[0]) for i in ins]

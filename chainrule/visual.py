@@ -84,6 +84,15 @@ class Graph:
         """Edges into ``node_id``, by argument position."""
         return sorted((e for e in self.edges if e.dst == node_id), key=lambda e: e.index)
 
+    def _edges_into(self) -> dict:
+        """node id -> edges into it by argument position, for every node in one pass."""
+        into: dict = {n.id: [] for n in self.nodes}
+        for e in self.edges:
+            into[e.dst].append(e)
+        for edges in into.values():
+            edges.sort(key=lambda e: e.index)
+        return into
+
     def node(self, name: str) -> GraphNode:
         """The input node called ``name``."""
         for n in self.nodes:
@@ -103,7 +112,7 @@ class Graph:
             ("+-- ", "`-- ", "|   ", "    ")
         partial = "∂" if unicode else "d"
         by_id = {n.id: n for n in self.nodes}
-        children = {n.id: self.inputs_of(n.id) for n in self.nodes}
+        children = self._edges_into()
         lines: list = []
         shown: set = set()
         # Iterative depth-first walk: a graph of a million nodes needs no recursion.
@@ -614,6 +623,7 @@ def _expr_graph(expr: Any, at: Optional[Mapping[str, Any]], grads: bool) -> Grap
     def formulas(g: Graph, order: list, ids: dict) -> None:
         # Each node's sub-expression: run the same primitives on symbols (what Expr does).
         exprs: dict = {}
+        into = g._edges_into()
         for t in order:
             if t._prim is None:
                 name = g.nodes[ids[id(t)]].name
@@ -630,7 +640,7 @@ def _expr_graph(expr: Any, at: Optional[Mapping[str, Any]], grads: bool) -> Grap
             if isinstance(e, Tracer):
                 node.formula = _expr_text(e)
             if t._prim.partials is not None and not t._params and isinstance(e, Tracer):
-                for edge in g.inputs_of(node.id):
+                for edge in into[node.id]:
                     p = t._prim.partials[edge.index]
                     if p is None or g.nodes[edge.src].kind == "constant":
                         continue

@@ -39,8 +39,9 @@ def parse_dot(text: str) -> tuple:
     """Return (node ids, edges as (a, b), attributes per node); raise ValueError if malformed."""
     tokens = []
     pos = 0
+    end = re.compile(r"\s*\Z")
     while pos < len(text):
-        if text[pos:].strip() == "":
+        if end.match(text, pos):
             break
         m = _DOT_TOKEN.match(text, pos)
         if not m or m.end() == pos:
