@@ -428,3 +428,46 @@ def test_hessian_of_a_tensor_is_differentiable_by_backward():
     # d/dx_i sum(H): the diagonal terms 1200 x_i^2 - 400 x_{i+1} and off-diagonals -800 x_i
     expected = np.array([2400 * x[0] - 800, 2400 * x[1] - 400 - 800, -400])
     np.testing.assert_allclose(xt.grad.data, expected, rtol=1e-12)
+
+
+# ----------------------------------------------------------------------------------------
+# Over the whole primitive table: the batching rules (and the loop fallback) of every row
+
+
+def _table_cases():
+    cases = []
+    for name, prim in sorted(cr.primitives.TABLE.items()):
+        if not prim.differentiable or prim.domain is None:
+            continue
+        for k, (args, params) in enumerate(prim.domain(np.random.default_rng(0))):
+            out = cr.primitives.bind(prim, *args, **params)
+            if np.iscomplexobj(out):
+                continue    # finite differences below are for real outputs
+            for i, a in enumerate(args):
+                if np.result_type(a).kind == "f":
+                    cases.append(pytest.param(prim, args, params, i, id=f"{name}-{k}-{i}"))
+    return cases
+
+
+def _closure(prim, args, params, i):
+    def f(v):
+        full = list(args)
+        full[i] = v
+        return cr.primitives.bind(prim, *full, **params)
+    return f
+
+
+@pytest.mark.parametrize("prim, args, params, i", _table_cases())
+def test_batched_jacobians_and_hessians_of_every_row(prim, args, params, i):
+    f = _closure(prim, args, params, i)
+    num = numeric_jacobian(lambda v: np.asarray(f(v)), args[i])
+    for jac_fn in (cr.jacfwd, cr.jacrev):
+        np.testing.assert_allclose(jac_fn(f)(args[i]), num, rtol=1e-5, atol=1e-6,
+                                   err_msg=jac_fn.__name__)
+    w = np.random.default_rng(1).normal(size=np.shape(f(args[i])))
+
+    def s(v):
+        return (f(v) * w).sum()
+
+    hess_num = numeric_jacobian(lambda v: np.asarray(cr.grad(s)(v)), args[i])
+    np.testing.assert_allclose(cr.hessian(s)(args[i]), hess_num, rtol=1e-4, atol=1e-5)
