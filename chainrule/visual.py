@@ -281,74 +281,111 @@ def _fill(g: Graph, n: GraphNode) -> str:
 
 
 # ----------------------------------------------------------------------------------------
-# The built-in SVG layout: layers by longest path from the inputs, ordered within a layer by
-# the mean position of each node's inputs (one barycentre sweep keeps most edges uncrossed).
+# The built-in SVG layout (a small Sugiyama-style layered drawing): columns by longest path
+# from the inputs, an edge that skips columns gets a waypoint in each column it crosses (so it
+# runs between boxes, never behind one), barycentre sweeps order each column, and each edge's
+# label sits in the gap just before the node that uses it.
 
 _CHAR_W = 7.2     # width of one character of 12px monospace text, near enough
 _LINE_H = 16
 _PAD = 8
-_GAP_X = 100
+_GAP_X = 110
 _GAP_Y = 22
+_WAYPOINT_H = 10
+
+
+def _edge_label(e: GraphEdge) -> Optional[str]:
+    if e.local is not None:
+        return "∂ " + _fmt(e.local, True)
+    if e.local_formula:
+        return "∂ " + _short(e.local_formula, 14)
+    return None
 
 
 def _builtin_svg(g: Graph) -> str:
     ins: dict = {n.id: [] for n in g.nodes}
+    users: dict = {n.id: [] for n in g.nodes}
     for e in g.edges:
         ins[e.dst].append(e.src)
+        users[e.src].append(e.dst)
     layer: dict = {}
     for n in g.nodes:               # nodes are in topological order: inputs come first
         layer[n.id] = 1 + max((layer[s] for s in ins[n.id]), default=-1)
-    # Operations and constants move right, to one layer before their first user: fewer edges
-    # skip a layer (and so fewer pass behind boxes). Inputs stay in the first column.
-    users: dict = {n.id: [] for n in g.nodes}
-    for e in g.edges:
-        users[e.src].append(e.dst)
+    # Operations and constants move right, to one column before their first user: fewer
+    # edges skip columns. Inputs stay in the first column.
     for n in reversed(g.nodes):
         if n.kind != "input" and users[n.id]:
             layer[n.id] = max(layer[n.id], min(layer[u] for u in users[n.id]) - 1)
-    columns: dict = {}
-    for n in g.nodes:
-        columns.setdefault(layer[n.id], []).append(n.id)
     box: dict = {}
     for n in g.nodes:
         lines = _node_lines(n, True)
         w = max(len(s) for s in lines) * _CHAR_W + 2 * _PAD
         h = len(lines) * _LINE_H + 2 * _PAD - 4
         box[n.id] = (w, h, lines)
+    # Waypoints: ("w", edge number, column) stand in the columns an edge crosses.
+    prev: dict = {n.id: [] for n in g.nodes}      # neighbours on the left, for the sweeps
+    nxt: dict = {n.id: [] for n in g.nodes}       # neighbours on the right
+    route: list = []
+    columns: dict = {}
+    for n in g.nodes:
+        columns.setdefault(layer[n.id], []).append(n.id)
+    for k, e in enumerate(g.edges):
+        chain = [e.src]
+        for col in range(layer[e.src] + 1, layer[e.dst]):
+            w = ("w", k, col)
+            box[w] = (0.0, _WAYPOINT_H, [])
+            prev[w], nxt[w] = [], []
+            columns.setdefault(col, []).append(w)
+            chain.append(w)
+        chain.append(e.dst)
+        for a, b in zip(chain, chain[1:]):
+            nxt[a].append(b)
+            prev[b].append(a)
+        route.append(chain)
+    keys = sorted(columns)
     order: dict = {}
-    for k in sorted(columns):
-        ids = columns[k]
-        if k > 0:
-            def centre(i):
-                srcs = [order[s] for s in ins[i] if s in order]
-                return sum(srcs) / len(srcs) if srcs else 0.0
-            ids.sort(key=centre)
-        for pos, i in enumerate(ids):
-            order[i] = pos
-    # Coordinates.
+    for col in keys:
+        for p, i in enumerate(columns[col]):
+            order[i] = p / max(1, len(columns[col]) - 1)
+
+    def sweep(cols: list, neighbours: dict) -> None:
+        for col in cols:
+            ids = columns[col]
+            centre = {}
+            for i in ids:
+                near = [order[j] for j in neighbours[i]]
+                centre[i] = sum(near) / len(near) if near else order[i]
+            ids.sort(key=centre.__getitem__)
+            for p, i in enumerate(ids):
+                order[i] = p / max(1, len(ids) - 1)
+
+    for _ in range(2):
+        sweep(keys[1:], prev)
+        sweep(keys[-2::-1], nxt)
+    sweep(keys[1:], prev)
+    # Coordinates: columns left to right, each stacked top down, then centred vertically.
     pos: dict = {}
+    colx: dict = {}
     x = 20.0
-    heights = []
-    for k in sorted(columns):
-        ids = columns[k]
-        colw = max(box[i][0] for i in ids)
+    for col in keys:
+        ids = columns[col]
+        colw = max(max(box[i][0] for i in ids), 16.0)
+        colx[col] = (x, colw)
         y = 20.0
         for i in ids:
             w, h, _ = box[i]
             pos[i] = (x + (colw - w) / 2, y)
-            y += h + _GAP_Y
-        heights.append(y)
+            y += h + (_GAP_Y if w else _GAP_Y / 2)
         x += colw + _GAP_X
-    total_h = max(heights) if heights else 40
-    # Centre each column vertically.
-    for k in sorted(columns):
-        ids = columns[k]
+    total_h = max((pos[i][1] + box[i][1] for i in pos), default=40.0)
+    for col in keys:
+        ids = columns[col]
         bottom = max(pos[i][1] + box[i][1] for i in ids)
-        shift = (total_h - _GAP_Y + 20 - bottom) / 2
+        shift = (total_h - bottom) / 2
         for i in ids:
             pos[i] = (pos[i][0], pos[i][1] + shift)
     width = x - _GAP_X + 20
-    height = total_h + 10
+    height = total_h + 30
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width:.0f}" height="{height:.0f}" '
            f'viewBox="0 0 {width:.0f} {height:.0f}" font-family="DejaVu Sans Mono, Menlo, '
            f'Consolas, monospace" font-size="12">',
@@ -356,36 +393,7 @@ def _builtin_svg(g: Graph) -> str:
            'markerHeight="7" orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" '
            'fill="#555555"/></marker></defs>',
            f'<rect x="0" y="0" width="{width:.0f}" height="{height:.0f}" fill="white"/>']
-    labels: list = []     # drawn last, over the boxes, so no label is ever hidden
-    for e in g.edges:
-        sx, sy = pos[e.src]
-        sw, sh, _ = box[e.src]
-        dx, dy = pos[e.dst]
-        _, dh, _ = box[e.dst]
-        n_in = max(1, len(ins[e.dst]))
-        x1, y1 = sx + sw, sy + sh / 2
-        x2, y2 = dx, dy + dh * (e.index + 1) / (n_in + 1)
-        mx = (x1 + x2) / 2
-        out.append(f'<path d="M {x1:.1f} {y1:.1f} C {mx:.1f} {y1:.1f}, {mx:.1f} {y2:.1f}, '
-                   f'{x2:.1f} {y2:.1f}" fill="none" stroke="#555555" stroke-width="1.2" '
-                   f'marker-end="url(#arrow)"/>')
-        label = None
-        if e.local is not None:
-            label = "∂ " + _fmt(e.local, True)
-        elif e.local_formula:
-            label = "∂ " + _short(e.local_formula, 20)
-        if label:
-            lw = len(label) * 6.2 + 6
-            # The label sits on the curve two thirds of the way to its user (away from the
-            # fan-out of a much-used input), on a white patch so the line stays readable.
-            s_, u_ = 2 / 3, 1 / 3
-            lx = u_**3 * x1 + 3 * u_**2 * s_ * mx + 3 * u_ * s_**2 * mx + s_**3 * x2
-            ly = u_**3 * y1 + 3 * u_**2 * s_ * y1 + 3 * u_ * s_**2 * y2 + s_**3 * y2
-            mx = lx
-            labels.append(f'<rect x="{mx - lw / 2:.1f}" y="{ly - 8:.1f}" width="{lw:.1f}" '
-                          f'height="14" fill="white" fill-opacity="0.85"/>')
-            labels.append(f'<text x="{mx:.1f}" y="{ly + 3:.1f}" text-anchor="middle" '
-                          f'font-size="10.5" fill="#8a3b12">{_xml_escape(label)}</text>')
+    # Node boxes first, edges and their labels over them (an edge never crosses a box).
     for n in g.nodes:
         x0, y0 = pos[n.id]
         w, h, lines = box[n.id]
@@ -396,9 +404,39 @@ def _builtin_svg(g: Graph) -> str:
             weight = ' font-weight="bold"' if j == 0 else ""
             out.append(f'<text x="{x0 + _PAD:.1f}" y="{y0 + _PAD + 10 + j * _LINE_H:.1f}"'
                        f'{weight}>{_xml_escape(s)}</text>')
+    labels: list = []
+    for e, chain in zip(g.edges, route):
+        sx, sy = pos[e.src]
+        sw, sh, _ = box[e.src]
+        x1, y1 = sx + sw, sy + sh / 2
+        d = [f"M {x1:.1f} {y1:.1f}"]
+        for w in chain[1:-1]:
+            cx, cw = colx[w[2]]
+            wy = pos[w][1] + _WAYPOINT_H / 2
+            mx = (x1 + cx) / 2
+            d.append(f"C {mx:.1f} {y1:.1f}, {mx:.1f} {wy:.1f}, {cx:.1f} {wy:.1f} "
+                     f"L {cx + cw:.1f} {wy:.1f}")
+            x1, y1 = cx + cw, wy
+        dx, dy = pos[e.dst]
+        _, dh, _ = box[e.dst]
+        n_in = max(1, len(ins[e.dst]))
+        x2, y2 = dx, dy + dh * (e.index + 1) / (n_in + 1)
+        mx = (x1 + x2) / 2
+        d.append(f"C {mx:.1f} {y1:.1f}, {mx:.1f} {y2:.1f}, {x2:.1f} {y2:.1f}")
+        out.append(f'<path d="{" ".join(d)}" fill="none" stroke="#555555" '
+                   f'stroke-width="1.2" marker-end="url(#arrow)"/>')
+        label = _edge_label(e)
+        if label:
+            # On the last curve, in the gap before the user; a white patch keeps it readable.
+            lw = len(label) * 6.2 + 6
+            lx, ly = mx, (y1 + y2) / 2
+            labels.append(f'<rect x="{lx - lw / 2:.1f}" y="{ly - 8:.1f}" width="{lw:.1f}" '
+                          f'height="14" fill="white" fill-opacity="0.85"/>')
+            labels.append(f'<text x="{lx:.1f}" y="{ly + 3:.1f}" text-anchor="middle" '
+                          f'font-size="10.5" fill="#8a3b12">{_xml_escape(label)}</text>')
     out.extend(labels)
     if g.note:
-        out.append(f'<text x="20" y="{height - 4:.0f}" font-size="10" fill="#666666">'
+        out.append(f'<text x="20" y="{height - 8:.0f}" font-size="10" fill="#666666">'
                    f'{_xml_escape(g.note)}</text>')
     out.append("</svg>")
     return "\n".join(out) + "\n"
