@@ -404,6 +404,18 @@ def _builtin_svg(g: Graph) -> str:
             weight = ' font-weight="bold"' if j == 0 else ""
             out.append(f'<text x="{x0 + _PAD:.1f}" y="{y0 + _PAD + 10 + j * _LINE_H:.1f}"'
                        f'{weight}>{_xml_escape(s)}</text>')
+    # Ports: the edges into a node arrive in the vertical order of where they come from, so
+    # two inputs never cross just before the box.
+    def last_y(k: int) -> float:
+        chain = route[k]
+        before = chain[-2]
+        return pos[before][1] + box[before][1] / 2
+    number = {id(e): k for k, e in enumerate(g.edges)}
+    port: dict = {}
+    for edges in g._edges_into().values():
+        ranked = sorted(edges, key=lambda e: last_y(number[id(e)]))
+        for rank, e in enumerate(ranked):
+            port[id(e)] = rank
     labels: list = []
     for e, chain in zip(g.edges, route):
         sx, sy = pos[e.src]
@@ -420,7 +432,7 @@ def _builtin_svg(g: Graph) -> str:
         dx, dy = pos[e.dst]
         _, dh, _ = box[e.dst]
         n_in = max(1, len(ins[e.dst]))
-        x2, y2 = dx, dy + dh * (e.index + 1) / (n_in + 1)
+        x2, y2 = dx, dy + dh * (port[id(e)] + 1) / (n_in + 1)
         mx = (x1 + x2) / 2
         d.append(f"C {mx:.1f} {y1:.1f}, {mx:.1f} {y2:.1f}, {x2:.1f} {y2:.1f}")
         out.append(f'<path d="{" ".join(d)}" fill="none" stroke="#555555" '
