@@ -677,9 +677,9 @@ def _fraction(c: float) -> Optional[Fraction]:
     f = Fraction(c).limit_denominator(1000)
     if float(f) != c:
         return None
-    # Halves, quarters and repeating decimals read better as fractions (1/(2*sqrt(x)),
-    # x/3); a short decimal the user typed stays one (0.1*x, not x/10).
-    return f if f.denominator <= 4 or len(repr(c)) > 8 else None
+    # Halves, quarters, unit fractions and repeating decimals read better as fractions
+    # (1/(2*sqrt(x)), x/3, y/10); another short decimal stays one (0.3*x, not 3*x/10).
+    return f if f.denominator <= 4 or f.numerator == 1 or len(repr(c)) > 8 else None
 
 
 def _power(b: Expr, x: float) -> Expr:
