@@ -209,14 +209,6 @@ argsort = nondifferentiable("argsort", _argsort_impl)
 # Reductions and scans.
 
 
-def _axes_last(x: Any, axis: int) -> tuple:
-    """Permutation moving ``axis`` of ``x`` to the end, and its inverse."""
-    n = ndim_of(x)
-    ax = axis % n
-    perm = tuple(i for i in range(n) if i != ax) + (ax,)
-    return perm, tuple(int(i) for i in np.argsort(perm))
-
-
 def _prod_impl(x, axis=None, keepdims=False):
     return np.prod(x, axis=axis, keepdims=keepdims)
 
@@ -297,35 +289,53 @@ def _cumprod_impl(x, axis):
     return np.cumprod(x, axis=axis)
 
 
-def _cumprod_weights(x, axis):
-    """W[..., i, k] = ∂ out_i / ∂ x_k (axis moved last), exact at zeros: out_i is the product
-    of the lower-triangular slice M[i, :] of x, so prod's zero-safe weights apply. O(n^2)
-    memory, used only when x has zeros."""
-    perm, inv = _axes_last(x, axis)
-    xl = transpose(x, axes=perm)
-    n = shape_of(xl)[-1]
-    lower = np.tril(np.ones((n, n), dtype=bool))
-    m = where(lower, reshape(xl, shape=shape_of(xl)[:-1] + (1, n)), 1.0)
-    w = _prod_weights(prod(m, axis=-1, keepdims=True), m, -1, True)
-    return where(lower, w, 0.0), perm, inv
+def _revcumsum(x, axis):
+    return _reverse(cumsum(_reverse(x, axis), axis=axis), axis)
+
+
+def _cumprod_zero_parts(x, axis):
+    """Masks and traced pieces for the zero-safe cumprod rules, all O(n).
+
+    Along the axis, z is the first zero and z2 the second. ``pz`` is the product before z,
+    ``zval`` the value at z (0, but traced so second derivatives see it), ``q`` the running
+    product after z (x replaced by 1 up to z), ``q2`` the same with z2 replaced by 1 too.
+    """
+    zero = value_of(x) == 0
+    seen = np.cumsum(zero, axis=axis)
+    before, first, second = seen == 0, zero & (seen == 1), zero & (seen == 2)
+    pz = prod(where(before, x, 1.0), axis=axis, keepdims=True)
+    zval = sum(where(first, x, 0.0), axis=axis, keepdims=True)
+    q = cumprod(where(before | first, 1.0, x), axis=axis)
+    q2 = cumprod(where(before | first | second, 1.0, x), axis=axis)
+    return zero, seen, before, first, second, pz, zval, q, q2
 
 
 def _cumprod_vjp(g, out, x, axis):
+    # x̄_k = Σ_{i≥k} g_i Π_{j≤i, j≠k} x_j. Before the first zero z: revcumsum(g·out)/x_k.
+    # At z: pz · revcumsum(g·q). After z: the same times zval / x_k (0 in value, right in
+    # derivative), and at the second zero z2 with q2 (so second derivatives are exact).
     if not np.any(value_of(x) == 0):
-        return _reverse(cumsum(_reverse(g * out, axis), axis=axis), axis) / x
-    w, perm, inv = _cumprod_weights(x, axis)
-    gl = transpose(g, axes=perm)
-    gx = sum(reshape(gl, shape=shape_of(gl) + (1,)) * w, axis=-2)
-    return transpose(gx, axes=inv)
+        return _revcumsum(g * out, axis) / x
+    zero, seen, before, first, second, pz, zval, q, q2 = _cumprod_zero_parts(x, axis)
+    safe = where(zero, 1.0, x)
+    gq = _revcumsum(g * q, axis)
+    return where(before, _revcumsum(g * out, axis) / safe,
+                 where(first, pz * gq,
+                       where(second, zval * pz * _revcumsum(g * q2, axis),
+                             zval * pz * gq / safe)))
 
 
 def _cumprod_jvp(t, out, x, axis):
+    # ṫ_i = Σ_{k≤i} t_k Π_{j≤i, j≠k} x_j, split the same way by the zeros up to i.
     if not np.any(value_of(x) == 0):
         return out * cumsum(t / x, axis=axis)
-    w, perm, inv = _cumprod_weights(x, axis)
-    tl = transpose(t, axes=perm)
-    tx = sum(reshape(tl, shape=shape_of(tl)[:-1] + (1,) + shape_of(tl)[-1:]) * w, axis=-1)
-    return transpose(tx, axes=inv)
+    zero, seen, before, first, second, pz, zval, q, q2 = _cumprod_zero_parts(x, axis)
+    safe = where(zero, 1.0, x)
+    t_z = sum(where(first, t, 0.0), axis=axis, keepdims=True)
+    t_z2 = sum(where(second, t, 0.0), axis=axis, keepdims=True)
+    after = pz * q * (t_z + zval * cumsum(where(first, 0.0, t / safe), axis=axis))
+    return where(before, out * cumsum(t / safe, axis=axis),
+                 where(seen >= 2, after + zval * t_z2 * pz * q2, after))
 
 
 def _dom_cumprod(rng):
@@ -333,7 +343,11 @@ def _dom_cumprod(rng):
     z = x.copy()
     z[0, 1] = 0.0
     z[2, 0] = z[2, 2] = 0.0
-    return [((x,), {"axis": 1}), ((x,), {"axis": 0}), ((z,), {"axis": 1})]
+    z3 = rng.uniform(0.5, 1.5, size=(2, 7))
+    z3[0, [1, 3, 4]] = 0.0
+    z3[1, [2, 6]] = 0.0
+    return [((x,), {"axis": 1}), ((x,), {"axis": 0}), ((z,), {"axis": 1}), ((z,), {"axis": 0}),
+            ((z3,), {"axis": 1})]
 
 
 cumprod = _row(Primitive("cumprod", _cumprod_impl, [_cumprod_vjp], [_cumprod_jvp],
