@@ -57,7 +57,8 @@ _BIG = 1 << 30   # "no known zero coefficients"
 class Taylor(ArrayOps):
     """A truncated power series; behaves as its value (order-0 coefficient) to the rules."""
 
-    __slots__ = ("coeffs", "budget", "step", "nnz", "_shape", "_level", "_trace")
+    __slots__ = ("coeffs", "budget", "step", "nnz", "lag", "init", "_shape", "_level",
+                 "_trace")
 
     def __init__(self, coeffs: list, trace: "_Trace", step: Optional[Callable] = None,
                  nnz: int = _BIG):
@@ -65,6 +66,8 @@ class Taylor(ArrayOps):
         self.budget = trace.budget
         self.step = step
         self.nnz = nnz              # coefficients from index nnz on are known to be zero
+        self.lag = trace.lag        # coefficient k is computed in round k + lag
+        self.init = None            # recomputes coefficient 0 of a lagged node
         self._shape = P.shape_of(coeffs[0])
         self._level = trace.level
         self._trace = trace
@@ -106,12 +109,13 @@ def _is_linear(prim: Primitive) -> bool:
 class _Trace:
     """The nodes of one Taylor-mode evaluation (one level), in creation order."""
 
-    __slots__ = ("level", "nodes", "budget", "memo")
+    __slots__ = ("level", "nodes", "budget", "lag", "memo")
 
     def __init__(self, order: int):
         self.level = new_level()
         self.nodes: list = []
         self.budget = order
+        self.lag = 0
         self.memo: dict = {}
 
     def node(self, out0: Any, step: Optional[Callable] = None) -> Taylor:
@@ -130,27 +134,39 @@ class _Trace:
             else:
                 traced.append(False)
                 primals.append(a)
-        out0 = bind(prim, *primals, **params)
+        if self.lag:
+            # Inside a generic row's derivative, tangent-side values are placeholders until
+            # their round comes (see _generic): ignore what NumPy says about them.
+            with np.errstate(all="ignore"):
+                out0 = bind(prim, *primals, **params)
+        else:
+            out0 = bind(prim, *primals, **params)
         if not prim.differentiable:
             return out0                      # a mask or a sign: constant along the series
         special = _SPECIAL.get(prim)
         if special is not None:
-            return special(self, args, traced, primals, params, out0)
-        if prim.partials is not None:
-            return self._elementwise(prim, args, traced, params, out0)
-        if _is_linear(prim):
-            return self._linear(prim, args, traced, primals, params, out0)
-        raise NotImplementedError(
-            f"derivative: Taylor mode has no series rule for the primitive {prim.name!r} (it "
-            "handles elementwise rows through their partials, linear rows and matmul). Nest "
-            "first derivatives instead, e.g. cr.grad(cr.grad(f)) or cr.jacfwd(cr.jacrev(f)).")
+            res = special(self, args, traced, primals, params, out0)
+        elif prim.partials is not None:
+            res = self._elementwise(prim, args, traced, params, out0)
+        elif _is_linear(prim):
+            res = self._linear(prim, args, traced, primals, params, out0)
+        elif any(prim.jvp_rule(i) is not None for i, t in enumerate(traced) if t):
+            res = self._generic(prim, args, traced, params, out0)
+        else:
+            raise NotImplementedError(
+                f"derivative: the primitive {prim.name!r} has no JVP rule, so Taylor mode "
+                "cannot differentiate through it. Nest first derivatives instead, e.g. "
+                "cr.grad(cr.grad(f)) or cr.jacfwd(cr.jacrev(f)).")
+        if self.lag and type(res) is Taylor and res.lag == self.lag and res.init is None:
+            res.init = _recompute(prim, args, traced, params, self.level)
+        return res
 
     # generic elementwise rows ---------------------------------------------------------------
     def _elementwise(self, prim, args, traced, params, out0):
         key = (prim, tuple(map(id, args))) if not params else None
         if key is not None:
             hit = self.memo.get(key)
-            if hit is not None and hit[0].budget >= self.budget:
+            if hit is not None and hit[0].budget >= self.budget and hit[0].lag <= self.lag:
                 return hit[0]
         node = self.node(out0)
         if key is not None:
@@ -169,6 +185,51 @@ class _Trace:
         node.step = _chain_step(terms, level=self.level)
         return node
 
+    def _generic(self, prim, args, traced, params, out0):
+        """Any row with JVP rules: y' = J(x)·x', the row's own JVP rule run on series.
+
+        The tangent x' has coefficients (m+1)·x_{m+1}: one order behind x. So everything
+        built from it is *lagged*: its coefficient m is computed in round m + lag, after x's
+        coefficient m+1 exists. y_k = d_{k-1}/k then needs the derivative d in the same
+        round, so y moves behind the nodes that compute d.
+        """
+        node = self.node(out0)
+        if node.budget < 1:
+            return node
+        pos = len(self.nodes) - 1
+        self.budget -= 1
+        self.lag += 1
+        try:
+            d = None
+            for i, t in enumerate(traced):
+                rule = prim.jvp_rule(i) if t else None
+                if rule is None:
+                    continue
+                dx = self._tangent_of(args[i])
+                di = rule(i, dx, node, *args, **params) if prim.variadic else \
+                    rule(dx, node, *args, **params)
+                d = di if d is None else d + di
+        finally:
+            self.budget += 1
+            self.lag -= 1
+        self.nodes.append(self.nodes.pop(pos))
+        if type(d) is Taylor and d._level == self.level:
+            D = d.coeffs
+            node.step = lambda k: D[k - 1] / k
+        else:                          # a derivative that does not vary: y = y0 + d·t
+            zero = P._zeros_like_value(out0)
+            node.step = lambda k: d if k == 1 else zero
+        return node
+
+    def _tangent_of(self, x: Taylor) -> Taylor:
+        """The series of x'(t): coefficients (m+1)·x_{m+1}, a lagged node."""
+        X = x.coeffs
+        shape = x._shape
+        placeholder = 0.0 if not shape else np.zeros(shape, dtype=P.dtype_of(X[0]))
+        t = self.node(placeholder, lambda m: (m + 1) * X[m + 1])
+        t.init = lambda: X[1]
+        return t
+
     def _linear(self, prim, args, traced, primals, params, out0):
         rules = [(i, prim.jvp_rule(i)) for i, t in enumerate(traced) if t]
         rules = [(i, r) for i, r in rules if r is not None]
@@ -183,6 +244,14 @@ class _Trace:
                 total = v if total is None else total + v
             return total
         return self.node(out0, step)
+
+
+def _recompute(prim: Primitive, args: tuple, traced: list, params: dict,
+               level: int) -> Callable:
+    """Coefficient 0 of a lagged node, from its inputs' coefficient 0 once they are real."""
+    def init():
+        return bind(prim, *[a.coeffs[0] if t else a for a, t in zip(args, traced)], **params)
+    return init
 
 
 def _chain_step(terms: list, level: int) -> Callable:
@@ -344,8 +413,67 @@ def _pow(tr, args, traced, primals, params, out0):
     return node
 
 
+def _compositions(k: int, m: int):
+    """All m-tuples of whole numbers >= 0 that sum to k."""
+    if m == 1:
+        yield (k,)
+        return
+    for j in range(k + 1):
+        for rest in _compositions(k - j, m - 1):
+            yield (j,) + rest
+
+
+def _einsum(tr, args, traced, primals, params, out0):
+    # Multilinear: coefficient k is the sum over all ways to split k among the traced
+    # operands. (Its JVP rule is einsum again with every operand traced, so the generic
+    # route would branch at every order.)
+    prim = P.TABLE["einsum"]
+    idx = [i for i, t in enumerate(traced) if t]
+
+    def step(k):
+        total = None
+        for comp in _compositions(k, len(idx)):
+            if any(j >= args[i].nnz for i, j in zip(idx, comp)):
+                continue
+            ops = list(primals)
+            for i, j in zip(idx, comp):
+                ops[i] = args[i].coeffs[j]
+            v = bind(prim, *ops, **params)
+            total = v if total is None else total + v
+        return total if total is not None else P._zeros_like_value(out0)
+    return tr.node(out0, step)
+
+
+def _solve(tr, args, traced, primals, params, out0):
+    # From A·x = b:  x_k = A_0⁻¹ b_k - Σ_{j=1..k} A_0⁻¹ A_j x_{k-j}, using the row's own JVP
+    # rules (they handle NumPy's vector/matrix conventions for b) on plain coefficients:
+    # rule_b(b_k) = A_0⁻¹ b_k and rule_a(A_j, out=x_{k-j}) = -A_0⁻¹ A_j x_{k-j}. The generic
+    # route would call solve with two traced operands inside its own derivative, and branch.
+    prim = P.TABLE["solve"]
+    (a, b), (ta, tb) = args, traced
+    rule_a, rule_b = prim.jvp_rule(0), prim.jvp_rule(1)
+    node = tr.node(out0)
+    X = node.coeffs
+
+    def step(k):
+        a0 = a.coeffs[0] if ta else a
+        b0 = b.coeffs[0] if tb else b
+        total = rule_b(b.coeffs[k], X[0], a0, b0) if tb else None
+        if ta:
+            A = a.coeffs
+            for j in range(1, min(k, a.nnz - 1) + 1):
+                v = rule_a(A[j], X[k - j], a0, b0)
+                total = v if total is None else total + v
+        return total if total is not None else P._zeros_like_value(out0)
+    node.step = step
+    return node
+
+
 _SPECIAL: dict = {P.add: _add, P.sub: _sub, P.neg: _neg, P.mul: _mul, P.div: _div,
                   P.pow: _pow, P.matmul: _matmul}
+for _name, _rule in (("einsum", _einsum), ("solve", _solve)):
+    if _name in P.TABLE:
+        _SPECIAL[P.TABLE[_name]] = _rule
 
 
 # ----------------------------------------------------------------------------------------
@@ -367,13 +495,29 @@ def series(f: Callable, x: Any, order: int) -> list:
     if not (type(out) is Taylor and out._level == trace.level):
         zeros = P._zeros_like_value(out)
         return [out] + [zeros if np.ndim(zeros) else zeros.item() for _ in range(order)]
-    work = [(node.coeffs, node.step, node.budget, node._shape) for node in trace.nodes]
-    for k in range(1, order + 1):
-        for c, step, budget, shape in work:
-            if len(c) == k and budget >= k:
+    nodes = trace.nodes
+    if not any(node.lag for node in nodes):
+        work = [(node.coeffs, node.step, node.budget, node._shape) for node in nodes]
+        for k in range(1, order + 1):
+            for c, step, budget, shape in work:
+                if len(c) == k and budget >= k:
+                    v = step(k)
+                    # A constant operand can make a coefficient smaller than the value (x + c
+                    # with x a scalar series and c an array): give it the value's shape.
+                    if shape and P.shape_of(v) != shape:
+                        v = bind(P.broadcast_to, v, shape=shape)
+                    c.append(v)
+        return out.coeffs[:order + 1]
+    # With lagged nodes (generic rows): round s computes coefficient s - lag of each node.
+    work = [(node.coeffs, node.step, node.budget, node._shape, node.lag, node.init)
+            for node in nodes]
+    for s in range(1, order + max(node.lag for node in nodes) + 1):
+        for c, step, budget, shape, lag, init in work:
+            k = s - lag
+            if k == 0 and init is not None:
+                c[0] = init()
+            elif 1 <= k <= budget and len(c) == k:
                 v = step(k)
-                # A constant operand can make a coefficient smaller than the value (x + c
-                # with x a scalar series and c an array): give it the value's shape.
                 if shape and P.shape_of(v) != shape:
                     v = bind(P.broadcast_to, v, shape=shape)
                 c.append(v)
