@@ -382,7 +382,10 @@ pad = _row(Primitive(
 
 
 def _einsum_impl(*xs, subscripts):
-    return np.einsum(subscripts, *xs, optimize=len(xs) > 2)
+    # NumPy's path optimiser hands contractions to BLAS (10x faster on big operands) but costs
+    # tens of microseconds to plan: worth it for three or more operands or big ones.
+    big = len(xs) > 2 or any(np.size(x) >= 4096 for x in xs)
+    return np.einsum(subscripts, *xs, optimize=big)
 
 
 def _einsum_vjp(i, g, out, *xs, subscripts):
