@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import re
 import sys
 import warnings
@@ -429,7 +430,13 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         _write(err, "chainrule: interrupted\n")
         return 130
     except BrokenPipeError:
-        return EXIT_OK   # the reader (e.g. `| head`) went away: not our error
+        # The reader (e.g. `| head`) went away: not our error. Point stdout at devnull so
+        # Python's final flush does not complain about the closed pipe either.
+        try:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), out.fileno())
+        except (OSError, ValueError, AttributeError):
+            pass
+        return EXIT_OK
     except (RecursionError, MemoryError):
         _write(err, "chainrule: error: the expression is too large or too deeply nested to "
                     "work with; simplify it\n")

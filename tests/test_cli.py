@@ -225,6 +225,22 @@ def test_plot_and_graph_files(tmp_path):
     assert "(grad 3)" in out and "(grad 2)" in out
 
 
+def test_plot_without_matplotlib_is_a_usage_error(monkeypatch, tmp_path):
+    monkeypatch.setitem(sys.modules, "matplotlib.figure", None)
+    code, out, err, _ = run("x^2", "--at", "x=1", "--plot", str(tmp_path / "t.png"))
+    assert code == 2 and out == ""
+    assert_one_line_error(err)
+    assert "pip install matplotlib" in err
+
+
+def test_broken_pipe_is_not_an_error():
+    class Closed(io.StringIO):
+        def write(self, text):
+            raise BrokenPipeError(32, "Broken pipe")
+    code, _, err, _ = run("x^2", stdout=Closed())
+    assert code == 0 and err == ""
+
+
 # ----------------------------------------------------------------------------------------
 # The table of bad inputs: exit code, one line on stderr, no traceback, under 2 seconds.
 
