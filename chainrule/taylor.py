@@ -20,23 +20,35 @@ All nodes are then filled in order by order, in creation order (an input is alwa
 before its users; a partial's node needs this node's coefficient k only to produce its own
 coefficient k, which this node needs only at k+1).
 
+Rows without ``partials`` (``prod``, scans, linear algebra, FFTs, ...) use their JVP rule
+instead: ``y' = J(x)·x'`` with the rule run on series. The tangent series ``x'`` has
+coefficients ``(m+1)·x_{m+1}``, one order behind ``x``, so the nodes built from it are
+*lagged*: coefficient m of a node with lag L is computed in round m + L, and ``y_k = d_{k-1}/k``
+is computed after them in the same round. A new row of the table therefore needs no Taylor rule.
+
 Rows handled otherwise, and why:
 
 - ``add``/``sub``/``neg``/``mul``/``div``: coefficient-wise sums, the Cauchy product and series
-  division. Their partials would work, but these are the building blocks every partial uses;
-  direct rules avoid wrapping every ``+`` in a second series and make ``div`` O(k) per
-  coefficient instead of a chain of new quotients (its partial ``-out/y`` divides again).
+  division. Their partials would work, but every partial is built from these rows. Direct rules
+  avoid wrapping every ``+`` in a second series, and make ``div`` O(k) per coefficient instead
+  of a chain of new quotients (its partial ``-out/y`` divides again).
 - ``pow`` with a constant exponent r: the generic route makes a new node per order
-  (x^(r-1), x^(r-2), …). Instead: repeated multiplication for small whole r (exact, also at
-  x₀ = 0) and otherwise the recurrence from ``x·y' = r·y·x'``. A traced exponent goes through
-  ``exp(r·log x)``.
+  (x^(r-1), x^(r-2), …). Instead, whole r ≤ 64 uses repeated multiplication (exact, also at
+  x₀ = 0), and other r use the recurrence from ``x·y' = r·y·x'``. A traced exponent goes
+  through ``exp(r·log x)``.
 - rows built by ``primitives.linear`` (sum, reshape, getitem, …), ``concatenate``, ``stack``,
-  ``index_update`` and the piecewise-linear ``max``/``min``: the series of a linear map is the
-  map of the series, so their own JVP rule is applied to each coefficient.
-- ``matmul``: bilinear, so a Cauchy product with ``@``.
+  ``index_update``, ``pad``, FFTs and the piecewise-linear ``max``/``min``: the series of a
+  linear map is the map of the series, so each coefficient goes through the row's JVP rule.
+  This is the generic route without its recursion.
+- ``matmul`` and ``einsum``: multilinear, so a Cauchy product over the traced operands.
+  ``einsum``'s JVP is einsum again with all operands traced, so the generic route would branch
+  at every order (exponential).
+- ``solve``: the series solution of ``A·x = b`` (one solve with A₀ per coefficient). Its JVP
+  calls solve with two traced operands, so it would branch like ``einsum``.
 - rows without gradient (comparisons, ``sign``): their value is a constant of the series.
 
-Anything else raises ``NotImplementedError`` naming nested ``grad`` as the alternative.
+A row with neither partials nor a JVP rule raises ``NotImplementedError`` naming nested
+``grad`` as the alternative.
 """
 
 from __future__ import annotations
