@@ -225,6 +225,16 @@ def test_plot_and_graph_files(tmp_path):
     assert "(grad 3)" in out and "(grad 2)" in out
 
 
+def test_engine_and_formula_are_cross_checked(monkeypatch):
+    import chainrule.symbolic as symbolic
+    real = symbolic.diff
+    monkeypatch.setattr(symbolic, "diff", lambda e, v="x", n=1: real(e, v, n) + 0.001)
+    code, out, err, _ = run("x^2", "--at", "x=3")
+    assert code == 1 and out == ""
+    assert_one_line_error(err)
+    assert "autodiff engine gives 6.0" in err and "6.001" in err
+
+
 def test_plot_without_matplotlib_is_a_usage_error(monkeypatch, tmp_path):
     monkeypatch.setitem(sys.modules, "matplotlib.figure", None)
     code, out, err, _ = run("x^2", "--at", "x=1", "--plot", str(tmp_path / "t.png"))
