@@ -19,7 +19,7 @@ from .functional import (derivative, elementwise_grad, grad, hessian, hvp, jacfw
 from .numpy import (abs, broadcast_to, concatenate, cos, exp, log, log1p, matmul, max,
                     maximum, mean, min, minimum, relu, reshape, sigmoid, sign, sin, softplus,
                     sqrt, square, stack, sum, tan, tanh, transpose, where)
-from .tensor import Tensor, enable_grad, no_grad, set_grad_enabled, tensor
+from .tensor import Tensor, as_tensor, enable_grad, no_grad, set_grad_enabled, tensor
 from .testing import check_grads, gradcheck
 from .visual import graph, plot_tangent
 from .explain import explain
@@ -29,7 +29,7 @@ from .symbolic import Expr, diff, gradient, symbol
 __version__ = "0.1.0"
 
 __all__ = [
-    "Tensor", "tensor", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
+    "Tensor", "tensor", "as_tensor", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
     "grad", "value_and_grad", "vjp", "jvp", "jacrev", "jacfwd", "jacobian", "hessian", "hvp",
     "elementwise_grad", "derivative", "taylor_coefficients", "check_grads", "gradcheck",
     "autograd", "primitives", "testing", "numpy",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import itertools
+from sys import getrefcount
 from typing import Any, Callable, Optional, Sequence
 
 import numpy as np
@@ -14,20 +15,22 @@ from . import primitives as P
 from ._core import Primitive, Tracer, _grad_enabled, bind
 from ._ops import ArrayOps, _unwrap_index
 
-__all__ = ["Tensor", "tensor", "no_grad", "enable_grad", "set_grad_enabled"]
+__all__ = ["Tensor", "tensor", "as_tensor", "no_grad", "enable_grad", "set_grad_enabled"]
 
 # The arithmetic rows, bound once: operators look them up on every call.
 _add, _sub, _mul, _div, _pow = P.add, P.sub, P.mul, P.div, P.pow
 
 
-def _as_value(data: Any, dtype: Any = None, float_leaf: bool = False) -> Any:
+def _as_value(data: Any, dtype: Any = None, float_leaf: bool = False,
+              copy: bool = False) -> Any:
     """User data -> stored value: an ndarray, or a Python float for a float64 scalar (the
-    ``math`` fast path). Lists of Tensors are read by value."""
+    ``math`` fast path). Lists of Tensors are read by value. ``copy`` never shares memory
+    with ``data``."""
     if isinstance(data, Tensor):
         data = data._data
     elif isinstance(data, (list, tuple)) and _holds_tensor(data):
         data = _values_of(data)
-    arr = np.asarray(data, dtype=dtype)
+    arr = np.array(data, dtype=dtype) if copy else np.asarray(data, dtype=dtype)
     if arr.dtype == object:
         raise TypeError(
             f"cannot make a tensor from {type(data).__name__} holding non-numeric values; "
@@ -41,6 +44,14 @@ def _as_value(data: Any, dtype: Any = None, float_leaf: bool = False) -> Any:
     if arr.ndim == 0 and arr.dtype == np.float64:
         return float(arr)
     return arr
+
+
+def _exclusive(t: "Tensor") -> bool:
+    """Whether ``t``'s array is writable and referenced by ``t`` alone: no view of it, no
+    detached alias, no caller's variable (references: t's slot, getrefcount's argument)."""
+    arr = t._data
+    return type(arr) is np.ndarray and arr.base is None and arr.flags.writeable \
+        and getrefcount(t._data) <= 3
 
 
 def _holds_tensor(seq: Any) -> bool:
@@ -76,7 +87,9 @@ class Tensor(ArrayOps):
     _retains_grad: bool = False
 
     def __init__(self, data: Any = None, requires_grad: bool = False, dtype: Any = None):
-        self._data = _as_value([] if data is None else data, dtype, requires_grad)
+        # A copy, as torch.tensor makes: later changes to the caller's array cannot reach
+        # values a graph has saved. cr.as_tensor shares memory instead.
+        self._data = _as_value([] if data is None else data, dtype, requires_grad, copy=True)
         self.requires_grad = bool(requires_grad)
         self._prim: Optional[Primitive] = None
         self._inputs: Optional[tuple] = None
@@ -476,11 +489,13 @@ class Tensor(ArrayOps):
             self.requires_grad = self._prim is not None
             self._data = rvalue
         else:
-            current = self._data
-            if isinstance(current, np.ndarray) and current.ndim:
-                current[...] = rvalue
+            # Nothing records it. Write into the array only if no one else can see it;
+            # otherwise (a view, detach(), an array held elsewhere) give this tensor its own
+            # copy: an in-place change never reaches values another tensor or a graph holds.
+            if _exclusive(self):
+                self._data[...] = rvalue
             else:
-                self._data = _as_value(rvalue, P.dtype_of(current))
+                self._data = _as_value(rvalue, P.dtype_of(self._data), copy=True)
         self._version += 1
         return self
 
@@ -500,6 +515,8 @@ class Tensor(ArrayOps):
                 not isinstance(value, Tensor):
             self._assign_inplace(bind(P.index_update, self, value, idx=idx))
             return
+        if not _exclusive(self):   # copy-on-write, as in _assign_inplace
+            self._data = np.array(self._data, copy=True)
         self._data[idx] = P.value_of(value)   # nothing records it: change the array itself
         self._version += 1
 
@@ -585,6 +602,21 @@ def _array_function_table() -> dict:
     # hands a function call to a Tensor, so importing chainrule stays light.
     from . import numpy as cnp  # noqa: PLC0415
     return getattr(cnp, "HANDLED_FUNCTIONS", {})
+
+
+def as_tensor(data: Any, dtype: Any = None) -> Tensor:
+    """A tensor that shares memory with ``data`` when it is a NumPy array of the right dtype
+    (no copy; ``torch.as_tensor``). Changes made to the array afterwards show in the tensor
+    and are not tracked, so do not change it while a graph needs its values.
+
+    >>> import numpy as np, chainrule as cr
+    >>> a = np.array([1.0, 2.0])
+    >>> np.shares_memory(cr.as_tensor(a).numpy(), a)
+    True
+    """
+    if isinstance(data, Tensor):
+        return data if dtype is None or data.dtype == np.dtype(dtype) else data.astype(dtype)
+    return Tensor._wrap(_as_value(data, dtype))
 
 
 def tensor(data: Any, requires_grad: bool = False, dtype: Any = None) -> Tensor:
