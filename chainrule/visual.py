@@ -633,7 +633,7 @@ def graph(obj: Any, at: Optional[Mapping[str, Any]] = None, *,
             raise TypeError("graph(tensor): `at` is only for expressions; a tensor's graph "
                             "already holds its values")
         return _tensor_graph(obj, names, grads)
-    if isinstance(obj, Tracer):
+    if isinstance(obj, Tracer) and callable(getattr(obj, "free_symbols", None)):
         expr = obj
     elif isinstance(obj, str):
         from .parser import parse  # noqa: PLC0415  (layer L5 helper, loaded on demand)
@@ -726,7 +726,8 @@ def _expr_text(e: Any) -> str:
 
 def _callable_of(f: Any, var: Optional[str]) -> tuple:
     """(function of one float array, its name for labels, derivative formula or None)."""
-    if isinstance(f, (str, Tracer)) and not isinstance(f, Tensor):
+    if isinstance(f, str) or (isinstance(f, Tracer) and callable(
+            getattr(f, "free_symbols", None))):
         from . import symbolic  # noqa: PLC0415
         expr = f
         if isinstance(f, str):
