@@ -226,6 +226,35 @@ def _axis_param(prim, vals, flags, params, size):
     return bind(prim, *vals, **dict(params, axis=int(axis) % nd + 1))
 
 
+def _einsum(prim, vals, flags, params, size):
+    # A fresh index letter for the batch axis, on the batched operands and the output.
+    subscripts = params["subscripts"]
+    if "." in subscripts or "->" not in subscripts:
+        return _loop(prim, vals, flags, params, size)
+    ins, out = subscripts.split("->")
+    letter = next(c for c in "zyxwvutsrqponmlkjihgfedcbaZYXWVUTSRQPONMLKJIHGFEDCBA"
+                  if c not in subscripts)
+    ins = ",".join(letter + s if b else s for s, b in zip(ins.split(","), flags))
+    return bind(prim, *vals, subscripts=f"{ins}->{letter}{out}")
+
+
+def _solve(prim, vals, flags, params, size):
+    # NumPy's solve broadcasts the leading axes of a and of a b of 2 or more dimensions; a
+    # batch of 1-d right-hand sides is made a batch of 1-column matrices first.
+    (a, b), (ba, bb) = vals, flags
+    ra = len(P.shape_of(a)) - ba
+    rb = len(P.shape_of(b)) - bb
+    if ra != 2 or rb not in (1, 2):
+        return _loop(prim, vals, flags, params, size)
+    if rb == 1:
+        if not bb:      # a batched, b one vector: NumPy broadcasts it as a vector already
+            return bind(prim, a, b)
+        col = bind(P.reshape, b, shape=P.shape_of(b) + (1,))
+        x = bind(prim, a, col)
+        return bind(P.reshape, x, shape=P.shape_of(x)[:-1])
+    return bind(prim, a, b)
+
+
 def _pad_rule(prim, vals, flags, params, size):
     return bind(prim, vals[0], **dict(params, pad_width=((0, 0),) + tuple(
         tuple(w) for w in params["pad_width"])))
@@ -242,7 +271,8 @@ _RULES: dict = {
 # Rows of the NumPy half of the table, found by name (that file may grow or change).
 for _name, _rule in (("prod", _reduce), ("cumsum", _axis_param), ("cumprod", _axis_param),
                      ("fft", _axis_param), ("ifft", _axis_param), ("rfft", _axis_param),
-                     ("irfft", _axis_param), ("pad", _pad_rule), ("real", _plain),
+                     ("irfft", _axis_param), ("pad", _pad_rule), ("einsum", _einsum),
+                     ("solve", _solve), ("real", _plain),
                      ("imag", _plain), ("conj", _plain)):
     if _name in P.TABLE:
         _RULES[P.TABLE[_name]] = _rule
