@@ -23,7 +23,7 @@ from . import primitives_numpy as PN
 from ._core import bind
 
 __all__ = ["fft", "ifft", "rfft", "irfft", "fft2", "ifft2", "rfft2", "irfft2", "fftn", "ifftn",
-           "rfftn", "irfftn", "fftshift", "ifftshift", "fftfreq", "rfftfreq"]
+           "rfftn", "irfftn", "hfft", "ihfft", "fftshift", "ifftshift", "fftfreq", "rfftfreq"]
 
 _NORMS = ("backward", "ortho", "forward")
 
@@ -66,6 +66,22 @@ def irfft(a: Any, n: Optional[int] = None, axis: int = -1, norm: Optional[str] =
     a, ax, norm = _prep(a, n, axis, norm)
     n = 2 * (cnp.shape(a)[ax] - 1) if n is None else int(n)
     return bind(PN.irfft, a, n=n, axis=ax, norm=norm)
+
+
+_DUAL = {"backward": "forward", "ortho": "ortho", "forward": "backward"}
+
+
+def hfft(a: Any, n: Optional[int] = None, axis: int = -1, norm: Optional[str] = None) -> Any:
+    """DFT of a Hermitian-symmetric signal given by its first half: irfft of the conjugate
+    with the dual normalisation."""
+    _, _, norm = _prep(a, n, axis, norm)
+    return irfft(cnp.conj(cnp._arr(a)), n, axis, _DUAL[norm])
+
+
+def ihfft(a: Any, n: Optional[int] = None, axis: int = -1, norm: Optional[str] = None) -> Any:
+    """Inverse of hfft: conjugate of rfft with the dual normalisation."""
+    _, _, norm = _prep(a, n, axis, norm)
+    return cnp.conj(rfft(a, n, axis, _DUAL[norm]))
 
 
 def _axes_and_sizes(a: Any, s: Optional[Sequence[int]], axes: Optional[Sequence[int]]) -> tuple:

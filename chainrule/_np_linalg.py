@@ -35,7 +35,8 @@ from ._core import bind
 
 __all__ = ["inv", "pinv", "det", "slogdet", "solve", "cholesky", "eigh", "eigvalsh", "svd",
            "svdvals", "qr", "norm", "vector_norm", "matrix_norm", "matrix_power", "multi_dot",
-           "matrix_transpose", "LinAlgError"]
+           "matrix_transpose", "cond", "matrix_rank", "trace", "diagonal", "outer", "vecdot",
+           "matmul", "tensordot", "cross", "LinAlgError"]
 
 LinAlgError = _np.linalg.LinAlgError
 SlogdetResult = namedtuple("SlogdetResult", ["sign", "logabsdet"])
@@ -255,3 +256,51 @@ def multi_dot(arrays: Any) -> Any:
 
 def matrix_transpose(x: Any) -> Any:
     return cnp.matrix_transpose(x)
+
+
+def cond(x: Any, p: Any = None) -> Any:
+    """Condition number: s_max / s_min for p None or 2 (-2: the inverse), else
+    norm(x, p) * norm(inv(x), p)."""
+    if p in (None, 2, -2):
+        s = svdvals(x)
+        r = cnp.max(s, axis=-1) / cnp.min(s, axis=-1)
+        return r if p != -2 else 1.0 / r
+    return matrix_norm(x, p) * matrix_norm(inv(x), p)
+
+
+def matrix_rank(a: Any, tol: Any = None, hermitian: bool = False) -> Any:
+    """Rank (an integer: no gradient)."""
+    return _np.linalg.matrix_rank(_np.asarray(P.value_of(a)), tol=tol, hermitian=hermitian)
+
+
+def trace(x: Any, offset: int = 0) -> Any:
+    """Trace over the last two axes (the Array API's linalg.trace)."""
+    return cnp.trace(x, offset, -2, -1)
+
+
+def diagonal(x: Any, offset: int = 0) -> Any:
+    return cnp.diagonal(x, offset, -2, -1)
+
+
+def outer(x1: Any, x2: Any) -> Any:
+    return cnp.outer(x1, x2)
+
+
+def vecdot(x1: Any, x2: Any, axis: int = -1) -> Any:
+    """Dot product along an axis (the first argument conjugated), broadcasting the rest."""
+    return cnp.sum(cnp.conj(x1) * x2, axis=axis)
+
+
+def matmul(x1: Any, x2: Any) -> Any:
+    return cnp.matmul(x1, x2)
+
+
+def tensordot(x1: Any, x2: Any, axes: Any = 2) -> Any:
+    return cnp.tensordot(x1, x2, axes=axes)
+
+
+def cross(x1: Any, x2: Any, axis: int = -1) -> Any:
+    """Cross product of 3-vectors."""
+    if cnp.shape(x1)[axis] != 3 or cnp.shape(x2)[axis] != 3:
+        raise ValueError("linalg.cross: both inputs must have 3 components along the axis")
+    return cnp.cross(x1, x2, axis=axis)

@@ -364,6 +364,42 @@ def _entries() -> dict:
         "diagonals (repeated labels) and labels summed inside one operand included")
     add("kron", [Case((_n(2, 2), _n(2, 3))), Case((_n(3), _n(2)))])
     add("cross", [Case((_n(3), _n(3))), Case((_n(4, 3), _n(4, 3))), Case((_n(2), _n(2)))])
+    # Differences, integrals, statistics, interpolation, convolution.
+    add("diff", [Case((_n(5),)), Case((_n(3, 4),), {"n": 2, "axis": 0}),
+                 Case((_n(3, 4),), {"prepend": np.array(0.5), "append": _n(3, 1)})])
+    add("ediff1d", [Case((_n(2, 3),)), Case((_n(4),), {"to_begin": _n(2), "to_end": 1.0})])
+    add("trapezoid", [Case((_n(5),)), Case((_n(3, 4),), {"dx": 0.3, "axis": 0}),
+                      Case((_n(3, 4), np.sort(_n(4)))),
+                      Case((_n(5), np.sort(_n(5))), {"axis": 0})],
+        "differentiable in y and in the sample points x")
+    add("rollaxis", [Case((_n(2, 3, 4), 2)), Case((_n(2, 3, 4), 0, 3))])
+    for name in ("nancumsum", "nancumprod"):
+        add(name, [Case((nan_x,), {"axis": 1}), Case((_u(0.5, 1.5, 5),))],
+            "NaN elements get gradient 0")
+    for name in ("nanvar", "nanstd"):
+        add(name, [Case((nan_x,)), Case((nan_x,), {"axis": 1, "ddof": 1}),
+                   Case((_n(3, 4),), {"axis": 0, "keepdims": True})],
+            "over the non-NaN elements")
+    add("quantile", [Case((_n(7), 0.3), diff=(0,)),
+                     Case((_n(3, 5), np.array([0.1, 0.9])), {"axis": 1}, diff=(0,)),
+                     Case((_n(3, 5), 0.5), {"axis": 0, "keepdims": True}, diff=(0,))],
+        "linear interpolation of order statistics; gradient to the two neighbours")
+    add("percentile", [Case((_n(7), 30.0), diff=(0,)),
+                       Case((_n(3, 5), np.array([10.0, 75.0])), {"axis": 0}, diff=(0,))],
+        "q is a constant")
+    add("cov", [Case((_n(3, 5),)), Case((_n(5, 2),), {"rowvar": False}),
+                Case((_n(6), _n(6))), Case((_n(3, 5),), {"bias": True})])
+    add("corrcoef", [Case((_n(3, 5),)), Case((_n(6), _n(6)))],
+        "inf/nan gradient for a constant variable")
+    add("interp", [Case((np.array([-0.5, 0.3, 1.7, 2.2, 3.5]), np.array([0.0, 1.0, 2.5, 3.0]),
+                         _n(4)), diff=(0, 2)),
+                   Case((_u(0.1, 2.9, 6), np.array([0.0, 1.0, 2.5, 3.0]), _n(4)),
+                        {"left": 0.0, "right": 1.0}, diff=(0, 2))],
+        "xp is constant; kinks at the sample points xp")
+    add("convolve", [Case((_n(5), _n(3))), Case((_n(3), _n(5)), {"mode": "same"}),
+                     Case((_n(6), _n(4)), {"mode": "valid"})], "1-D inputs")
+    add("correlate", [Case((_n(5), _n(3))), Case((_n(4), _n(4)), {"mode": "full"}),
+                      Case((_n(3), _n(5)), {"mode": "same"})], "1-D inputs")
     # Creation: constant arrays, or differentiable in their Tensor arguments.
     add("array", [Case((_n(), _n()), call=_list_call), Case((_n(3), _n(3)), call=_list_call),
                   Case((_n(2, 3),))], "lists holding Tensors become one Tensor (a stack)")
@@ -418,6 +454,19 @@ def _entries() -> dict:
                                 Case((_n(2, 2), 0))], "repeated squaring")
     add("linalg.multi_dot", [Case((_n(2, 3), _n(3, 4), _n(4)), call=_list_call)])
     add("linalg.matrix_transpose", [Case((_n(2, 3, 4),))])
+    add("linalg.cond", [Case((_n(3, 3) + 2 * np.eye(3),)),
+                        Case((_n(3, 3) + 2 * np.eye(3),), {"p": "fro"}),
+                        Case((_n(3, 3) + 2 * np.eye(3),), {"p": -2})],
+        "needs distinct extreme singular values")
+    e["linalg.matrix_rank"] = Entry("linalg.matrix_rank", NODIFF, [Case((_n(3, 3),))],
+                                    "an integer, no gradient")
+    add("linalg.trace", [Case((_n(2, 3, 3),)), Case((_n(3, 4),), {"offset": 1})])
+    add("linalg.diagonal", [Case((_n(2, 3, 3),)), Case((_n(3, 4),), {"offset": -1})])
+    add("linalg.outer", [Case((_n(3), _n(2)))])
+    add("linalg.vecdot", [Case((_n(3, 4), _n(4))), Case((_n(3, 4), _n(3, 4)), {"axis": 0})])
+    add("linalg.matmul", [Case((_n(2, 3), _n(3, 2)))])
+    add("linalg.tensordot", [Case((_n(2, 3), _n(3, 2)), {"axes": 1})])
+    add("linalg.cross", [Case((_n(4, 3), _n(3)))])
     # FFT.
     for name in ("fft.fft", "fft.ifft"):
         add(name, [Case((_n(5),)), Case((_n(3, 4),), {"n": 6, "axis": 0}),
@@ -432,6 +481,9 @@ def _entries() -> dict:
         add(name, [Case((_n(3, 4),)), Case((_n(2, 3, 4),), {"axes": (0, 2)})])
     for name in ("fft.irfft2", "fft.irfftn"):
         add(name, [Case((_n(3, 3),)), Case((_n(2, 4, 3),), {"s": (4, 4), "axes": (0, 1)})])
+    add("fft.hfft", [Case((_n(4),)), Case((_n(4),), {"n": 7, "norm": "ortho"})],
+        "imaginary parts of the DC (and Nyquist) terms are ignored")
+    add("fft.ihfft", [Case((_n(6),)), Case((_n(5),), {"norm": "forward"})])
     for name in ("fft.fftshift", "fft.ifftshift"):
         add(name, [Case((_n(5),)), Case((_n(3, 4),), {"axes": 1})])
     for name in ("fft.fftfreq", "fft.rfftfreq"):

@@ -8,6 +8,7 @@ function of the same name, and keeps float32 for values and gradients.
 
 from __future__ import annotations
 
+import dataclasses
 import pathlib
 import warnings
 
@@ -66,7 +67,8 @@ def test_issue_names_are_covered():
     rot90 pad diag diagonal trace tril triu take take_along_axis where select append dot matmul
     inner outer tensordot einsum kron cross vdot linalg.inv linalg.pinv linalg.det
     linalg.slogdet linalg.solve linalg.cholesky linalg.eigh linalg.svd linalg.qr linalg.norm
-    linalg.matrix_power fft.fft fft.ifft fft.rfft fft.irfft fft.fftn fft.ifftn fft.rfftn
+    linalg.matrix_power fft.fft fft.ifft fft.rfft fft.irfft fft.fftn fft.ifftn fft.rfftn diff
+    trapezoid cov corrcoef quantile percentile interp convolve nanvar nanstd cumsum
     fft.irfftn array asarray zeros ones full zeros_like ones_like full_like empty_like eye
     identity linspace arange meshgrid softmax log_softmax logsumexp sigmoid expit
     softplus""".split()
@@ -180,6 +182,11 @@ def test_nondifferentiable_results_carry_no_gradient(entry, case):
 
 @pytest.mark.parametrize("entry, case", _cases((C.DIFF,), "float32"))
 def test_float32_values_and_gradients(entry, case):
+    # Constant float arrays among the keywords are float32 too (a float64 array would promote,
+    # as in NumPy).
+    kwargs = {k: v.astype(np.float32) if isinstance(v, np.ndarray) and v.dtype == np.float64
+              else v for k, v in case.kwargs.items()}
+    case = dataclasses.replace(case, kwargs=kwargs)
     f, xs = C.gradient_function(entry, case)
     xs32 = [np.asarray(x, dtype=np.float32) for x in xs]
     leaves = [cr.tensor(x, requires_grad=True) for x in xs32]
