@@ -80,7 +80,8 @@ class Taylor(ArrayOps):
         self.nnz = nnz              # coefficients from index nnz on are known to be zero
         self.lag = trace.lag        # coefficient k is computed in round k + lag
         self.init = None            # recomputes coefficient 0 of a lagged node
-        self._shape = P.shape_of(coeffs[0])
+        c0 = coeffs[0]
+        self._shape = () if type(c0) is float else P.shape_of(c0)
         self._level = trace.level
         self._trace = trace
 
@@ -274,6 +275,22 @@ def _chain_step(terms: list, level: int) -> Callable:
             prepared.append((x, d))
         else:
             prepared.append((x, None, d))
+    if len(prepared) == 1 and len(prepared[0]) == 2:
+        # The common case (a unary row): one term, unrolled.
+        (x, d), = prepared
+        X, D = x.coeffs, d.coeffs
+        d_nnz, x_top = d.nnz, x.nnz - 1
+
+        def step_one(k):
+            lo = k - d_nnz + 1
+            if lo < 1:
+                lo = 1
+            hi = x_top if x_top < k else k
+            s = 0.0
+            for j in range(lo, hi + 1):
+                s = s + (j * X[j]) * D[k - j]
+            return s / k
+        return step_one
 
     def step(k):
         total = 0.0
@@ -501,8 +518,9 @@ def series(f: Callable, x: Any, order: int) -> list:
     shape = P.shape_of(x)
     one = 1.0 if shape == () else np.ones(shape, dtype=P.dtype_of(x))
     zero = 0.0 if shape == () else np.zeros(shape, dtype=P.dtype_of(x))
-    seed = Taylor([x, one] if order >= 1 else [x], trace, lambda k: zero, nnz=2)
-    trace.nodes.append(seed)
+    # The seed x + t: all its coefficients are known now, so it needs no round of its own.
+    coeffs = [x, one] + [zero] * (order - 1) if order >= 1 else [x]
+    seed = Taylor(coeffs, trace, None, nnz=2)
     out = f(seed)
     if not (type(out) is Taylor and out._level == trace.level):
         zeros = P._zeros_like_value(out)
@@ -512,7 +530,7 @@ def series(f: Callable, x: Any, order: int) -> list:
         work = [(node.coeffs, node.step, node.budget, node._shape) for node in nodes]
         for k in range(1, order + 1):
             for c, step, budget, shape in work:
-                if len(c) == k and budget >= k:
+                if budget >= k:
                     v = step(k)
                     # A constant operand can make a coefficient smaller than the value (x + c
                     # with x a scalar series and c an array): give it the value's shape.
