@@ -484,7 +484,10 @@ def _run(argv: list, out: TextIO) -> tuple:
         graph_text = _graph(expr, variables, point, ns.graph, style)
         report["graph"] = ns.graph
     if ns.json:
-        lines = [json.dumps(_json_view(report), ensure_ascii=True, indent=2)]
+        view = _json_view(report)
+        if graph_text is not None:
+            view["graph_text"] = graph_text
+        lines = [json.dumps(view, ensure_ascii=True, indent=2)]
     else:
         lines.extend(_format(report, style))
         if graph_text is not None:
@@ -697,14 +700,27 @@ def _steps(expr: Any, wrt: list, order: int, style: _Style) -> dict:
 
 def _plot(expr: Any, variables: list, wrt: list, point: Optional[dict], path: str) -> None:
     from .visual import plot_tangent  # noqa: PLC0415
-    if len(set(variables) | set(wrt)) != 1:
-        raise UsageError("--plot draws functions of one variable; this one has "
-                         f"{', '.join(variables)}")
+    if len(wrt) != 1:
+        raise UsageError("--plot draws f along one variable; choose it with --wrt, e.g. "
+                         f"--wrt {wrt[0]} (the others stay at their --at values)")
     if point is None:
         raise UsageError(f"--plot needs the point of tangency: add --at {wrt[0]}=...")
     (v,) = wrt
+    f: Any = expr
+    title = None
+    others = [n for n in variables if n != v]
+    if others:
+        # A slice through the point: the other variables held at their values.
+        fixed = {n: point[n] for n in others}
+
+        def f(t: Any) -> Any:
+            return expr.evaluate({**fixed, v: t}) if v in variables else \
+                expr.evaluate(fixed) + 0 * t
+        shown = ", ".join(f"{n} = {_plain(point[n])}" for n in others)
+        title = f"f along {v} with {shown}: f, ∂f/∂{v} and the tangent at {v} = " \
+                f"{_plain(point[v])}"
     try:
-        plot_tangent(expr, point[v], var=v, file=path)
+        plot_tangent(f, point[v], var=v, file=path, title=title)
     except ImportError as e:
         raise UsageError(str(e)) from e
     except OSError as e:

@@ -223,6 +223,16 @@ def test_plot_and_graph_files(tmp_path):
     code, out, err, _ = run("x*y", "--at", "x=2,y=3", "--graph", "-")
     assert code == 0, err
     assert "(grad 3)" in out and "(grad 2)" in out
+    code, out, err, _ = run("x*y", "--at", "x=2,y=3", "--graph", "-", "--json")
+    assert code == 0 and "(grad 3)" in json.loads(out)["graph_text"]
+
+
+def test_plot_along_one_variable_of_several(tmp_path):
+    pytest.importorskip("matplotlib")
+    png = tmp_path / "slice.png"
+    code, _, err, _ = run("x^2*y", "--at", "x=1,y=3", "--wrt", "x", "--plot", str(png))
+    assert code == 0, err
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_engine_and_formula_are_cross_checked(monkeypatch):
@@ -336,6 +346,7 @@ OPTION_ERRORS = [["x", "--order", "0"], ["x", "--order", "11"], ["x", "--order",
                  ["x", "--wrt", "1x"], ["x", "--wrt", "x,x"], ["x", "--frobnicate"],
                  ["x", "--at"], ["x", "--jsn"], ["x^2", "--plot", "t.png"],
                  ["x*y", "--at", "x=1,y=1", "--plot", "t.png"], ["x", "--graph", "g.bmp"],
+                 ["x*y", "--plot", "t.png", "--wrt", "x"],
                  [""], ["   "], ["x", "--check", "2*"]]
 
 
