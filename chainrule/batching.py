@@ -165,6 +165,22 @@ def _index_add(prim, vals, flags, params, size):
     return bind(prim, vals[0], idx=_batched_index(idx), shape=(size,) + tuple(params["shape"]))
 
 
+def _index_update(prim, vals, flags, params, size):
+    # out = x with x[idx] = v: give x the batch axis (a copy is made anyway), index past it,
+    # and pad a batched v of lower rank after its batch axis, like an elementwise operand.
+    idx = params["idx"]
+    if _n_advanced(idx) > 1:
+        return _loop(prim, vals, flags, params, size)
+    (x, v), (bx, bv) = vals, flags
+    if not bx:
+        x = bind(P.broadcast_to, x, shape=(size,) + P.shape_of(x))
+    bidx = _batched_index(idx)
+    if bv:
+        selected = np.empty(P.shape_of(x), dtype=bool)[bidx].shape
+        v = _pad(v, len(selected) - 1)
+    return bind(prim, x, v, idx=bidx)
+
+
 def _plain(prim, vals, flags, params, size):
     return bind(prim, *vals, **params)
 
@@ -266,7 +282,7 @@ _RULES: dict = {
     P.getitem: _getitem, P.index_add: _index_add,
     P.copy: _plain, P.cast: _plain,
     P.concatenate: _concatenate, P.stack: _stack, P.matmul: _matmul,
-    P.index_update: _loop,
+    P.index_update: _index_update,
 }
 # Rows of the NumPy half of the table, found by name (that file may grow or change).
 for _name, _rule in (("prod", _reduce), ("cumsum", _axis_param), ("cumprod", _axis_param),

@@ -487,6 +487,11 @@ def test_batched_jacobians_and_hessians_of_every_row(prim, args, params, i):
     ("sum", (np.arange(24.0).reshape(2, 3, 4),), {"axis": (0, 2), "keepdims": True}),
     ("cumsum", (np.arange(6.0).reshape(2, 3),), {"axis": -1}),
     ("transpose", (np.arange(24.0).reshape(2, 3, 4),), {"axes": (2, 0, 1)}),
+    ("index_update", (np.arange(12.0).reshape(4, 3), np.arange(3.0)), {"idx": 1}),
+    ("index_update", (np.arange(12.0).reshape(4, 3), np.arange(2.0)),
+     {"idx": (np.array([0, 2]), 1)}),
+    ("index_update", (np.arange(12.0).reshape(4, 3), 5.0), {"idx": (slice(1, 3),)}),
+    ("getitem", (np.arange(12.0).reshape(4, 3),), {"idx": (np.array([0, 2]), np.array([1, 1]))}),
 ])
 def test_batching_rules_agree_with_the_loop(name, args, params):
     """Each batching rule, for every choice of batched operands, against one call per
