@@ -34,17 +34,20 @@ _LN10 = math.log(10.0)
 
 arcsin = elementwise("arcsin", _unary_impl(math.asin, np.arcsin),
                      [lambda out, x: 1.0 / sqrt(1.0 - x * x)],
-                     domain=_dom_unary(-0.8, 0.8), ufunc=np.arcsin)
+                     display={"latex": r"\arcsin"}, domain=_dom_unary(-0.8, 0.8),
+                     ufunc=np.arcsin)
 arccos = elementwise("arccos", _unary_impl(math.acos, np.arccos),
                      [lambda out, x: -1.0 / sqrt(1.0 - x * x)],
-                     domain=_dom_unary(-0.8, 0.8), ufunc=np.arccos)
+                     display={"latex": r"\arccos"}, domain=_dom_unary(-0.8, 0.8),
+                     ufunc=np.arccos)
 arctan = elementwise("arctan", _unary_impl(math.atan, np.arctan),
                      [lambda out, x: 1.0 / (1.0 + x * x)],
-                     domain=_dom_unary(-2, 2), ufunc=np.arctan)
+                     display={"latex": r"\arctan"}, domain=_dom_unary(-2, 2),
+                     ufunc=np.arctan)
 sinh = elementwise("sinh", _unary_impl(math.sinh, np.sinh), [lambda out, x: cosh(x)],
-                   domain=_dom_unary(-2, 2), ufunc=np.sinh)
+                   display={"latex": r"\sinh"}, domain=_dom_unary(-2, 2), ufunc=np.sinh)
 cosh = elementwise("cosh", _unary_impl(math.cosh, np.cosh), [lambda out, x: sinh(x)],
-                   domain=_dom_unary(-2, 2), ufunc=np.cosh)
+                   display={"latex": r"\cosh"}, domain=_dom_unary(-2, 2), ufunc=np.cosh)
 arcsinh = elementwise("arcsinh", _unary_impl(math.asinh, np.arcsinh),
                       [lambda out, x: 1.0 / sqrt(x * x + 1.0)],
                       domain=_dom_unary(-2, 2), ufunc=np.arcsinh)
@@ -63,10 +66,11 @@ log1p = elementwise("log1p", _unary_impl(math.log1p, np.log1p),
                     [lambda out, x: 1.0 / (1.0 + x)],
                     domain=_dom_unary(-0.5, 2), ufunc=np.log1p)
 log2 = elementwise("log2", _unary_impl(math.log2, np.log2),
-                   [lambda out, x: 1.0 / (x * _LN2)], domain=_dom_unary(0.2, 3), ufunc=np.log2)
+                   [lambda out, x: 1.0 / (x * _LN2)], display={"latex": r"\log_2"},
+                   domain=_dom_unary(0.2, 3), ufunc=np.log2)
 log10 = elementwise("log10", _unary_impl(math.log10, np.log10),
-                    [lambda out, x: 1.0 / (x * _LN10)], domain=_dom_unary(0.2, 3),
-                    ufunc=np.log10)
+                    [lambda out, x: 1.0 / (x * _LN10)], display={"latex": r"\log_{10}"},
+                    domain=_dom_unary(0.2, 3), ufunc=np.log10)
 # cbrt'(0) = 1 / (3 * 0) = inf: the true (vertical tangent) limit, like sqrt'(0).
 cbrt = elementwise("cbrt", _unary_impl(math.cbrt, np.cbrt),
                    [lambda out, x: 1.0 / (3.0 * out * out)],
