@@ -145,12 +145,12 @@ def f3(quick: bool) -> None:
     n_calls = 10 if quick else 50
     for n in orders:
         d = cr.derivative(f_cr, n)
-        taylor[n] = best_time(lambda: d(x0), 3, n_calls)
+        taylor[n] = best_time(lambda d=d: d(x0), 5, n_calls)
     g = f_cr
     for n in range(1, nested_max + 1):
         g = cr.grad(g)
         gn = g
-        nested[n] = best_time(lambda: gn(x0), 3, max(1, n_calls // (2 ** n)))
+        nested[n] = best_time(lambda gn=gn: gn(x0), 3, max(1, n_calls // (2 ** n)))
         assert math.isclose(gn(x0), cr.derivative(f_cr, n)(x0), rel_tol=1e-9, abs_tol=1e-9)
     if torch is not None:
         ns = _NS("torch")
@@ -163,7 +163,8 @@ def f3(quick: bool) -> None:
             return y.item()
 
         for n in range(1, nested_max + 1):
-            torch_nested[n] = best_time(lambda: torch_nth(n), 3, max(1, n_calls // (2 ** n)))
+            torch_nested[n] = best_time(lambda n=n: torch_nth(n), 3,
+                                        max(1, n_calls // (2 ** n)))
             assert math.isclose(torch_nth(n), cr.derivative(f_cr, n)(x0), rel_tol=1e-9,
                                 abs_tol=1e-9)
     print("\n### F3: nth derivative of a 20-op scalar function at 0.4\n")

@@ -321,7 +321,7 @@ def grad(f: Callable, argnums: Argnums = 0, has_aux: bool = False) -> Callable:
     {'b': 2.0, 'w': 5.0}
     """
     def grad_of_f(*args: Any, **kwargs: Any) -> Any:
-        (out, aux), g = _value_and_grad(f, argnums, has_aux, "grad", args, kwargs)
+        (_, aux), g = _value_and_grad(f, argnums, has_aux, "grad", args, kwargs)
         return (g, aux) if has_aux else g
 
     return _named(grad_of_f, f, "grad")
@@ -485,7 +485,7 @@ def jacrev(f: Callable, argnums: Argnums = 0, has_aux: bool = False) -> Callable
 def _jac_auto(f, args, kwargs, argnums, has_aux, who):
     # Reverse mode needs one cotangent per output element, forward mode one tangent per input
     # element: run the forward pass once (recording), then pick by the sizes.
-    single, nums = _check_argnums(argnums, len(args), who)
+    _, nums = _check_argnums(argnums, len(args), who)
     chosen = [args[n] for n in nums]
     prepared = vjp(_select(f, args, nums, kwargs), *chosen, has_aux=has_aux)
     n_out = sum(int(np.prod(P.shape_of(o), dtype=int)) for o in tree_flatten(prepared[0])[0])

@@ -409,8 +409,8 @@ def _wrap(tr: _Trace, out0: Any, composite: Any) -> Any:
 
 
 def _pow(tr, args, traced, primals, params, out0):
-    (x, r), (tx, tr_) = args, traced
-    if tr_:
+    (x, r), (_, r_traced) = args, traced
+    if r_traced:
         # x**y = exp(y·log x) along the series (x > 0 where the exponent varies).
         return _wrap(tr, out0, bind(P.exp, bind(P.mul, r, bind(P.log, x))))
     rv = P.value_of(r)

@@ -60,7 +60,7 @@ def test_value_and_grad_and_has_aux():
     jac, aux3 = cr.jacfwd(lambda w: (x @ w, {"n": (w * w).sum()}), has_aux=True)(w)
     np.testing.assert_allclose(jac, x)
     assert aux3["n"] == 5.0 and not isinstance(aux3["n"], cr.primitives.Tracer)
-    out, tangent, aux4 = cr.jvp(lambda w: (w * 2.0, w[0]), (w,), (np.ones(2),), has_aux=True)
+    _, _, aux4 = cr.jvp(lambda w: (w * 2.0, w[0]), (w,), (np.ones(2),), has_aux=True)
     assert aux4 == 1.0 and not isinstance(aux4, cr.primitives.Tracer)
 
 
@@ -175,7 +175,7 @@ def test_vjp_and_jvp_with_pytree_inputs_and_outputs():
     np.testing.assert_allclose(g["b"], [1.0, 2.0])
     with pytest.raises(ValueError, match="structure"):
         pullback({"sum": np.ones(2)})
-    primal, tangent = cr.jvp(f, ({"a": a, "b": b},), ({"a": np.ones(2), "b": np.zeros(2)},))
+    _, tangent = cr.jvp(f, ({"a": a, "b": b},), ({"a": np.ones(2), "b": np.zeros(2)},))
     np.testing.assert_allclose(tangent["prods"][0], b)
     np.testing.assert_allclose(tangent["prods"][1], 2 * a)
     with pytest.raises(ValueError, match="structure"):

@@ -131,9 +131,15 @@ def test_linear_rows_and_matmul_along_the_series():
         np.testing.assert_allclose(cr.derivative(f, n)(x), expected, rtol=1e-12, atol=1e-13)
 
 
+def _directional(g):
+    def dg(x):
+        return cr.jvp(g, (x,), (np.ones(np.shape(x)) if np.ndim(x) else 1.0,))[1]
+    return dg
+
+
 def _nested_jvp(f, n):
     for _ in range(n):
-        f = (lambda g: lambda x: cr.jvp(g, (x,), (np.ones(x.shape),))[1])(f)
+        f = _directional(f)
     return f
 
 
@@ -231,11 +237,5 @@ def test_every_row_against_nested_forward_mode(prim, args, params, i):
 
     x = args[i]
     for n in (1, 2, 3):
-        expected = _nested_jvp(f, n)(x) if np.ndim(x) else _nested_jvp_scalar(f, n)(x)
+        expected = _nested_jvp(f, n)(x)
         np.testing.assert_allclose(cr.derivative(f, n)(x), expected, rtol=1e-8, atol=1e-9)
-
-
-def _nested_jvp_scalar(f, n):
-    for _ in range(n):
-        f = (lambda g: lambda x: cr.jvp(g, (x,), (1.0,))[1])(f)
-    return f
