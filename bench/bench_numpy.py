@@ -3,9 +3,9 @@ PyTorch (when installed), at growing sizes, in one process.
 
 Run by hand:  python bench/bench_numpy.py [--quick]
 Prints a markdown table: milliseconds for one forward + backward (best of several repeats,
-float64, torch on one thread), and the chainrule / torch ratio. Time that grows about 10x per 10x size means no
-Python loop over elements (the issue's rule); the rows with zeros exercise the zero-safe
-prod/cumprod rules.
+float64, torch on one thread), and the chainrule / torch ratio. Time that grows about 10x per
+10x size means no Python loop over elements (the issue's rule); the rows with zeros exercise
+the zero-safe prod/cumprod rules.
 """
 
 from __future__ import annotations

@@ -137,21 +137,25 @@ def irfftn(a: Any, s: Optional[Sequence[int]] = None, axes: Optional[Sequence[in
 
 def fft2(a: Any, s: Optional[Sequence[int]] = None, axes: Sequence[int] = (-2, -1),
          norm: Optional[str] = None) -> Any:
+    """Two-dimensional DFT."""
     return fftn(a, s, axes, norm)
 
 
 def ifft2(a: Any, s: Optional[Sequence[int]] = None, axes: Sequence[int] = (-2, -1),
           norm: Optional[str] = None) -> Any:
+    """Two-dimensional inverse DFT."""
     return ifftn(a, s, axes, norm)
 
 
 def rfft2(a: Any, s: Optional[Sequence[int]] = None, axes: Sequence[int] = (-2, -1),
           norm: Optional[str] = None) -> Any:
+    """Two-dimensional DFT of a real input."""
     return rfftn(a, s, axes, norm)
 
 
 def irfft2(a: Any, s: Optional[Sequence[int]] = None, axes: Sequence[int] = (-2, -1),
            norm: Optional[str] = None) -> Any:
+    """Inverse of rfft2."""
     return irfftn(a, s, axes, norm)
 
 
@@ -172,8 +176,10 @@ def ifftshift(x: Any, axes: Any = None) -> Any:
 
 
 def fftfreq(n: int, d: float = 1.0) -> _np.ndarray:
+    """Sample frequencies of fft (constant)."""
     return _np.fft.fftfreq(n, d)
 
 
 def rfftfreq(n: int, d: float = 1.0) -> _np.ndarray:
+    """Sample frequencies of rfft (constant)."""
     return _np.fft.rfftfreq(n, d)

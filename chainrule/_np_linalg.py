@@ -255,6 +255,7 @@ def multi_dot(arrays: Any) -> Any:
 
 
 def matrix_transpose(x: Any) -> Any:
+    """The last two axes swapped."""
     return cnp.matrix_transpose(x)
 
 
@@ -279,10 +280,12 @@ def trace(x: Any, offset: int = 0) -> Any:
 
 
 def diagonal(x: Any, offset: int = 0) -> Any:
+    """Diagonal of the last two axes."""
     return cnp.diagonal(x, offset, -2, -1)
 
 
 def outer(x1: Any, x2: Any) -> Any:
+    """Outer product of two vectors."""
     return cnp.outer(x1, x2)
 
 
@@ -292,10 +295,12 @@ def vecdot(x1: Any, x2: Any, axis: int = -1) -> Any:
 
 
 def matmul(x1: Any, x2: Any) -> Any:
+    """Matrix product (the Array API's linalg.matmul)."""
     return cnp.matmul(x1, x2)
 
 
 def tensordot(x1: Any, x2: Any, axes: Any = 2) -> Any:
+    """Tensor contraction over the given axes."""
     return cnp.tensordot(x1, x2, axes=axes)
 
 

@@ -276,7 +276,8 @@ def _entries() -> dict:
             "NaN elements get gradient 0")
     add("cumsum", [Case((_n(3, 4),), {"axis": 1}), Case((_n(3, 4),)), Case((_n(0),))])
     add("cumprod", [Case((_u(0.5, 1.5, 3, 4),), {"axis": 1}), Case((_u(0.5, 1.5, 5),)),
-                    Case((zeros2,), {"axis": 1})], "exact at zeros to second order (O(n) rules split at the first two zeros)")
+                    Case((zeros2,), {"axis": 1})],
+        "exact at zeros to second order (O(n) rules split at the first two zeros)")
     add("sort", [Case((_n(5),)), Case((_n(3, 4),), {"axis": 0}), Case((_n(3, 4),), {"axis": None})],
         "gradient follows the permutation; stable for ties")
     for name in ("argmax", "argmin"):

@@ -88,16 +88,54 @@ def _is_complex(x: Any) -> bool:
 # Elementwise: arithmetic.
 
 
-def add(x: Any, y: Any) -> Any: return bind(P.add, x, y)
-def subtract(x: Any, y: Any) -> Any: return bind(P.sub, x, y)
-def multiply(x: Any, y: Any) -> Any: return bind(P.mul, x, y)
-def divide(x: Any, y: Any) -> Any: return bind(P.div, x, y)
-def true_divide(x: Any, y: Any) -> Any: return bind(P.div, x, y)
-def negative(x: Any) -> Any: return bind(P.neg, x)
-def power(x: Any, y: Any) -> Any: return bind(P.pow, x, y)
-def pow(x: Any, y: Any) -> Any: return bind(P.pow, x, y)  # noqa: A001  (NumPy 2 alias)
-def square(x: Any) -> Any: return bind(PN.square, x)
-def reciprocal(x: Any) -> Any: return bind(PN.reciprocal, x)
+def add(x: Any, y: Any) -> Any:
+    """x + y, elementwise with broadcasting."""
+    return bind(P.add, x, y)
+
+
+def subtract(x: Any, y: Any) -> Any:
+    """x - y, elementwise."""
+    return bind(P.sub, x, y)
+
+
+def multiply(x: Any, y: Any) -> Any:
+    """x * y, elementwise."""
+    return bind(P.mul, x, y)
+
+
+def divide(x: Any, y: Any) -> Any:
+    """x / y, elementwise (true division)."""
+    return bind(P.div, x, y)
+
+
+def true_divide(x: Any, y: Any) -> Any:
+    """x / y, elementwise (alias of divide)."""
+    return bind(P.div, x, y)
+
+
+def negative(x: Any) -> Any:
+    """-x, elementwise."""
+    return bind(P.neg, x)
+
+
+def power(x: Any, y: Any) -> Any:
+    """x ** y, elementwise (d/dx x**0 = 0 also at x = 0)."""
+    return bind(P.pow, x, y)
+
+
+def pow(x: Any, y: Any) -> Any:
+    """x ** y, elementwise (NumPy 2's alias of power)."""
+    return bind(P.pow, x, y)  # noqa: A001  (NumPy 2 alias)
+
+
+def square(x: Any) -> Any:
+    """x², elementwise."""
+    return bind(PN.square, x)
+
+
+def reciprocal(x: Any) -> Any:
+    """1 / x, elementwise (floating point; NumPy truncates integers)."""
+    return bind(PN.reciprocal, x)
 
 
 def positive(x: Any) -> Any:
@@ -111,67 +149,209 @@ def float_power(x: Any, y: Any) -> Any:
                 bind(P.cast, y, dtype=_np.dtype(_np.float64)))
 
 
-def mod(x: Any, y: Any) -> Any: return bind(PN.remainder, x, y)
-def remainder(x: Any, y: Any) -> Any: return bind(PN.remainder, x, y)
-def fmod(x: Any, y: Any) -> Any: return bind(PN.fmod, x, y)
+def mod(x: Any, y: Any) -> Any:
+    """Remainder with the sign of y (Python's %); d/dy = -floor(x / y)."""
+    return bind(PN.remainder, x, y)
+
+
+def remainder(x: Any, y: Any) -> Any:
+    """Remainder with the sign of y (Python's %); d/dy = -floor(x / y)."""
+    return bind(PN.remainder, x, y)
+
+
+def fmod(x: Any, y: Any) -> Any:
+    """C-style remainder with the sign of x; d/dy = -trunc(x / y)."""
+    return bind(PN.fmod, x, y)
 
 # ----------------------------------------------------------------------------------------
 # Elementwise: exponentials, logarithms, powers.
 
 
-def exp(x: Any) -> Any: return bind(P.exp, x)
-def exp2(x: Any) -> Any: return bind(PN.exp2, x)
-def expm1(x: Any) -> Any: return bind(PN.expm1, x)
-def log(x: Any) -> Any: return bind(P.log, x)
-def log2(x: Any) -> Any: return bind(PN.log2, x)
-def log10(x: Any) -> Any: return bind(PN.log10, x)
-def log1p(x: Any) -> Any: return bind(PN.log1p, x)
-def sqrt(x: Any) -> Any: return bind(P.sqrt, x)
-def cbrt(x: Any) -> Any: return bind(PN.cbrt, x)
-def logaddexp(x: Any, y: Any) -> Any: return bind(PN.logaddexp, x, y)
-def logaddexp2(x: Any, y: Any) -> Any: return bind(PN.logaddexp2, x, y)
+def exp(x: Any) -> Any:
+    """e**x, elementwise."""
+    return bind(P.exp, x)
+
+
+def exp2(x: Any) -> Any:
+    """2**x, elementwise."""
+    return bind(PN.exp2, x)
+
+
+def expm1(x: Any) -> Any:
+    """e**x - 1, accurate near 0."""
+    return bind(PN.expm1, x)
+
+
+def log(x: Any) -> Any:
+    """Natural logarithm, elementwise."""
+    return bind(P.log, x)
+
+
+def log2(x: Any) -> Any:
+    """Base-2 logarithm, elementwise."""
+    return bind(PN.log2, x)
+
+
+def log10(x: Any) -> Any:
+    """Base-10 logarithm, elementwise."""
+    return bind(PN.log10, x)
+
+
+def log1p(x: Any) -> Any:
+    """log(1 + x), accurate near 0."""
+    return bind(PN.log1p, x)
+
+
+def sqrt(x: Any) -> Any:
+    """Square root, elementwise (sqrt'(0) = inf)."""
+    return bind(P.sqrt, x)
+
+
+def cbrt(x: Any) -> Any:
+    """Cube root, elementwise (also of negative numbers)."""
+    return bind(PN.cbrt, x)
+
+
+def logaddexp(x: Any, y: Any) -> Any:
+    """log(e**x + e**y) without overflow."""
+    return bind(PN.logaddexp, x, y)
+
+
+def logaddexp2(x: Any, y: Any) -> Any:
+    """log2(2**x + 2**y) without overflow."""
+    return bind(PN.logaddexp2, x, y)
 
 # ----------------------------------------------------------------------------------------
 # Elementwise: trigonometric and hyperbolic.
 
 
-def sin(x: Any) -> Any: return bind(P.sin, x)
-def cos(x: Any) -> Any: return bind(P.cos, x)
-def tan(x: Any) -> Any: return bind(P.tan, x)
-def arcsin(x: Any) -> Any: return bind(PN.arcsin, x)
-def arccos(x: Any) -> Any: return bind(PN.arccos, x)
-def arctan(x: Any) -> Any: return bind(PN.arctan, x)
-def arctan2(y: Any, x: Any) -> Any: return bind(PN.arctan2, y, x)
-def sinh(x: Any) -> Any: return bind(PN.sinh, x)
-def cosh(x: Any) -> Any: return bind(PN.cosh, x)
-def tanh(x: Any) -> Any: return bind(P.tanh, x)
-def arcsinh(x: Any) -> Any: return bind(PN.arcsinh, x)
-def arccosh(x: Any) -> Any: return bind(PN.arccosh, x)
-def arctanh(x: Any) -> Any: return bind(PN.arctanh, x)
-def asin(x: Any) -> Any: return bind(PN.arcsin, x)
-def acos(x: Any) -> Any: return bind(PN.arccos, x)
-def atan(x: Any) -> Any: return bind(PN.arctan, x)
-def atan2(y: Any, x: Any) -> Any: return bind(PN.arctan2, y, x)
-def asinh(x: Any) -> Any: return bind(PN.arcsinh, x)
-def acosh(x: Any) -> Any: return bind(PN.arccosh, x)
-def atanh(x: Any) -> Any: return bind(PN.arctanh, x)
-def hypot(x: Any, y: Any) -> Any: return bind(PN.hypot, x, y)
-def sinc(x: Any) -> Any: return bind(PN.sinc, x)
+def sin(x: Any) -> Any:
+    """Sine, elementwise."""
+    return bind(P.sin, x)
+
+
+def cos(x: Any) -> Any:
+    """Cosine, elementwise."""
+    return bind(P.cos, x)
+
+
+def tan(x: Any) -> Any:
+    """Tangent, elementwise."""
+    return bind(P.tan, x)
+
+
+def arcsin(x: Any) -> Any:
+    """Inverse sine, elementwise."""
+    return bind(PN.arcsin, x)
+
+
+def arccos(x: Any) -> Any:
+    """Inverse cosine, elementwise."""
+    return bind(PN.arccos, x)
+
+
+def arctan(x: Any) -> Any:
+    """Inverse tangent, elementwise."""
+    return bind(PN.arctan, x)
+
+
+def arctan2(y: Any, x: Any) -> Any:
+    """Angle of the point (x, y), quadrant-aware: arctan(y / x)."""
+    return bind(PN.arctan2, y, x)
+
+
+def sinh(x: Any) -> Any:
+    """Hyperbolic sine, elementwise."""
+    return bind(PN.sinh, x)
+
+
+def cosh(x: Any) -> Any:
+    """Hyperbolic cosine, elementwise."""
+    return bind(PN.cosh, x)
+
+
+def tanh(x: Any) -> Any:
+    """Hyperbolic tangent, elementwise."""
+    return bind(P.tanh, x)
+
+
+def arcsinh(x: Any) -> Any:
+    """Inverse hyperbolic sine, elementwise."""
+    return bind(PN.arcsinh, x)
+
+
+def arccosh(x: Any) -> Any:
+    """Inverse hyperbolic cosine, elementwise (x >= 1)."""
+    return bind(PN.arccosh, x)
+
+
+def arctanh(x: Any) -> Any:
+    """Inverse hyperbolic tangent, elementwise (|x| < 1)."""
+    return bind(PN.arctanh, x)
+
+
+def asin(x: Any) -> Any:
+    """Inverse sine (NumPy 2's alias of arcsin)."""
+    return bind(PN.arcsin, x)
+
+
+def acos(x: Any) -> Any:
+    """Inverse cosine (NumPy 2's alias of arccos)."""
+    return bind(PN.arccos, x)
+
+
+def atan(x: Any) -> Any:
+    """Inverse tangent (NumPy 2's alias of arctan)."""
+    return bind(PN.arctan, x)
+
+
+def atan2(y: Any, x: Any) -> Any:
+    """Quadrant-aware inverse tangent (NumPy 2's alias of arctan2)."""
+    return bind(PN.arctan2, y, x)
+
+
+def asinh(x: Any) -> Any:
+    """Inverse hyperbolic sine (NumPy 2's alias of arcsinh)."""
+    return bind(PN.arcsinh, x)
+
+
+def acosh(x: Any) -> Any:
+    """Inverse hyperbolic cosine (NumPy 2's alias of arccosh)."""
+    return bind(PN.arccosh, x)
+
+
+def atanh(x: Any) -> Any:
+    """Inverse hyperbolic tangent (NumPy 2's alias of arctanh)."""
+    return bind(PN.arctanh, x)
+
+
+def hypot(x: Any, y: Any) -> Any:
+    """sqrt(x² + y²) without overflow, elementwise."""
+    return bind(PN.hypot, x, y)
+
+
+def sinc(x: Any) -> Any:
+    """sin(pi x) / (pi x), with sinc(0) = 1."""
+    return bind(PN.sinc, x)
 
 
 def deg2rad(x: Any) -> Any:
+    """Degrees to radians."""
     return bind(P.mul, x, math.pi / 180.0)
 
 
 def rad2deg(x: Any) -> Any:
+    """Radians to degrees."""
     return bind(P.mul, x, 180.0 / math.pi)
 
 
 def radians(x: Any) -> Any:
+    """Degrees to radians (alias of deg2rad)."""
     return bind(P.mul, x, math.pi / 180.0)
 
 
 def degrees(x: Any) -> Any:
+    """Radians to degrees (alias of rad2deg)."""
     return bind(P.mul, x, 180.0 / math.pi)
 
 # ----------------------------------------------------------------------------------------
@@ -186,41 +366,153 @@ def abs(x: Any) -> Any:  # noqa: A001
 
 
 def absolute(x: Any) -> Any:
+    """|x| (alias of abs)."""
     return abs(x)
 
 
 def fabs(x: Any) -> Any:
+    """|x| for real x."""
     return bind(P.abs, x)
 
 
-def sign(x: Any) -> Any: return bind(P.sign, x)
-def copysign(x: Any, y: Any) -> Any: return bind(PN.copysign, x, y)
-def signbit(x: Any) -> Any: return bind(PN.signbit, x)
-def floor(x: Any) -> Any: return bind(PN.floor, x)
-def ceil(x: Any) -> Any: return bind(PN.ceil, x)
-def trunc(x: Any) -> Any: return bind(PN.trunc, x)
-def fix(x: Any) -> Any: return bind(PN.trunc, x)
-def rint(x: Any) -> Any: return bind(PN.rint, x)
-def round(x: Any, decimals: int = 0) -> Any: return bind(PN.round, x, decimals=decimals)  # noqa: A001
-def around(x: Any, decimals: int = 0) -> Any: return bind(PN.round, x, decimals=decimals)
-def heaviside(x: Any, h0: Any) -> Any: return bind(PN.heaviside, x, h0)
-def maximum(x: Any, y: Any) -> Any: return bind(P.maximum, x, y)
-def minimum(x: Any, y: Any) -> Any: return bind(P.minimum, x, y)
-def fmax(x: Any, y: Any) -> Any: return bind(PN.fmax, x, y)
-def fmin(x: Any, y: Any) -> Any: return bind(PN.fmin, x, y)
-def isnan(x: Any) -> Any: return bind(PN.isnan, x)
-def isinf(x: Any) -> Any: return bind(PN.isinf, x)
-def isfinite(x: Any) -> Any: return bind(PN.isfinite, x)
-def equal(x: Any, y: Any) -> Any: return bind(P.equal, x, y)
-def not_equal(x: Any, y: Any) -> Any: return bind(P.not_equal, x, y)
-def greater(x: Any, y: Any) -> Any: return bind(P.greater, x, y)
-def greater_equal(x: Any, y: Any) -> Any: return bind(P.greater_equal, x, y)
-def less(x: Any, y: Any) -> Any: return bind(P.less, x, y)
-def less_equal(x: Any, y: Any) -> Any: return bind(P.less_equal, x, y)
-def logical_and(x: Any, y: Any) -> Any: return bind(PN.logical_and, x, y)
-def logical_or(x: Any, y: Any) -> Any: return bind(PN.logical_or, x, y)
-def logical_xor(x: Any, y: Any) -> Any: return bind(PN.logical_xor, x, y)
-def logical_not(x: Any) -> Any: return bind(PN.logical_not, x)
+def sign(x: Any) -> Any:
+    """Sign of x (-1, 0, 1): no gradient."""
+    return bind(P.sign, x)
+
+
+def copysign(x: Any, y: Any) -> Any:
+    """|x| with the sign of y; differentiable in x."""
+    return bind(PN.copysign, x, y)
+
+
+def signbit(x: Any) -> Any:
+    """True where the sign bit is set: no gradient."""
+    return bind(PN.signbit, x)
+
+
+def floor(x: Any) -> Any:
+    """Largest integer <= x: no gradient (flat almost everywhere)."""
+    return bind(PN.floor, x)
+
+
+def ceil(x: Any) -> Any:
+    """Smallest integer >= x: no gradient."""
+    return bind(PN.ceil, x)
+
+
+def trunc(x: Any) -> Any:
+    """x rounded towards zero: no gradient."""
+    return bind(PN.trunc, x)
+
+
+def fix(x: Any) -> Any:
+    """x rounded towards zero (alias of trunc): no gradient."""
+    return bind(PN.trunc, x)
+
+
+def rint(x: Any) -> Any:
+    """x rounded to the nearest integer: no gradient."""
+    return bind(PN.rint, x)
+
+
+def round(x: Any, decimals: int = 0) -> Any:
+    """x rounded to `decimals` decimals: no gradient."""
+    return bind(PN.round, x, decimals=decimals)  # noqa: A001
+
+
+def around(x: Any, decimals: int = 0) -> Any:
+    """x rounded to `decimals` decimals (alias of round): no gradient."""
+    return bind(PN.round, x, decimals=decimals)
+
+
+def heaviside(x: Any, h0: Any) -> Any:
+    """Step function (h0 at 0): no gradient."""
+    return bind(PN.heaviside, x, h0)
+
+
+def maximum(x: Any, y: Any) -> Any:
+    """Elementwise maximum; ties split the gradient evenly."""
+    return bind(P.maximum, x, y)
+
+
+def minimum(x: Any, y: Any) -> Any:
+    """Elementwise minimum; ties split the gradient evenly."""
+    return bind(P.minimum, x, y)
+
+
+def fmax(x: Any, y: Any) -> Any:
+    """Elementwise maximum ignoring NaN; ties split the gradient evenly."""
+    return bind(PN.fmax, x, y)
+
+
+def fmin(x: Any, y: Any) -> Any:
+    """Elementwise minimum ignoring NaN; ties split the gradient evenly."""
+    return bind(PN.fmin, x, y)
+
+
+def isnan(x: Any) -> Any:
+    """True where x is NaN: no gradient."""
+    return bind(PN.isnan, x)
+
+
+def isinf(x: Any) -> Any:
+    """True where x is ±inf: no gradient."""
+    return bind(PN.isinf, x)
+
+
+def isfinite(x: Any) -> Any:
+    """True where x is finite: no gradient."""
+    return bind(PN.isfinite, x)
+
+
+def equal(x: Any, y: Any) -> Any:
+    """x == y: no gradient."""
+    return bind(P.equal, x, y)
+
+
+def not_equal(x: Any, y: Any) -> Any:
+    """x != y: no gradient."""
+    return bind(P.not_equal, x, y)
+
+
+def greater(x: Any, y: Any) -> Any:
+    """x > y: no gradient."""
+    return bind(P.greater, x, y)
+
+
+def greater_equal(x: Any, y: Any) -> Any:
+    """x >= y: no gradient."""
+    return bind(P.greater_equal, x, y)
+
+
+def less(x: Any, y: Any) -> Any:
+    """x < y: no gradient."""
+    return bind(P.less, x, y)
+
+
+def less_equal(x: Any, y: Any) -> Any:
+    """x <= y: no gradient."""
+    return bind(P.less_equal, x, y)
+
+
+def logical_and(x: Any, y: Any) -> Any:
+    """x and y, elementwise: no gradient."""
+    return bind(PN.logical_and, x, y)
+
+
+def logical_or(x: Any, y: Any) -> Any:
+    """x or y, elementwise: no gradient."""
+    return bind(PN.logical_or, x, y)
+
+
+def logical_xor(x: Any, y: Any) -> Any:
+    """x xor y, elementwise: no gradient."""
+    return bind(PN.logical_xor, x, y)
+
+
+def logical_not(x: Any) -> Any:
+    """not x, elementwise: no gradient."""
+    return bind(PN.logical_not, x)
 
 
 def clip(a: Any, a_min: Any = None, a_max: Any = None) -> Any:
@@ -270,18 +562,22 @@ def nonzero(a: Any) -> tuple:
 
 
 def real(x: Any) -> Any:
+    """Real part (x itself for real x)."""
     return bind(PN.real, x) if _is_complex(x) else x
 
 
 def imag(x: Any) -> Any:
+    """Imaginary part (zeros for real x)."""
     return bind(PN.imag, x)
 
 
 def conj(x: Any) -> Any:
+    """Complex conjugate (x itself for real x)."""
     return bind(PN.conj, x) if _is_complex(x) else x
 
 
 def conjugate(x: Any) -> Any:
+    """Complex conjugate (alias of conj)."""
     return conj(x)
 
 
@@ -355,10 +651,12 @@ def log_softmax(x: Any, axis: Any = -1) -> Any:
 
 
 def sum(x: Any, axis: Any = None, keepdims: bool = False) -> Any:  # noqa: A001
+    """Sum over the given axes (all when None)."""
     return bind(P.sum, x, axis=axis, keepdims=keepdims)
 
 
 def mean(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
+    """Arithmetic mean over the given axes."""
     return _mean(_arr(x), axis=axis, keepdims=keepdims)
 
 
@@ -373,18 +671,22 @@ def prod(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
 
 
 def max(x: Any, axis: Any = None, keepdims: bool = False) -> Any:  # noqa: A001
+    """Maximum over the given axes; tied elements share the gradient evenly."""
     return bind(P.amax, x, axis=axis, keepdims=keepdims)
 
 
 def min(x: Any, axis: Any = None, keepdims: bool = False) -> Any:  # noqa: A001
+    """Minimum over the given axes; tied elements share the gradient evenly."""
     return bind(P.amin, x, axis=axis, keepdims=keepdims)
 
 
 def amax(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
+    """Maximum over the given axes (alias of max)."""
     return bind(P.amax, x, axis=axis, keepdims=keepdims)
 
 
 def amin(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
+    """Minimum over the given axes (alias of min)."""
     return bind(P.amin, x, axis=axis, keepdims=keepdims)
 
 
@@ -461,23 +763,27 @@ def nanmean(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
 
 
 def nanmax(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
+    """Maximum ignoring NaN."""
     x = _arr(x)
     return max(bind(P.where, _np.isnan(P.value_of(x)), -_np.inf, x), axis=axis,
                keepdims=keepdims)
 
 
 def nanmin(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
+    """Minimum ignoring NaN."""
     x = _arr(x)
     return min(bind(P.where, _np.isnan(P.value_of(x)), _np.inf, x), axis=axis,
                keepdims=keepdims)
 
 
 def nanprod(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
+    """Product treating NaN as 1."""
     x = _arr(x)
     return prod(bind(P.where, _np.isnan(P.value_of(x)), 1.0, x), axis=axis, keepdims=keepdims)
 
 
 def cumsum(x: Any, axis: Optional[int] = None) -> Any:
+    """Running sum along an axis (of the flattened array when axis is None)."""
     x = _arr(x)
     if axis is None:
         x, axis = ravel(x), 0
@@ -493,14 +799,17 @@ def cumprod(x: Any, axis: Optional[int] = None) -> Any:
 
 
 def argmax(x: Any, axis: Optional[int] = None, keepdims: bool = False) -> Any:
+    """Indices of the maxima: no gradient."""
     return bind(PN.argmax, x, axis=axis, keepdims=keepdims)
 
 
 def argmin(x: Any, axis: Optional[int] = None, keepdims: bool = False) -> Any:
+    """Indices of the minima: no gradient."""
     return bind(PN.argmin, x, axis=axis, keepdims=keepdims)
 
 
 def argsort(x: Any, axis: Optional[int] = -1) -> Any:
+    """Indices that sort the array (stable): no gradient."""
     if axis is None:
         x, axis = ravel(_arr(x)), -1
     return bind(PN.argsort, x, axis=axis)
@@ -517,14 +826,17 @@ def sort(x: Any, axis: Optional[int] = -1) -> Any:
 
 
 def all(x: Any, axis: Any = None, keepdims: bool = False) -> Any:  # noqa: A001
+    """Whether all elements are true (a plain NumPy value)."""
     return _np.all(_np.asarray(P.value_of(x)), axis=axis, keepdims=keepdims)
 
 
 def any(x: Any, axis: Any = None, keepdims: bool = False) -> Any:  # noqa: A001
+    """Whether any element is true (a plain NumPy value)."""
     return _np.any(_np.asarray(P.value_of(x)), axis=axis, keepdims=keepdims)
 
 
 def count_nonzero(x: Any, axis: Any = None) -> Any:
+    """Number of non-zero elements (a plain NumPy value)."""
     return _np.count_nonzero(_np.asarray(P.value_of(x)), axis=axis)
 
 # ----------------------------------------------------------------------------------------
@@ -532,42 +844,52 @@ def count_nonzero(x: Any, axis: Any = None) -> Any:
 
 
 def shape(x: Any) -> tuple:
+    """The shape of an array, number or Tensor."""
     return _shape(x)
 
 
 def ndim(x: Any) -> int:
+    """The number of dimensions."""
     return len(_shape(x))
 
 
 def size(x: Any) -> int:
+    """The number of elements."""
     return math.prod(_shape(x))
 
 
 def reshape(x: Any, shape: Any) -> Any:
+    """The same elements in a new shape (one dimension may be -1)."""
     return bind(P.reshape, x, shape=tuple(shape) if isinstance(shape, (list, tuple)) else (shape,))
 
 
 def ravel(x: Any) -> Any:
+    """The elements as a 1-D array."""
     return bind(P.reshape, x, shape=(-1,))
 
 
 def copy(x: Any) -> Any:
+    """A copy that stays in the graph."""
     return bind(P.copy, x)
 
 
 def transpose(x: Any, axes: Any = None) -> Any:
+    """Axes permuted (reversed when axes is None)."""
     return bind(P.transpose, x, axes=None if axes is None else tuple(axes))
 
 
 def permute_dims(x: Any, axes: Any = None) -> Any:
+    """Axes permuted (the Array API's name for transpose)."""
     return transpose(x, axes)
 
 
 def matrix_transpose(x: Any) -> Any:
+    """The last two axes swapped."""
     return swapaxes(x, -1, -2)
 
 
 def swapaxes(x: Any, axis1: int, axis2: int) -> Any:
+    """Two axes interchanged."""
     x = _arr(x)
     n = len(_shape(x))
     perm = list(range(n))
@@ -577,6 +899,7 @@ def swapaxes(x: Any, axis1: int, axis2: int) -> Any:
 
 
 def moveaxis(x: Any, source: Any, destination: Any) -> Any:
+    """Axes moved to new positions, the others keeping their order."""
     x = _arr(x)
     n = len(_shape(x))
     src = [_axis(a, n) for a in ((source,) if isinstance(source, int) else source)]
@@ -591,6 +914,7 @@ def moveaxis(x: Any, source: Any, destination: Any) -> Any:
 
 
 def squeeze(x: Any, axis: Any = None) -> Any:
+    """Length-1 axes removed (all of them, or the given ones)."""
     x = _arr(x)
     s = _shape(x)
     axes = P._normalize_axes(axis, len(s)) if axis is not None else \
@@ -603,6 +927,7 @@ def squeeze(x: Any, axis: Any = None) -> Any:
 
 
 def expand_dims(x: Any, axis: Any) -> Any:
+    """Length-1 axes inserted at the given positions."""
     x = _arr(x)
     s = list(_shape(x))
     axes = (axis,) if isinstance(axis, int) else tuple(axis)
@@ -613,22 +938,26 @@ def expand_dims(x: Any, axis: Any) -> Any:
 
 
 def broadcast_to(x: Any, shape: Any) -> Any:
+    """The array broadcast to a shape (the gradient sums back)."""
     return bind(P.broadcast_to, x, shape=tuple(shape) if isinstance(shape, (list, tuple))
                 else (shape,))
 
 
 def broadcast_arrays(*args: Any) -> list:
+    """The arrays broadcast against each other."""
     args = [_arr(a) for a in args]
     target = _np.broadcast_shapes(*[_shape(a) for a in args])
     return [a if _shape(a) == target else broadcast_to(a, target) for a in args]
 
 
 def atleast_1d(*arys: Any) -> Any:
+    """Arrays with at least one dimension."""
     out = [reshape(a, (1,)) if len(_shape(a)) == 0 else a for a in map(_arr, arys)]
     return out[0] if len(out) == 1 else out
 
 
 def atleast_2d(*arys: Any) -> Any:
+    """Arrays with at least two dimensions."""
     out = []
     for a in map(_arr, arys):
         s = _shape(a)
@@ -637,6 +966,7 @@ def atleast_2d(*arys: Any) -> Any:
 
 
 def atleast_3d(*arys: Any) -> Any:
+    """Arrays with at least three dimensions."""
     out = []
     for a in map(_arr, arys):
         s = _shape(a)
@@ -651,40 +981,48 @@ def atleast_3d(*arys: Any) -> Any:
 
 
 def concatenate(arrays: Sequence[Any], axis: Optional[int] = 0) -> Any:
+    """Arrays joined along an existing axis (flattened first when axis is None)."""
     if axis is None:
         return bind(P.concatenate, *[ravel(a) for a in arrays], axis=0)
     return bind(P.concatenate, *arrays, axis=axis)
 
 
 def stack(arrays: Sequence[Any], axis: int = 0) -> Any:
+    """Arrays joined along a new axis."""
     return bind(P.stack, *arrays, axis=axis)
 
 
 def hstack(tup: Sequence[Any]) -> Any:
+    """Arrays joined column-wise (along axis 1, or 0 for 1-D arrays)."""
     arrs = [atleast_1d(a) for a in tup]
     return concatenate(arrs, axis=0 if len(_shape(arrs[0])) == 1 else 1)
 
 
 def vstack(tup: Sequence[Any]) -> Any:
+    """Arrays joined row-wise (as at least 2-D arrays)."""
     return concatenate([atleast_2d(a) for a in tup], axis=0)
 
 
 def dstack(tup: Sequence[Any]) -> Any:
+    """Arrays joined along the third axis."""
     return concatenate([atleast_3d(a) for a in tup], axis=2)
 
 
 def column_stack(tup: Sequence[Any]) -> Any:
+    """1-D arrays as columns of a 2-D array."""
     arrs = [_arr(a) for a in tup]
     return concatenate([reshape(a, (-1, 1)) if len(_shape(a)) < 2 else a for a in arrs], axis=1)
 
 
 def append(arr: Any, values: Any, axis: Optional[int] = None) -> Any:
+    """Values appended at the end (of the flattened array when axis is None)."""
     if axis is None:
         return concatenate([ravel(arr), ravel(values)], axis=0)
     return concatenate([arr, values], axis=axis)
 
 
 def array_split(x: Any, indices_or_sections: Any, axis: int = 0) -> list:
+    """A list of sub-arrays, possibly of unequal sizes."""
     x = _arr(x)
     ax = _axis(axis, len(_shape(x)))
     n = _shape(x)[ax]
@@ -703,6 +1041,7 @@ def array_split(x: Any, indices_or_sections: Any, axis: int = 0) -> list:
 
 
 def split(x: Any, indices_or_sections: Any, axis: int = 0) -> list:
+    """A list of equal sub-arrays (or split at the given indices)."""
     x = _arr(x)
     if isinstance(indices_or_sections, (int, _np.integer)):
         n = _shape(x)[_axis(axis, len(_shape(x)))]
@@ -713,10 +1052,12 @@ def split(x: Any, indices_or_sections: Any, axis: int = 0) -> list:
 
 
 def hsplit(x: Any, indices_or_sections: Any) -> list:
+    """Split along axis 1 (axis 0 for 1-D arrays)."""
     return split(x, indices_or_sections, axis=1 if len(_shape(_arr(x))) > 1 else 0)
 
 
 def vsplit(x: Any, indices_or_sections: Any) -> list:
+    """Split along axis 0."""
     return split(x, indices_or_sections, axis=0)
 
 
@@ -745,6 +1086,7 @@ def repeat(x: Any, repeats: Any, axis: Optional[int] = None) -> Any:
 
 
 def flip(x: Any, axis: Any = None) -> Any:
+    """Element order reversed along the given axes (all when None)."""
     x = _arr(x)
     n = len(_shape(x))
     axes = P._normalize_axes(axis, n)
@@ -753,14 +1095,17 @@ def flip(x: Any, axis: Any = None) -> Any:
 
 
 def fliplr(x: Any) -> Any:
+    """Columns reversed."""
     return flip(x, 1)
 
 
 def flipud(x: Any) -> Any:
+    """Rows reversed."""
     return flip(x, 0)
 
 
 def roll(x: Any, shift: Any, axis: Any = None) -> Any:
+    """Elements shifted cyclically along axes (of the flattened array when None)."""
     x = _arr(x)
     if axis is None:
         return reshape(roll(ravel(x), shift, 0), _shape(x))
@@ -776,6 +1121,7 @@ def roll(x: Any, shift: Any, axis: Any = None) -> Any:
 
 
 def rot90(m: Any, k: int = 1, axes: Sequence[int] = (0, 1)) -> Any:
+    """Rotated by 90 degrees k times in the plane of two axes."""
     m = _arr(m)
     k %= 4
     a0, a1 = axes
@@ -837,22 +1183,26 @@ def diag(v: Any, k: int = 0) -> Any:
 
 
 def trace(a: Any, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Any:
+    """Sum along a diagonal."""
     return bind(P.sum, diagonal(a, offset, axis1, axis2), axis=-1)
 
 
 def tril(m: Any, k: int = 0) -> Any:
+    """Lower triangle (elements above diagonal k set to 0)."""
     m = _arr(m)
     r, c = _shape(m)[-2:]
     return bind(P.where, _np.tri(r, c, k, dtype=bool), m, 0.0)
 
 
 def triu(m: Any, k: int = 0) -> Any:
+    """Upper triangle (elements below diagonal k set to 0)."""
     m = _arr(m)
     r, c = _shape(m)[-2:]
     return bind(P.where, ~_np.tri(r, c, k - 1, dtype=bool), m, 0.0)
 
 
 def take(a: Any, indices: Any, axis: Optional[int] = None) -> Any:
+    """Elements at the given indices (repeated indices accumulate gradient)."""
     a = _arr(a)
     indices = _np.asarray(P.value_of(indices))
     if axis is None:
@@ -862,6 +1212,7 @@ def take(a: Any, indices: Any, axis: Optional[int] = None) -> Any:
 
 
 def take_along_axis(arr: Any, indices: Any, axis: Optional[int]) -> Any:
+    """Elements picked along an axis by an index array."""
     arr = _arr(arr)
     indices = _np.asarray(P.value_of(indices))
     if axis is None:
@@ -874,6 +1225,7 @@ def take_along_axis(arr: Any, indices: Any, axis: Optional[int]) -> Any:
 
 
 def select(condlist: Sequence[Any], choicelist: Sequence[Any], default: Any = 0) -> Any:
+    """Elements from the first choice whose condition holds, else the default."""
     if len(condlist) != len(choicelist):
         raise ValueError(f"select: {len(condlist)} conditions but {len(choicelist)} choices; "
                          "pass one choice per condition")
@@ -886,7 +1238,9 @@ def select(condlist: Sequence[Any], choicelist: Sequence[Any], default: Any = 0)
 # Products.
 
 
-def matmul(x: Any, y: Any) -> Any: return bind(P.matmul, x, y)
+def matmul(x: Any, y: Any) -> Any:
+    """Matrix product with NumPy's broadcasting rules."""
+    return bind(P.matmul, x, y)
 
 
 def dot(a: Any, b: Any) -> Any:
@@ -907,6 +1261,7 @@ def vdot(a: Any, b: Any) -> Any:
 
 
 def inner(a: Any, b: Any) -> Any:
+    """Inner product over the last axes."""
     a, b = _arr(a), _arr(b)
     if len(_shape(a)) == 0 or len(_shape(b)) == 0:
         return bind(P.mul, a, b)
@@ -914,6 +1269,7 @@ def inner(a: Any, b: Any) -> Any:
 
 
 def outer(a: Any, b: Any) -> Any:
+    """Outer product of the flattened inputs."""
     return bind(P.reshape, a, shape=(-1, 1)) * bind(P.reshape, b, shape=(1, -1))
 
 
@@ -1033,30 +1389,52 @@ def array(obj: Any, dtype: Any = None, copy: bool = True) -> Any:
 
 
 def asarray(obj: Any, dtype: Any = None) -> Any:
+    """An array from the input (no copy of a Tensor)."""
     return array(obj, dtype=dtype, copy=False)
 
 
-def zeros(shape: Any, dtype: Any = float) -> _np.ndarray: return _np.zeros(shape, dtype)
-def ones(shape: Any, dtype: Any = float) -> _np.ndarray: return _np.ones(shape, dtype)
-def empty(shape: Any, dtype: Any = float) -> _np.ndarray: return _np.empty(shape, dtype)
+def zeros(shape: Any, dtype: Any = float) -> _np.ndarray:
+    """An array of zeros (constant)."""
+    return _np.zeros(shape, dtype)
+
+
+def ones(shape: Any, dtype: Any = float) -> _np.ndarray:
+    """An array of ones (constant)."""
+    return _np.ones(shape, dtype)
+
+
+def empty(shape: Any, dtype: Any = float) -> _np.ndarray:
+    """An uninitialised array (constant)."""
+    return _np.empty(shape, dtype)
+
+
 def eye(N: int, M: Optional[int] = None, k: int = 0, dtype: Any = float) -> _np.ndarray:
+    """A 2-D array with ones on diagonal k (constant)."""
     return _np.eye(N, M, k, dtype=dtype)
-def identity(n: int, dtype: Any = float) -> _np.ndarray: return _np.identity(n, dtype)
+
+
+def identity(n: int, dtype: Any = float) -> _np.ndarray:
+    """The identity matrix (constant)."""
+    return _np.identity(n, dtype)
 
 
 def arange(*args: Any, **kwargs: Any) -> _np.ndarray:
+    """Evenly spaced values in a half-open interval (constant)."""
     return _np.arange(*args, **kwargs)
 
 
 def zeros_like(a: Any, dtype: Any = None) -> _np.ndarray:
+    """Zeros with the shape and dtype of a (constant)."""
     return _np.zeros(_shape(a), dtype=P.dtype_of(a) if dtype is None else dtype)
 
 
 def ones_like(a: Any, dtype: Any = None) -> _np.ndarray:
+    """Ones with the shape and dtype of a (constant)."""
     return _np.ones(_shape(a), dtype=P.dtype_of(a) if dtype is None else dtype)
 
 
 def empty_like(a: Any, dtype: Any = None) -> _np.ndarray:
+    """An uninitialised array with the shape and dtype of a (constant)."""
     return _np.empty(_shape(a), dtype=P.dtype_of(a) if dtype is None else dtype)
 
 
@@ -1070,6 +1448,7 @@ def full(shape: Any, fill_value: Any, dtype: Any = None) -> Any:
 
 
 def full_like(a: Any, fill_value: Any, dtype: Any = None) -> Any:
+    """An array of a's shape filled with fill_value (a Tensor fill keeps its gradient)."""
     return full(_shape(a), fill_value, dtype=P.dtype_of(a) if dtype is None else dtype)
 
 
@@ -1168,6 +1547,7 @@ def trapezoid(y: Any, x: Any = None, dx: float = 1.0, axis: int = -1) -> Any:
 
 
 def rollaxis(a: Any, axis: int, start: int = 0) -> Any:
+    """An axis rolled backwards to position start (moveaxis is clearer)."""
     a = _arr(a)
     n = len(_shape(a))
     axis = _axis(axis, n)
@@ -1182,11 +1562,13 @@ def rollaxis(a: Any, axis: int, start: int = 0) -> Any:
 
 
 def nancumsum(x: Any, axis: Optional[int] = None) -> Any:
+    """Running sum treating NaN as 0."""
     x = _arr(x)
     return cumsum(bind(P.where, _np.isnan(P.value_of(x)), 0.0, x), axis=axis)
 
 
 def nancumprod(x: Any, axis: Optional[int] = None) -> Any:
+    """Running product treating NaN as 1."""
     x = _arr(x)
     return cumprod(bind(P.where, _np.isnan(P.value_of(x)), 1.0, x), axis=axis)
 
@@ -1203,6 +1585,7 @@ def nanvar(x: Any, axis: Any = None, ddof: int = 0, keepdims: bool = False) -> A
 
 
 def nanstd(x: Any, axis: Any = None, ddof: int = 0, keepdims: bool = False) -> Any:
+    """Standard deviation over the non-NaN elements."""
     return bind(P.sqrt, nanvar(x, axis=axis, ddof=ddof, keepdims=keepdims))
 
 
@@ -1241,6 +1624,7 @@ def quantile(a: Any, q: Any, axis: Optional[int] = None, keepdims: bool = False,
 
 def percentile(a: Any, q: Any, axis: Optional[int] = None, keepdims: bool = False,
                method: str = "linear") -> Any:
+    """Percentiles (q in [0, 100]) by linear interpolation."""
     return quantile(a, _np.asarray(P.value_of(q), dtype=float) / 100.0, axis=axis,
                     keepdims=keepdims, method=method)
 

@@ -16,15 +16,14 @@ from __future__ import annotations
 
 import math
 import string
-from typing import Any, Callable
+from typing import Callable
 
 import numpy as np
 
 from .primitives import (
-    Primitive, _dom_binary, _dom_unary, _keepdims_shape, _normalize_axes, _row, _unary_impl,
-    _zeros_like_value, broadcast_to, cast, concatenate, cos, div, dtype_of, elementwise, exp,
-    getitem, index_add, linear, log, matmul, ndim_of, nondifferentiable, reshape, shape_of,
-    sin, sqrt, sum, transpose, value_of, where)
+    Primitive, _dom_binary, _dom_unary, _keepdims_shape, _row, _unary_impl, concatenate, cos,
+    dtype_of, elementwise, exp, getitem, linear, matmul, ndim_of, nondifferentiable, reshape,
+    shape_of, sqrt, sum, transpose, value_of, where)
 
 _LN2 = math.log(2.0)
 _LN10 = math.log(10.0)
