@@ -337,35 +337,22 @@ def _autodiff(expr: Any, variables: list, point: dict, var: str, order: int) -> 
 
 
 def _why_undefined(expr: Any, point: dict, style: _Style) -> str:
-    """Find the first operation whose result is not finite although its inputs are, and say
-    in words why (walks the computation graph the picture module builds)."""
+    """Say in words where and why the expression breaks down at the point (the graph finds
+    the first operation whose result is not finite although its inputs are)."""
     from .visual import graph  # noqa: PLC0415
     try:
-        g = graph(expr, at=point, grads=False)
+        found = graph(expr, at=point, grads=False).breakdown()
     except Exception:  # noqa: BLE001  (the explanation is a bonus; the error stands anyway)
         return ""
-    by_id = {n.id: n for n in g.nodes}
-    into = g._edges_into()
-    for n in g.nodes:
-        if n.kind == "constant" and not _finite(n.value):
-            return (f"a constant part of it is not a finite number ({n.name}); look for "
-                    "parts without variables such as log(-2), (-1)^pi or 1/0")
-        if n.kind != "op" or _finite(n.value):
-            continue
-        ins = [by_id[e.src] for e in into[n.id]]
-        if not all(_finite(i.value) for i in ins):
-            continue
-        args = [float(np.asarray(i.value).ravel()[0]) for i in ins]
-        where = f"in {n.formula}, " if n.formula else ""
-        return where + _reason(n.name, args, style)
-    return ""
-
-
-def _finite(v: Any) -> bool:
-    try:
-        return bool(np.all(np.isfinite(np.asarray(v, dtype=float))))
-    except (TypeError, ValueError):
-        return True
+    if found is None:
+        return ""
+    node, inputs = found
+    if node.kind == "constant":
+        return (f"a constant part of it is not a finite number ({node.name}); look for "
+                "parts without variables such as log(-2), (-1)^pi or 1/0")
+    args = [float(np.asarray(i.value, dtype=float).ravel()[0]) for i in inputs]
+    where = f"in {node.formula}, " if node.formula else ""
+    return where + _reason(node.name, args, style)
 
 
 def _reason(op: str, args: list, style: _Style) -> str:

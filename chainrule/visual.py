@@ -93,6 +93,29 @@ class Graph:
             edges.sort(key=lambda e: e.index)
         return into
 
+    def breakdown(self) -> Optional[tuple]:
+        """Where the forward pass stops being finite: ``(node, its input nodes)`` for the first
+        node (inputs first) whose value is inf or NaN although all its inputs are finite, as
+        log at 0 or 0/0; a non-finite constant is returned as ``(constant, [])``. None when
+        every value is finite (or the graph has no values).
+
+        >>> import chainrule as cr
+        >>> node, inputs = cr.graph("2 log(x - 1)", at={"x": 1.0}).breakdown()
+        >>> node.name, node.formula, [i.value for i in inputs]
+        ('log', 'log(x − 1)', [0.0])
+        """
+        into = self._edges_into()
+        by_id = {n.id: n for n in self.nodes}
+        for n in self.nodes:
+            if n.kind == "constant" and not _all_finite(n.value):
+                return n, []
+            if n.kind != "op" or _all_finite(n.value):
+                continue
+            inputs = [by_id[e.src] for e in into[n.id]]
+            if all(_all_finite(i.value) for i in inputs):
+                return n, inputs
+        return None
+
     def node(self, name: str) -> GraphNode:
         """The input node called ``name``."""
         for n in self.nodes:
@@ -237,6 +260,15 @@ def _fmt(v: Any, unicode: bool = True, digits: int = 6) -> str:
     if a.size <= 4:
         return "[" + ", ".join(_fmt(e, unicode, 4) for e in a.ravel()) + "]"
     return f"array{a.shape}"
+
+
+def _all_finite(v: Any) -> bool:
+    if v is None:
+        return True
+    try:
+        return bool(np.all(np.isfinite(np.asarray(P.value_of(v), dtype=float))))
+    except (TypeError, ValueError):
+        return True
 
 
 def _short(text: str, width: int) -> str:

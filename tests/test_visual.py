@@ -394,3 +394,11 @@ def test_importing_chainrule_does_not_import_matplotlib():
 def test_graph_object_is_plain_data():
     g = Graph()
     assert g.to_text() == "(empty graph)"
+
+
+def test_breakdown_finds_where_the_values_stop_being_finite():
+    g = cr.graph("exp(x) * sqrt(x - 2) + 1", at={"x": 1.0})
+    node, inputs = g.breakdown()
+    assert node.name == "sqrt" and [i.value for i in inputs] == [-1.0]
+    assert cr.graph("exp(x) * sqrt(x - 2)", at={"x": 3.0}).breakdown() is None
+    assert cr.graph("sin(x)").breakdown() is None          # no point, no values
