@@ -18,7 +18,11 @@ always right, only slower):
   slice (one advanced index at most; more would move the batch axis, see NumPy's rules);
 - ``matmul``: a batched 1-d operand is made a 1-row/1-column matrix (then squeezed back), and
   batched operands are padded so the batch axis lines up with nothing but itself;
-- ``concatenate``/``stack``: the axis shifts; unbatched operands are broadcast along the batch.
+- ``concatenate``/``stack``: the axis shifts; unbatched operands are broadcast along the batch;
+- ``einsum``: a fresh index letter on the batched operands and the output; ``solve`` and the
+  other linear-algebra rows: NumPy already treats leading axes as a stack of matrices (a
+  batch of 1-d right-hand sides of ``solve`` becomes 1-column matrices);
+- ``index_update`` (``x[idx] = v``): x gets the batch axis, the index a leading full slice.
 
 This is for tangents and cotangents only: a primal value is never batched here, so rules that
 read concrete values (``value_of`` for masks and ties) always see unbatched primals.
@@ -289,6 +293,10 @@ for _name, _rule in (("prod", _reduce), ("cumsum", _axis_param), ("cumprod", _ax
                      ("fft", _axis_param), ("ifft", _axis_param), ("rfft", _axis_param),
                      ("irfft", _axis_param), ("pad", _pad_rule), ("einsum", _einsum),
                      ("solve", _solve), ("real", _plain),
+                     # NumPy's linear algebra treats leading axes as a stack of matrices
+                     ("inv", _plain), ("det", _plain), ("logabsdet", _plain),
+                     ("cholesky", _plain), ("eigh_packed", _plain), ("svd_packed", _plain),
+                     ("qr_packed", _plain), ("pinv", _plain),
                      ("imag", _plain), ("conj", _plain)):
     if _name in P.TABLE:
         _RULES[P.TABLE[_name]] = _rule

@@ -492,6 +492,9 @@ def test_batched_jacobians_and_hessians_of_every_row(prim, args, params, i):
      {"idx": (np.array([0, 2]), 1)}),
     ("index_update", (np.arange(12.0).reshape(4, 3), 5.0), {"idx": (slice(1, 3),)}),
     ("getitem", (np.arange(12.0).reshape(4, 3),), {"idx": (np.array([0, 2]), np.array([1, 1]))}),
+    ("inv", (np.eye(3) * 4 + np.arange(9.0).reshape(3, 3) / 10,), {}),
+    ("det", (np.eye(3) * 4 + np.arange(9.0).reshape(3, 3) / 10,), {}),
+    ("svd_packed", (np.arange(6.0).reshape(3, 2) + np.eye(3, 2),), {}),
 ])
 def test_batching_rules_agree_with_the_loop(name, args, params):
     """Each batching rule, for every choice of batched operands, against one call per
