@@ -279,7 +279,7 @@ def _entries() -> dict:
                     Case((zeros2,), {"axis": 1})],
         "exact at zeros to second order (O(n) rules split at the first two zeros)")
     add("sort", [Case((_n(5),)), Case((_n(3, 4),), {"axis": 0}), Case((_n(3, 4),), {"axis": None})],
-        "gradient follows the permutation; stable for ties")
+        "gradient follows the permutation (ties: NumPy's order)")
     for name in ("argmax", "argmin"):
         e[name] = Entry(name, NODIFF, [Case((_n(3, 4),)), Case((_n(3, 4),), {"axis": 1})],
                         "indices, no gradient")

@@ -808,20 +808,20 @@ def argmin(x: Any, axis: Optional[int] = None, keepdims: bool = False) -> Any:
     return bind(PN.argmin, x, axis=axis, keepdims=keepdims)
 
 
-def argsort(x: Any, axis: Optional[int] = -1) -> Any:
+def argsort(x: Any, axis: Optional[int] = -1, stable: Optional[bool] = None) -> Any:
     """Indices that sort the array (stable): no gradient."""
     if axis is None:
         x, axis = ravel(_arr(x)), -1
-    return bind(PN.argsort, x, axis=axis)
+    return bind(PN.argsort, x, axis=axis, stable=stable)
 
 
-def sort(x: Any, axis: Optional[int] = -1) -> Any:
-    """Sorted copy; the gradient goes back to where each element came from (ties keep their
-    original order, a stable sort)."""
+def sort(x: Any, axis: Optional[int] = -1, stable: Optional[bool] = None) -> Any:
+    """Sorted copy; the gradient goes back to where each element came from (tied elements
+    are told apart by NumPy's sort order; pass stable=True to keep their original order)."""
     x = _arr(x)
     if axis is None:
         x, axis = ravel(x), -1
-    order = _np.argsort(_np.asarray(P.value_of(x)), axis=axis, stable=True)
+    order = _np.argsort(_np.asarray(P.value_of(x)), axis=axis, stable=stable)
     return take_along_axis(x, order, axis=axis)
 
 

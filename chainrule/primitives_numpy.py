@@ -200,7 +200,7 @@ def _arg_impl(np_fn: Callable) -> Callable:
     return impl
 
 
-def _argsort_impl(x, axis=-1, stable=True):
+def _argsort_impl(x, axis=-1, stable=None):
     return np.argsort(x, axis=axis, stable=stable)
 
 
