@@ -512,3 +512,15 @@ def test_batching_rules_agree_with_the_loop(name, args, params):
         want = np.stack([prim.impl(*[v[i] if b else v for v, b in zip(vals, flags)], **params)
                          for i in range(3)])
         np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12, err_msg=str(flags))
+
+
+def test_jacobian_picks_the_mode_with_fewer_passes(monkeypatch):
+    import chainrule.functional as F
+    used = []
+    real_fwd, real_rev = F._jac_fwd, F._jac_rev
+    monkeypatch.setattr(F, "_jac_fwd", lambda *a, **k: used.append("fwd") or real_fwd(*a, **k))
+    monkeypatch.setattr(F, "_jac_rev", lambda *a, **k: used.append("rev") or real_rev(*a, **k))
+    tall = cr.jacobian(lambda x: cr.concatenate([x, x ** 2, cr.sin(x)]))(np.ones(2))
+    wide = cr.jacobian(lambda x: cr.stack([x.sum(), (x * x).sum()]))(np.ones(10))
+    assert used == ["fwd", "rev"]
+    assert tall.shape == (6, 2) and wide.shape == (2, 10)
