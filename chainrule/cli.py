@@ -13,13 +13,14 @@ line on stderr, never a traceback.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 import os
 import re
 import sys
 import warnings
-from typing import Any, Optional, Sequence, TextIO
+from typing import Any, Iterator, Optional, Sequence, TextIO
 
 import numpy as np
 
@@ -277,7 +278,7 @@ def _parse_order(spec: str) -> int:
 
 
 # ----------------------------------------------------------------------------------------
-# The maths (all of it lives in the library; this only calls it).
+# The maths: calls into the library (parser, symbolic, functional, visual).
 
 def _parse_expression(text: str, what: str = "") -> Any:
     from .parser import ParseError, parse  # noqa: PLC0415
@@ -287,20 +288,12 @@ def _parse_expression(text: str, what: str = "") -> Any:
         raise UsageError(f"{what}{err}") from err
 
 
-def _quiet():
+@contextlib.contextmanager
+def _quiet() -> Iterator[None]:
     """Domain problems are reported by the CLI itself, not as NumPy warnings."""
-    class _Ctx:
-        def __enter__(self):
-            self._err = np.errstate(all="ignore")
-            self._err.__enter__()
-            self._warn = warnings.catch_warnings()
-            self._warn.__enter__()
-            warnings.simplefilter("ignore")
-
-        def __exit__(self, *exc):
-            self._warn.__exit__(*exc)
-            self._err.__exit__(*exc)
-    return _Ctx()
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        yield
 
 
 def _evaluate(expr: Any, point: dict) -> float:
