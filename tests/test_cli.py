@@ -207,6 +207,16 @@ def test_ascii_fallback_when_the_terminal_cannot_print_unicode():
     assert "y = 233*x - 321" in text
 
 
+def test_ascii_graph_tree():
+    raw = io.BytesIO()
+    stream = io.TextIOWrapper(raw, encoding="ascii")
+    code, _, err, _ = run("x*y", "--at", "x=2,y=3", "--graph", "-", stdout=stream)
+    stream.flush()
+    text = raw.getvalue().decode("ascii")
+    assert code == 0, err
+    assert "+-- [d 3] x = 2  (grad 3)" in text and "`-- [d 2] y = 3  (grad 2)" in text
+
+
 def test_constant_expression():
     code, out, err, _ = run("2+3", "--at", "x=1")
     assert code == 0, err
