@@ -289,6 +289,14 @@ def _entries() -> dict:
         e[name] = Entry(name, NODIFF, [Case((np.array([[0.0, 1.0], [2.0, 3.0]]),)),
                                        Case((np.array([[0.0, 1.0], [2.0, 3.0]]),), {"axis": 0})],
                         "boolean/count result, no gradient")
+    pair = Case((np.array([1.0, 2.0, np.nan]), np.array([1.0 + 1e-9, 2.1, np.nan])))
+    for name in ("isclose", "allclose", "array_equal"):
+        e[name] = Entry(name, NODIFF, [pair, Case((_n(3), 0.5))], "comparison of values")
+    e["searchsorted"] = Entry("searchsorted", NODIFF, [Case((np.sort(_n(5)), _n(3)))],
+                              "indices, no gradient")
+    for name in ("argwhere", "flatnonzero"):
+        e[name] = Entry(name, NODIFF, [Case((np.array([[0.0, 1.0], [2.0, 0.0]]),))],
+                        "indices, no gradient")
     # Shapes.
     for name in ("shape", "ndim", "size"):
         e[name] = Entry(name, CONST, [Case((_n(2, 3),))])

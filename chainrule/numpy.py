@@ -839,6 +839,40 @@ def count_nonzero(x: Any, axis: Any = None) -> Any:
     """Number of non-zero elements (a plain NumPy value)."""
     return _np.count_nonzero(_np.asarray(P.value_of(x)), axis=axis)
 
+def isclose(a: Any, b: Any, rtol: float = 1e-05, atol: float = 1e-08,
+            equal_nan: bool = False) -> Any:
+    """Elementwise closeness test on the values (a plain boolean array)."""
+    return _np.isclose(P.value_of(a), P.value_of(b), rtol=rtol, atol=atol, equal_nan=equal_nan)
+
+
+def allclose(a: Any, b: Any, rtol: float = 1e-05, atol: float = 1e-08,
+             equal_nan: bool = False) -> bool:
+    """Whether all values are close (a plain bool)."""
+    return bool(_np.allclose(P.value_of(a), P.value_of(b), rtol=rtol, atol=atol,
+                             equal_nan=equal_nan))
+
+
+def array_equal(a1: Any, a2: Any, equal_nan: bool = False) -> bool:
+    """Whether two arrays have the same shape and values (a plain bool)."""
+    return bool(_np.array_equal(P.value_of(a1), P.value_of(a2), equal_nan=equal_nan))
+
+
+def searchsorted(a: Any, v: Any, side: str = "left", sorter: Any = None) -> Any:
+    """Insertion indices keeping a sorted (integers: no gradient)."""
+    return _np.searchsorted(P.value_of(a), P.value_of(v), side=side,
+                            sorter=None if sorter is None else P.value_of(sorter))
+
+
+def argwhere(a: Any) -> Any:
+    """Indices of the non-zero elements, one row each (no gradient)."""
+    return _np.argwhere(_np.asarray(P.value_of(a)))
+
+
+def flatnonzero(a: Any) -> Any:
+    """Indices of the non-zero elements of the flattened array (no gradient)."""
+    return _np.flatnonzero(_np.asarray(P.value_of(a)))
+
+
 # ----------------------------------------------------------------------------------------
 # Shapes.
 
