@@ -471,4 +471,6 @@ def test_docs_show_real_output():
             got = out + err
         while expected and expected[-1] == "":     # a blank line between two sessions
             expected.pop()
-        assert got.rstrip("\n").splitlines() == expected, argv
+        assert got.rstrip("\n").splitlines() == expected, (
+            f"docs/cli.md is out of date for `chainrule {' '.join(argv)}`; paste the real "
+            f"output:\n{got}")
