@@ -253,6 +253,16 @@ class Tensor(ArrayOps):
                 "t.detach().numpy() if you do not need the gradient")
         return handler(*args, **kwargs)
 
+    def __getattr__(self, name: str) -> Any:
+        # ndarray methods and properties that chainrule.numpy provides (x.var(), x.prod(),
+        # z.real, ...), so NumPy code written for arrays runs unchanged. Reached only when
+        # ordinary lookup fails: the hot paths never come here.
+        if name in _NUMPY_METHODS or name in _NUMPY_PROPERTIES:
+            from . import numpy as cnp  # noqa: PLC0415  (the allowed lazy upward import)
+            fn = getattr(cnp, name)
+            return fn(self) if name in _NUMPY_PROPERTIES else functools.partial(fn, self)
+        raise AttributeError(f"'Tensor' object has no attribute {name!r}")
+
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
         arr = np.asarray(P.value_of(self._data))
         return arr if dtype is None else arr.astype(dtype)
@@ -595,6 +605,13 @@ class RemovableHandle:
 @functools.lru_cache(maxsize=1)
 def _ufunc_table() -> dict:
     return {p.ufunc: p for p in P.TABLE.values() if p.ufunc is not None}
+
+
+_NUMPY_METHODS = frozenset({
+    "var", "std", "prod", "cumsum", "cumprod", "clip", "argmax", "argmin", "argsort", "ravel",
+    "squeeze", "swapaxes", "diagonal", "trace", "round", "conj", "conjugate", "copy", "repeat",
+    "take", "nonzero"})
+_NUMPY_PROPERTIES = frozenset({"real", "imag"})
 
 
 def _array_function_table() -> dict:

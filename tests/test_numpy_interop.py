@@ -242,3 +242,27 @@ def test_float32_linalg_and_fft_keep_dtype():
     assert y.dtype == np.float32
     y.backward()
     assert a.grad.dtype == np.float32
+
+
+def test_ndarray_methods_and_properties_on_tensors():
+    x = np.arange(1.0, 7.0).reshape(2, 3)
+
+    def program(a):
+        z = np.fft.rfft(a, axis=1)
+        return (a.var(axis=0).sum() + a.prod() + a.cumsum(axis=1).sum()
+                + a.clip(2.5, 4.5).sum() + a.swapaxes(0, 1).trace() + (z.real ** 2).sum()
+                + (z.imag ** 2).sum() + a.ravel().take([0, 5]).sum())
+
+    t = cr.tensor(x, requires_grad=True)
+    out = program(t)
+    np.testing.assert_allclose(out.data, program(x))
+    out.backward()
+    eps = 1e-6
+    numeric = np.zeros_like(x)
+    for i in np.ndindex(x.shape):
+        d = np.zeros_like(x)
+        d[i] = eps
+        numeric[i] = (program(x + d) - program(x - d)) / (2 * eps)
+    np.testing.assert_allclose(t.grad.data, numeric, rtol=1e-6)
+    with pytest.raises(AttributeError, match="no attribute 'not_a_method'"):
+        t.not_a_method
