@@ -593,6 +593,7 @@ def markdown() -> str:
         else:
             marks = ["—"] * 3
         note = entry.note or ("constant result" if entry.kind == CONST else "")
+        note = note.replace("|", "\\|")   # a bar would end the table cell
         lines.append(f"| `{name}` | {' | '.join(marks)} | {len(entry.cases)} | {note} |")
     lines.append("")
     return "\n".join(lines)
