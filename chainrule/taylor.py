@@ -99,6 +99,23 @@ class Taylor(ArrayOps):
     def _process(self, prim: Primitive, args: tuple, params: dict) -> Any:
         return self._trace.process(prim, args, params)
 
+    # Arithmetic skips bind's search for the top tracer when the other operand is a plain
+    # value or a series of this same level (the common case inside partials).
+    def _arith(self, prim: Primitive, a: Any, b: Any) -> Any:
+        o = b if a is self else a
+        if isinstance(o, Tracer) and not (type(o) is Taylor and o._level == self._level):
+            return bind(prim, a, b)
+        return self._trace.process(prim, (a, b), {})
+
+    def __add__(self, o): return self._arith(P.add, self, o)
+    def __radd__(self, o): return self._arith(P.add, o, self)
+    def __sub__(self, o): return self._arith(P.sub, self, o)
+    def __rsub__(self, o): return self._arith(P.sub, o, self)
+    def __mul__(self, o): return self._arith(P.mul, self, o)
+    def __rmul__(self, o): return self._arith(P.mul, o, self)
+    def __truediv__(self, o): return self._arith(P.div, self, o)
+    def __rtruediv__(self, o): return self._arith(P.div, o, self)
+
     def __repr__(self) -> str:
         return f"Taylor(coeffs={self.coeffs!r}, budget={self.budget})"
 
@@ -122,13 +139,14 @@ def _is_linear(prim: Primitive) -> bool:
 class _Trace:
     """The nodes of one Taylor-mode evaluation (one level), in creation order."""
 
-    __slots__ = ("level", "nodes", "budget", "lag", "memo")
+    __slots__ = ("level", "nodes", "budget", "lag", "lagged", "memo")
 
     def __init__(self, order: int):
         self.level = new_level()
         self.nodes: list = []
         self.budget = order
         self.lag = 0
+        self.lagged = False          # whether any node has a lag (see _generic)
         self.memo: dict = {}
 
     def node(self, out0: Any, step: Optional[Callable] = None) -> Taylor:
@@ -152,6 +170,8 @@ class _Trace:
             # their round comes (see _generic): ignore what NumPy says about them.
             with np.errstate(all="ignore"):
                 out0 = bind(prim, *primals, **params)
+        elif type(primals[0]) is float and (len(primals) == 1 or type(primals[1]) is float):
+            out0 = prim.impl(*primals, **params)     # plain numbers: no tracer to dispatch to
         else:
             out0 = bind(prim, *primals, **params)
         if not prim.differentiable:
@@ -210,6 +230,7 @@ class _Trace:
         if node.budget < 1:
             return node
         pos = len(self.nodes) - 1
+        self.lagged = True
         self.budget -= 1
         self.lag += 1
         try:
@@ -354,14 +375,39 @@ def _cauchy(a: Taylor, b: Taylor, op: Callable) -> Callable:
     return step
 
 
-def _mul_op(x, y):
-    return x * y
+def _cauchy_mul(a: Taylor, b: Taylor) -> Callable:
+    """The Cauchy product for ``*`` written out (the hottest rule: every partial uses it)."""
+    A, B = a.coeffs, b.coeffs
+    if a is b:
+        # A square: each cross term appears twice, so half the multiplications.
+        def square(k):
+            half = (k - 1) // 2
+            s = A[0] * A[k]
+            for j in range(1, half + 1):
+                s = s + A[j] * A[k - j]
+            s = s + s
+            if k % 2 == 0:
+                s = s + A[k // 2] * A[k // 2]
+            return s
+        return square
+    b_top, a_top = b.nnz - 1, a.nnz - 1
+
+    def product(k):
+        lo = k - b_top
+        if lo < 0:
+            lo = 0
+        hi = a_top if a_top < k else k
+        s = A[lo] * B[k - lo]
+        for j in range(lo + 1, hi + 1):
+            s = s + A[j] * B[k - j]
+        return s
+    return product
 
 
 def _mul(tr, args, traced, primals, params, out0):
     (a, b), (ta, tb) = args, traced
     if ta and tb:
-        return tr.node(out0, _cauchy(a, b, _mul_op))
+        return tr.node(out0, _cauchy_mul(a, b))
     if ta:
         A = a.coeffs
         return tr.node(out0, lambda k: A[k] * b)
@@ -526,7 +572,7 @@ def series(f: Callable, x: Any, order: int) -> list:
         zeros = P._zeros_like_value(out)
         return [out] + [zeros if np.ndim(zeros) else zeros.item() for _ in range(order)]
     nodes = trace.nodes
-    if not any(node.lag for node in nodes):
+    if not trace.lagged:
         work = [(node.coeffs, node.step, node.budget, node._shape) for node in nodes]
         for k in range(1, order + 1):
             for c, step, budget, shape in work:
