@@ -145,10 +145,8 @@ def qr(a: Any, mode: str = "reduced") -> QRResult:
 
 
 def _safe_sqrt(s: Any) -> Any:
-    # sqrt with gradient 0 (not nan) where its argument is exactly 0: the norm of a zero
-    # vector gets the zero subgradient, as in PyTorch.
-    zero = _np.asarray(P.value_of(s)) == 0
-    return bind(P.where, zero, 0.0, bind(P.sqrt, bind(P.where, zero, 1.0, s)))
+    # The norm of a zero vector gets the zero subgradient, as in PyTorch.
+    return cnp._sqrt_zero_safe(s)
 
 
 def vector_norm(x: Any, ord: Any = 2, axis: Any = None, keepdims: bool = False) -> Any:

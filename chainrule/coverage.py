@@ -262,7 +262,7 @@ def _entries() -> dict:
     add("ptp", _reductions(empty=False), "max - min")
     add("var", _reductions(empty=False) + [Case((_n(3, 4),), {"axis": 1, "ddof": 1})])
     add("std", _reductions(empty=False)[:3] + [Case((_n(3, 4),), {"axis": 1, "ddof": 1})],
-        "gradient inf/nan where all elements are equal")
+        "where all elements are equal (a kink) the gradient is 0")
     add("average", [Case((_n(3, 4),)), Case((_n(3, 4),), {"axis": 1}),
                     Case((_n(3, 4), _u(0.5, 2, 4)), {"axis": 1}, call=_weighted),
                     Case((_n(3, 4), _u(0.5, 2, 3, 4)), call=_weighted)],

@@ -704,9 +704,18 @@ def var(x: Any, axis: Any = None, ddof: int = 0, keepdims: bool = False) -> Any:
     return s / n if n > 0 else s * _np.nan
 
 
+def _sqrt_zero_safe(s: Any) -> Any:
+    # sqrt whose gradient is 0 (not inf * 0 = nan) where its argument is exactly 0: the
+    # subgradient of least norm at the kink of std (all elements equal) and of norms at 0.
+    zero = _np.asarray(P.value_of(s)) == 0
+    if not zero.any():
+        return bind(P.sqrt, s)
+    return bind(P.where, zero, 0.0, bind(P.sqrt, bind(P.where, zero, 1.0, s)))
+
+
 def std(x: Any, axis: Any = None, ddof: int = 0, keepdims: bool = False) -> Any:
-    """Standard deviation; its gradient is inf/nan where the spread is exactly 0."""
-    return bind(P.sqrt, var(x, axis=axis, ddof=ddof, keepdims=keepdims))
+    """Standard deviation; where all elements are equal (a kink) the gradient is 0."""
+    return _sqrt_zero_safe(var(x, axis=axis, ddof=ddof, keepdims=keepdims))
 
 
 def average(a: Any, axis: Any = None, weights: Any = None, returned: bool = False,
@@ -1619,8 +1628,8 @@ def nanvar(x: Any, axis: Any = None, ddof: int = 0, keepdims: bool = False) -> A
 
 
 def nanstd(x: Any, axis: Any = None, ddof: int = 0, keepdims: bool = False) -> Any:
-    """Standard deviation over the non-NaN elements."""
-    return bind(P.sqrt, nanvar(x, axis=axis, ddof=ddof, keepdims=keepdims))
+    """Standard deviation over the non-NaN elements (gradient 0 where they are all equal)."""
+    return _sqrt_zero_safe(nanvar(x, axis=axis, ddof=ddof, keepdims=keepdims))
 
 
 def quantile(a: Any, q: Any, axis: Optional[int] = None, keepdims: bool = False,

@@ -247,8 +247,11 @@ def test_logsumexp_softmax_are_stable():
     assert np.isfinite(cnp.log_softmax(x)).all() is not None
 
 
-def test_norm_of_zero_vector_has_zero_gradient():
+def test_norm_of_zero_vector_and_std_of_equal_elements_have_zero_gradient():
     np.testing.assert_array_equal(cr.grad(cnp.linalg.norm)(np.zeros(3)), np.zeros(3))
+    np.testing.assert_array_equal(cr.grad(cnp.std)(np.full(3, 2.0)), np.zeros(3))
+    np.testing.assert_array_equal(cr.grad(lambda x: cnp.sum(cnp.std(x, axis=1)))(
+        np.array([[1.0, 1.0], [1.0, 3.0]])), [[0.0, 0.0], [-0.5, 0.5]])
 
 
 def test_clip_gradient_goes_to_x_inside_and_to_the_bound_outside():
