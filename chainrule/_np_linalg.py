@@ -36,7 +36,7 @@ from ._core import bind
 __all__ = ["inv", "pinv", "det", "slogdet", "solve", "cholesky", "eigh", "eigvalsh", "svd",
            "svdvals", "qr", "norm", "vector_norm", "matrix_norm", "matrix_power", "multi_dot",
            "matrix_transpose", "cond", "matrix_rank", "trace", "diagonal", "outer", "vecdot",
-           "matmul", "tensordot", "cross", "LinAlgError"]
+           "matmul", "tensordot", "cross", "lstsq", "LinAlgError"]
 
 LinAlgError = _np.linalg.LinAlgError
 SlogdetResult = namedtuple("SlogdetResult", ["sign", "logabsdet"])
@@ -307,3 +307,25 @@ def cross(x1: Any, x2: Any, axis: int = -1) -> Any:
     if cnp.shape(x1)[axis] != 3 or cnp.shape(x2)[axis] != 3:
         raise ValueError("linalg.cross: both inputs must have 3 components along the axis")
     return cnp.cross(x1, x2, axis=axis)
+
+
+def lstsq(a: Any, b: Any, rcond: Any = None) -> tuple:
+    """Least-squares solution of a x = b as (x, residuals, rank, singular values).
+
+    x = pinv(a) @ b is differentiable in a and b where a's rank is constant; residuals (sums
+    of squared residuals, for full-rank tall a) and singular values are differentiable too;
+    the rank is an integer.
+    """
+    a, b = cnp._arr(a), cnp._arr(b)
+    m, n = cnp.shape(a)
+    x = cnp.matmul(pinv(a), b)
+    s = svdvals(a)
+    rank = _np.linalg.matrix_rank(_np.asarray(P.value_of(a)))
+    if rank == n and m > n:
+        r = b - cnp.matmul(a, x)
+        residuals = cnp.sum(r * r, axis=0)
+        if len(cnp.shape(b)) == 1:
+            residuals = cnp.reshape(residuals, (1,))
+    else:
+        residuals = _np.empty((0,), dtype=P.dtype_of(a))
+    return x, residuals, rank, s

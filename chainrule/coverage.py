@@ -25,6 +25,7 @@ from typing import Any, Callable, Optional
 import numpy as np
 
 from . import numpy as cnp
+from .primitives import dtype_of
 from .testing import GradcheckError, check_grads
 
 DIFF = "diff"        # differentiable: reverse, forward and second order are checked
@@ -209,7 +210,7 @@ def _entries() -> dict:
                                     diff=())],
             "NaN operands are ignored; ties split 0.5 / 0.5")
     add("clip", [Case((_n(3, 4), -0.5, 0.5)), Case((_n(5), _n(5) - 1.0, 0.7)),
-                 Case((_n(), -0.3, 0.3))],
+                 Case((_n(), -0.3, 0.3)), Case((_n(4),), {"max": 0.2})],
         "at a bound the gradient goes to x; bounds passed as arrays get the rest")
     add("nan_to_num", [Case((_n(3),)), Case((np.array([1.0, np.nan, np.inf, -np.inf, 2.0]),))],
         "replaced elements get gradient 0")
@@ -463,6 +464,8 @@ def _entries() -> dict:
                                 Case((_n(2, 2), 0))], "repeated squaring")
     add("linalg.multi_dot", [Case((_n(2, 3), _n(3, 4), _n(4)), call=_list_call)])
     add("linalg.matrix_transpose", [Case((_n(2, 3, 4),))])
+    add("linalg.lstsq", [Case((_n(4, 2), _n(4))), Case((_n(5, 3), _n(5, 2))),
+                         Case((_n(2, 3), _n(2)))], "x = pinv(a) b; rank is an integer")
     add("linalg.cond", [Case((_n(3, 3) + 2 * np.eye(3),)),
                         Case((_n(3, 3) + 2 * np.eye(3),), {"p": "fro"}),
                         Case((_n(3, 3) + 2 * np.eye(3),), {"p": -2})],
@@ -524,8 +527,10 @@ def namespace_functions() -> list:
 def realify(out: Any) -> Any:
     """A real array from any output: tuples concatenated, complex split into (re, im)."""
     if isinstance(out, (tuple, list)):
-        return cnp.concatenate([cnp.ravel(realify(o)) for o in out])
-    if np.result_type(np.asarray(out) if not hasattr(out, "dtype") else out.dtype).kind == "c":
+        # Integer parts (lstsq's rank) carry no gradient and would promote float32.
+        parts = [o for o in out if dtype_of(o).kind in "fc"]
+        return cnp.concatenate([cnp.ravel(realify(o)) for o in parts])
+    if dtype_of(out).kind == "c":
         return cnp.concatenate([cnp.ravel(cnp.real(out)), cnp.ravel(cnp.imag(out))])
     return out
 

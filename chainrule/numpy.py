@@ -515,10 +515,13 @@ def logical_not(x: Any) -> Any:
     return bind(PN.logical_not, x)
 
 
-def clip(a: Any, a_min: Any = None, a_max: Any = None) -> Any:
+def clip(a: Any, a_min: Any = None, a_max: Any = None, *, min: Any = None,  # noqa: A002
+         max: Any = None) -> Any:  # noqa: A002
     """Limit values to [a_min, a_max]. At a bound the gradient goes to ``a`` (not the bound),
     as in PyTorch's clamp; either bound may be a Tensor and then receives the gradient of the
-    elements it replaces."""
+    elements it replaces. ``min``/``max`` are NumPy 2's keyword spellings of the bounds."""
+    a_min = min if a_min is None else a_min
+    a_max = max if a_max is None else a_max
     out = a
     if a_min is not None:
         out = bind(P.where, bind(P.less, a, a_min), a_min, out)
