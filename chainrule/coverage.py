@@ -276,6 +276,10 @@ def _entries() -> dict:
         add(name, [Case((_n(3, 4),), {"axis": 0}), Case((nan_x,)), Case((nan_x,), {"axis": 1})],
             "NaN elements get gradient 0")
     add("cumsum", [Case((_n(3, 4),), {"axis": 1}), Case((_n(3, 4),)), Case((_n(0),))])
+    add("cumulative_sum", [Case((_n(5),)), Case((_n(3, 4),), {"axis": 1,
+                                                              "include_initial": True})])
+    add("cumulative_prod", [Case((_u(0.5, 1.5, 5),), {"include_initial": True}),
+                            Case((zeros1,), {"axis": 1})])
     add("cumprod", [Case((_u(0.5, 1.5, 3, 4),), {"axis": 1}), Case((_u(0.5, 1.5, 5),)),
                     Case((zeros2,), {"axis": 1})],
         "exact at zeros to second order (O(n) rules split at the first two zeros)")
@@ -323,6 +327,11 @@ def _entries() -> dict:
     add("stack", [Case((_n(2, 3), _n(2, 3)), call=_list_call),
                   Case((_n(3), _n(3)), {"axis": -1}, call=_list_call),
                   Case((_n(), _n()), call=_list_call)])
+    add("concat", [Case((_n(2, 3), _n(1, 3)), call=_list_call),
+                   Case((_n(2, 3), _n(2, 2)), {"axis": 1}, call=_list_call)])
+    add("unstack", [Case((_n(3, 2),)), Case((_n(2, 3),), {"axis": 1})])
+    add("astype", [Case((_n(3),), {"dtype": np.float64})], "the gradient is cast back",
+        float32=False)
     for name in ("hstack", "vstack", "dstack", "column_stack"):
         add(name, [Case((_n(3), _n(3)), call=_list_call),
                    Case((_n(2, 3), _n(2, 3)), call=_list_call)])
@@ -372,6 +381,9 @@ def _entries() -> dict:
                    Case(("...ij,...jk->...ik", _n(2, 2, 3), _n(3, 2))),
                    Case(("i,i,i->", _n(4), _n(4), _n(4))), Case(("ij->", _n(2, 3)))],
         "diagonals (repeated labels) and labels summed inside one operand included")
+    add("vecdot", [Case((_n(3, 4), _n(4))), Case((_n(3, 4), _n(3, 4)), {"axis": 0})])
+    add("matvec", [Case((_n(2, 3), _n(3))), Case((_n(4, 2, 3), _n(3)))])
+    add("vecmat", [Case((_n(3), _n(3, 2))), Case((_n(4, 3), _n(3, 2)))])
     add("kron", [Case((_n(2, 2), _n(2, 3))), Case((_n(3), _n(2)))])
     add("cross", [Case((_n(3), _n(3))), Case((_n(4, 3), _n(4, 3))), Case((_n(2), _n(2)))])
     # Differences, integrals, statistics, interpolation, convolution.

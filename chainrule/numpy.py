@@ -802,6 +802,40 @@ def cumsum(x: Any, axis: Optional[int] = None) -> Any:
     return bind(PN.cumsum, x, axis=_axis(axis, len(_shape(x))))
 
 
+def cumulative_sum(x: Any, *, axis: Optional[int] = None,
+                   include_initial: bool = False) -> Any:
+    """Running sum (the Array API's name), optionally starting with 0."""
+    x = _arr(x)
+    if axis is None:
+        if len(_shape(x)) > 1:
+            raise ValueError("cumulative_sum: pass axis= for an input with more than one "
+                             "dimension")
+        axis = 0
+    out = cumsum(x, axis=axis)
+    if include_initial:
+        ax = _axis(axis, len(_shape(x)))
+        widths = tuple((1, 0) if i == ax else (0, 0) for i in range(len(_shape(x))))
+        out = bind(PN.pad, out, pad_width=widths, value=0.0)
+    return out
+
+
+def cumulative_prod(x: Any, *, axis: Optional[int] = None,
+                    include_initial: bool = False) -> Any:
+    """Running product (the Array API's name), optionally starting with 1."""
+    x = _arr(x)
+    if axis is None:
+        if len(_shape(x)) > 1:
+            raise ValueError("cumulative_prod: pass axis= for an input with more than one "
+                             "dimension")
+        axis = 0
+    out = cumprod(x, axis=axis)
+    if include_initial:
+        ax = _axis(axis, len(_shape(x)))
+        widths = tuple((1, 0) if i == ax else (0, 0) for i in range(len(_shape(x))))
+        out = bind(PN.pad, out, pad_width=widths, value=1.0)
+    return out
+
+
 def cumprod(x: Any, axis: Optional[int] = None) -> Any:
     """Running product; the gradient is exact also where elements are 0."""
     x = _arr(x)
@@ -1036,6 +1070,24 @@ def concatenate(arrays: Sequence[Any], axis: Optional[int] = 0) -> Any:
 def stack(arrays: Sequence[Any], axis: int = 0) -> Any:
     """Arrays joined along a new axis."""
     return bind(P.stack, *arrays, axis=axis)
+
+
+def concat(arrays: Sequence[Any], axis: Optional[int] = 0) -> Any:
+    """Arrays joined along an axis (the Array API's name for concatenate)."""
+    return concatenate(arrays, axis=axis)
+
+
+def unstack(x: Any, axis: int = 0) -> tuple:
+    """The slices along an axis, as a tuple (the inverse of stack)."""
+    x = _arr(x)
+    ax = _axis(axis, len(_shape(x)))
+    pre = (slice(None),) * ax
+    return tuple(bind(P.getitem, x, idx=pre + (i,)) for i in range(_shape(x)[ax]))
+
+
+def astype(x: Any, dtype: Any, copy: bool = True) -> Any:
+    """x converted to dtype (the gradient is converted back)."""
+    return bind(P.cast, x, dtype=_np.dtype(dtype))
 
 
 def hstack(tup: Sequence[Any]) -> Any:
@@ -1299,6 +1351,23 @@ def dot(a: Any, b: Any) -> Any:
     if nb <= 2:
         return bind(P.matmul, a, b)
     return tensordot(a, b, axes=([-1], [-2]))
+
+
+def vecdot(x1: Any, x2: Any, axis: int = -1) -> Any:
+    """Vector dot product along an axis (x1 conjugated), broadcasting the other axes."""
+    return bind(P.sum, conj(x1) * x2, axis=axis)
+
+
+def matvec(x1: Any, x2: Any) -> Any:
+    """Matrix-vector product over the last axes, broadcasting the rest."""
+    y = bind(P.matmul, x1, expand_dims(x2, -1))
+    return squeeze(y, axis=-1)
+
+
+def vecmat(x1: Any, x2: Any) -> Any:
+    """Vector-matrix product over the last axes (x1 conjugated), broadcasting the rest."""
+    y = bind(P.matmul, expand_dims(conj(x1), -2), x2)
+    return squeeze(y, axis=-2)
 
 
 def vdot(a: Any, b: Any) -> Any:
