@@ -330,7 +330,7 @@ def _entries() -> dict:
     add("concat", [Case((_n(2, 3), _n(1, 3)), call=_list_call),
                    Case((_n(2, 3), _n(2, 2)), {"axis": 1}, call=_list_call)])
     add("unstack", [Case((_n(3, 2),)), Case((_n(2, 3),), {"axis": 1})])
-    add("astype", [Case((_n(3),), {"dtype": np.float64})], "the gradient is cast back",
+    add("astype", [Case((_n(3), np.float64))], "the gradient is cast back",
         float32=False)
     for name in ("hstack", "vstack", "dstack", "column_stack"):
         add(name, [Case((_n(3), _n(3)), call=_list_call),
