@@ -16,11 +16,14 @@ from __future__ import annotations
 from typing import List, Optional, Union
 
 from . import primitives as P
-from .symbolic import Expr, _as_expr, _node, _wrap, const, diff, simplify, symbol
+from .symbolic import Expr, _as_expr, _node, _postorder, _wrap, const, diff, simplify, symbol
 
-__all__ = ["explain", "Explanation", "Step"]
+__all__ = ["explain", "Explanation", "Step", "MAX_OPERATIONS", "MAX_SHOWN"]
 
 _DOT = "·"
+# Limits that keep an explanation readable and fast (the CLI answers within a second or two).
+MAX_OPERATIONS = 400
+MAX_SHOWN = 20_000
 
 
 class Step:
@@ -158,6 +161,14 @@ def _needs_parens(e: Expr) -> bool:
 # The walk.
 
 
+def _tree_size(e: Expr) -> int:
+    """Nodes of ``e`` written out as a tree (shared parts counted each time they print)."""
+    size: dict = {}
+    for node in _postorder(e):
+        size[id(node)] = 1 + sum(size[id(a)] for a in node.args)
+    return size[id(e)]
+
+
 def _sum_terms(e: Expr) -> list:
     """Flatten + and - (not unary minus at the top) into [(sign, term)]."""
     out: list = []
@@ -175,9 +186,14 @@ def _sum_terms(e: Expr) -> list:
 
 
 def _mul_factors(e: Expr) -> list:
-    if e.prim is P.mul:
-        return _mul_factors(e.args[0]) + _mul_factors(e.args[1])
-    return [e]
+    out, stack = [], [e]
+    while stack:
+        node = stack.pop()
+        if node.prim is P.mul:
+            stack += [node.args[1], node.args[0]]
+        else:
+            out.append(node)
+    return out
 
 
 def _product(factors: list) -> Expr:
@@ -191,8 +207,20 @@ class _Walker:
     def __init__(self, var: str, partial: bool = False):
         self.var = var
         self.partial = partial
+        self.children: list = []
+        self.shown = 0
         self.steps: List[Step] = []
         self.memo: dict = {}
+
+    def walk(self, e: Expr) -> None:
+        """Visit ``e`` and its parts outermost first, without recursion (each visit queues
+        the sub-expressions it explains next)."""
+        stack = [(e, 0)]
+        while stack:
+            node, depth = stack.pop()
+            self.children = []
+            self.visit(node, depth)
+            stack.extend(reversed(self.children))
 
     def d(self, e: Expr) -> Expr:
         if id(e) not in self.memo:
@@ -201,8 +229,16 @@ class _Walker:
 
     def add(self, rule: str, e: Expr, parts: list, depth: int,
             result: Optional[Expr] = None, var: Optional[str] = None) -> None:
-        self.steps.append(Step(rule, e, var or self.var, self.d(e) if result is None else
-                               result, parts, depth, self.partial))
+        result = self.d(e) if result is None else result
+        # Every step prints its result: a derivative that grows fast (a power tower) would
+        # give megabytes of text, so the explanation stops with a clear error instead.
+        size = _tree_size(result)
+        self.shown += size
+        if self.shown > MAX_SHOWN or size > MAX_SHOWN // 10:
+            raise ValueError("explain: the derivatives grow too large to show step by step "
+                             f"(over {MAX_SHOWN} operations in all). Use diff() for the "
+                             "formula.")
+        self.steps.append(Step(rule, e, var or self.var, result, parts, depth, self.partial))
 
     def visit(self, e: Expr, depth: int) -> None:
         var = self.var
@@ -224,11 +260,11 @@ class _Walker:
                 parts.append(("D", t))
             self.add("sum rule", e, parts, depth)
             for sign, t in terms:
-                self.visit(t, depth + 1)
+                self.children.append((t, depth + 1))
             return
         if name == "neg":
             self.add("constant multiple rule", e, ["−", ("D", e.args[0])], depth)
-            self.visit(e.args[0], depth + 1)
+            self.children.append((e.args[0], depth + 1))
             return
         if name == "mul":
             self.visit_mul(e, depth)
@@ -249,30 +285,30 @@ class _Walker:
             c = _product(consts)
             u = _product(deps)
             self.add("constant multiple rule", e, [("P", c), _DOT, ("D", u)], depth)
-            self.visit(u, depth + 1)
+            self.children.append((u, depth + 1))
             return
         u, v = e.args
         self.add("product rule", e, [("D", u), _DOT, ("P", v), " + ", ("P", u), _DOT,
                                      ("D", v)], depth)
-        self.visit(u, depth + 1)
-        self.visit(v, depth + 1)
+        self.children.append((u, depth + 1))
+        self.children.append((v, depth + 1))
 
     def visit_div(self, e: Expr, depth: int) -> None:
         u, v = e.args
         if not v.depends_on(self.var):
             self.add("constant multiple rule", e, [("D", u), " / ", ("P", v)], depth)
-            self.visit(u, depth + 1)
+            self.children.append((u, depth + 1))
             return
         if not u.depends_on(self.var):
             # The quotient rule with d/dx[u] = 0 (the reciprocal rule): −u·v′/v².
             c = [] if (u.is_number and u.value == 1) else [("P", u), _DOT]
             self.add("quotient rule", e, ["−", *c, ("D", v), " / ", ("P", v), "²"], depth)
-            self.visit(v, depth + 1)
+            self.children.append((v, depth + 1))
             return
         self.add("quotient rule", e, ["(", ("D", u), _DOT, ("P", v), " − ", ("P", u), _DOT,
                                       ("D", v), ") / ", ("P", v), "²"], depth)
-        self.visit(u, depth + 1)
-        self.visit(v, depth + 1)
+        self.children.append((u, depth + 1))
+        self.children.append((v, depth + 1))
 
     def visit_pow(self, e: Expr, depth: int) -> None:
         var = self.var
@@ -284,7 +320,7 @@ class _Walker:
                 return
             self.add("chain rule", e, [("P", outer), _DOT, ("D", b)], depth)
             self.elementary("power rule", e, depth + 1)
-            self.visit(b, depth + 1)
+            self.children.append((b, depth + 1))
             return
         if not b.depends_on(var):
             outer = _node(P.mul, e, _node(P.log, b)) if not (b.is_constant and b.name == "e") \
@@ -293,13 +329,13 @@ class _Walker:
                 self.add("exponential rule", e, [("E", outer)], depth)
                 return
             self.add("chain rule", e, [("E", outer), _DOT, ("D", k)], depth)
-            self.visit(k, depth + 1)
+            self.children.append((k, depth + 1))
             return
         self.add("general power rule", e, [("E", e), _DOT, "(", ("D", k), _DOT,
                                            ("E", _node(P.log, b)), " + ", ("P", k), _DOT,
                                            ("D", b), " / ", ("P", b), ")"], depth)
-        self.visit(b, depth + 1)
-        self.visit(k, depth + 1)
+        self.children.append((b, depth + 1))
+        self.children.append((k, depth + 1))
 
     def placeholder(self) -> Expr:
         return symbol("u" if self.var != "u" else "w")
@@ -326,14 +362,14 @@ class _Walker:
                                            ")"], depth)
             for branch in (a, b):
                 if branch.depends_on(self.var):
-                    self.visit(branch, depth + 1)
+                    self.children.append((branch, depth + 1))
             return
         deps = [a for a in e.args if a.depends_on(self.var)]
         rule = f"derivative of {name}"
         if e.prim.partials is None or len(deps) != 1:
             self.add(rule, e, [("E", self.d(e))], depth)
             for a in deps:
-                self.visit(a, depth + 1)
+                self.children.append((a, depth + 1))
             return
         inner = deps[0]
         i = next(j for j, a in enumerate(e.args) if a is inner)
@@ -344,7 +380,7 @@ class _Walker:
             return
         self.add("chain rule", e, [("P", outer), _DOT, ("D", inner)], depth)
         self.elementary(rule, e, depth + 1)
-        self.visit(inner, depth + 1)
+        self.children.append((inner, depth + 1))
 
 
 def explain(expr: Union[Expr, str], var: str = "x") -> Explanation:
@@ -360,6 +396,10 @@ def explain(expr: Union[Expr, str], var: str = "x") -> Explanation:
     e = _as_expr(expr)
     if not isinstance(var, str) or not var.isidentifier():
         raise TypeError(f"explain: the variable must be a name such as 'x'; got {var!r}.")
+    size = len(_postorder(e))
+    if size > MAX_OPERATIONS:
+        raise ValueError(f"explain: the expression has {size} operations; step-by-step "
+                         f"explanations stop at {MAX_OPERATIONS}. Use diff() for the formula.")
     walker = _Walker(var, partial=len(set(e.free_symbols()) | {var}) > 1)
-    walker.visit(e, 0)
+    walker.walk(e)
     return Explanation(e, var, walker.steps, walker.d(e))

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 from fractions import Fraction
-from typing import Any, Callable, Optional, Sequence, Union
+from typing import Any, Callable, Iterable, Optional, Sequence, Union
 
 import numpy as np
 
@@ -75,8 +75,8 @@ class Expr(ArrayOps):
             else:
                 self._key = ("c", _value_key(value))
         else:
-            self._key = (prim.name, tuple(a._key for a in args),
-                         tuple(sorted((k, repr(v)) for k, v in self.params.items())))
+            self._key = _Key((prim.name, tuple(a._key for a in args),
+                              tuple(sorted((k, repr(v)) for k, v in self.params.items()))))
 
     # -- kinds ---------------------------------------------------------------------------
     @property
@@ -201,6 +201,33 @@ class Expr(ArrayOps):
 
     def __format__(self, spec: str) -> str:
         return format(str(self), spec)
+
+
+class _Key:
+    """A structural key whose hash is computed once: keys nest (a node's key holds its
+    children's), and re-hashing a deep tuple at every dict lookup made simplification of
+    deep expressions cubic."""
+
+    __slots__ = ("items", "hash")
+
+    def __init__(self, items: tuple):
+        self.items = items
+        self.hash = hash(items)
+
+    def __hash__(self) -> int:
+        return self.hash
+
+    def __eq__(self, other: object) -> bool:
+        return self is other or (isinstance(other, _Key) and self.hash == other.hash
+                                  and self.items == other.items)
+
+    def __getitem__(self, i: int) -> Any:
+        return self.items[i]
+
+
+def _sorted_key(pairs: Iterable) -> tuple:
+    """Pairs in an order that depends only on their values (for order-free keys)."""
+    return tuple(sorted(pairs, key=hash))
 
 
 def _value_key(v: Any) -> Any:
@@ -520,13 +547,12 @@ def _ckey(e: Expr) -> Any:
     if e._ckey is None:
         if e.prim is not None and e.prim.name in ("add", "sub", "neg", "mul", "div"):
             terms = _terms(e, expand=False)
-            e._ckey = ("sum", tuple(sorted(
-                ((c, tuple(sorted(((k, x) for k, (b, x) in f.items()), key=repr)))
-                 for c, f in terms), key=repr)))
+            e._ckey = _Key(("sum", _sorted_key(
+                (c, _sorted_key((k, x) for k, (b, x) in f.items())) for c, f in terms)))
         elif e.prim is None:
             e._ckey = e._key
         else:
-            e._ckey = (e.prim.name, tuple(_ckey(a) for a in e.args), e._key[2])
+            e._ckey = _Key((e.prim.name, tuple(_ckey(a) for a in e.args), e._key[2]))
     return e._ckey
 
 
@@ -634,7 +660,7 @@ def _mul_fac(f1: dict, f2: dict) -> dict:
 def _merge(raw: list) -> list:
     merged: dict = {}
     for c, fac in raw:
-        key = tuple(sorted(((k, x) for k, (b, x) in fac.items()), key=repr))
+        key = _sorted_key((k, x) for k, (b, x) in fac.items())
         if key in merged:
             merged[key][0] += c
         else:
@@ -750,7 +776,7 @@ def _common_denominator(terms: list) -> Optional[Expr]:
         shared = keys if shared is None else shared & keys
     if not shared:
         return None
-    key = min(shared, key=repr)
+    key = next(k for k in terms[0][1] if k in shared)
     base = terms[0][1][key][0]
     m = max(-fac[key][1] for c, fac in terms)
     numer = []

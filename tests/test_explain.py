@@ -129,3 +129,21 @@ def test_explain_accepts_an_expr():
     ex = explain(x * cr.exp(x))
     assert ex.steps[0].rule == "product rule"
     np.testing.assert_allclose(ex.result.evaluate({"x": 1.0}), 2 * math.e)
+
+
+def test_large_inputs_get_a_clear_error_not_megabytes_of_steps():
+    from chainrule.explain import MAX_OPERATIONS
+    with pytest.raises(ValueError, match=f"stop at {MAX_OPERATIONS}. Use diff"):
+        explain("*".join(["(x+1)"] * 300))
+    with pytest.raises(ValueError, match="grow too large to show step by step"):
+        explain("^".join(["x"] * 20))
+    # Deep but small derivations are fine, and need no recursion.
+    with pytest.raises(ValueError, match="grow too large to show step by step"):
+        explain("sin(" * 50 + "x" + ")" * 50)
+    x = cr.symbol("x")
+    e = x
+    for _ in range(90):
+        e = 1 + 2 * e
+    ex = explain(e)
+    assert len(ex.steps) == 3 * 90 + 1 and ex.steps[-1].depth == 2 * 90
+    assert ex.result.evaluate({}) == 2.0 ** 90
