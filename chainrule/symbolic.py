@@ -589,6 +589,16 @@ def _factors(e: Expr, power: float, acc: list, fac: dict) -> None:
         if k is not None:
             _factors(e.args[0], power * k, acc, fac)
             return
+        if _is_sum(e.args[1]):
+            # b**(u + c) = b**u * b**c (on b > 0, where a symbolic power is real), so
+            # x*x**(x - 1) meets x**x.
+            terms = _terms(e.args[1], expand=False)
+            c = sum(t[0] for t in terms if not t[1])
+            rest = [t for t in terms if t[1]]
+            if c != 0 and rest:
+                _factors(_node(P.pow, e.args[0], _build_sum(rest)), power, acc, fac)
+                _factors(e.args[0], power * c, acc, fac)
+                return
     key = _ckey(e)
     if key in fac:
         fac[key][1] += power
@@ -730,6 +740,21 @@ def _known_constants() -> dict:
 _KNOWN: dict = {}
 
 
+def _rejoin_powers(fac: dict) -> dict:
+    """Undo the split ``b**(u + c) = b**u * b**c`` for printing: ``n*x**(n - 1)``, not
+    ``n*x**n/x``."""
+    out = dict(fac)
+    for k, (b, x) in fac.items():
+        if x != 1 or b.prim is not P.pow or _num(b.args[1]) is not None or k not in out:
+            continue
+        base_key = _ckey(b.args[0])
+        if base_key in out and _num(_wrap(out[base_key][1])) is not None:
+            c = out.pop(base_key)[1]
+            exponent = _build_sum(_merge(_terms(b.args[1], expand=False) + [(c, {})]))
+            out[k] = [_node(P.pow, b.args[0], exponent), 1.0]
+    return out
+
+
 def _build_term(c: float, fac: dict) -> Expr:
     """One term with a positive coefficient ``c``, in textbook order: number, named
     constants, symbols by name, then everything else in the order it came."""
@@ -740,6 +765,7 @@ def _build_term(c: float, fac: dict) -> Expr:
         fac = dict(fac)
         fac[("known", c)] = [base, x]
         c = 1.0
+    fac = _rejoin_powers(fac)
     items = list(fac.values())
     rank = {id(b): (0 if b.is_constant else 1 if b.is_symbol else 2, b.name or "" if
                     b.prim is None else "", i) for i, (b, x) in enumerate(items)}
