@@ -236,8 +236,8 @@ class _Walker:
         self.shown += size
         if self.shown > MAX_SHOWN or size > MAX_SHOWN // 10:
             raise ValueError("explain: the derivatives grow too large to show step by step "
-                             f"(over {MAX_SHOWN} operations in all). Use diff() for the "
-                             "formula.")
+                             f"(limits: {MAX_SHOWN // 10} operations in one step's result, "
+                             f"{MAX_SHOWN} in all). Use diff() for the formula.")
         self.steps.append(Step(rule, e, var or self.var, result, parts, depth, self.partial))
 
     def visit(self, e: Expr, depth: int) -> None:
