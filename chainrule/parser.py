@@ -160,7 +160,8 @@ _FORBIDDEN = {
     "~": "'~' is not allowed", ";": "';' is not allowed; write one expression",
     ":": "':' is not allowed (no lambdas or slices)", "\\": "'\\' is not allowed",
     "#": "comments are not allowed", "$": "'$' is not allowed", "?": "'?' is not allowed",
-    "`": "'`' is not allowed",
+    "`": "'`' is not allowed", "√": "'√' is not supported; write sqrt(x)",
+    "∑": "'∑' is not supported; write the sum out with +",
 }
 
 
