@@ -107,15 +107,15 @@ class Expr(ArrayOps):
         if self.is_constant:
             return self.value
         raise TypeError(
-            f"the symbolic expression {self} has no numeric value; evaluate it with "
+            f"the symbolic expression {_short(self)} has no numeric value; evaluate it with "
             ".evaluate({name: value}) first.")
 
     def _process(self, prim: Primitive, args: tuple, params: dict) -> "Expr":
         return _make(prim, [_wrap(a) for a in args], params)
 
     def __bool__(self) -> bool:
-        raise TypeError(f"the truth value of the symbolic expression {self} is unknown; "
-                        "evaluate it at a point first.")
+        raise TypeError(f"the truth value of the symbolic expression {_short(self)} is "
+                        "unknown; evaluate it at a point first.")
 
     # -- inspection ----------------------------------------------------------------------
     def free_symbols(self) -> list:
@@ -228,6 +228,11 @@ class _Key:
 def _sorted_key(pairs: Iterable) -> tuple:
     """Pairs in an order that depends only on their values (for order-free keys)."""
     return tuple(sorted(pairs, key=hash))
+
+
+def _short(e: Expr, limit: int = 60) -> str:
+    s = str(e)
+    return s if len(s) <= limit else s[:limit - 3] + "..."
 
 
 def _value_key(v: Any) -> Any:
