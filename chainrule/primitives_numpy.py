@@ -22,7 +22,7 @@ import numpy as np
 
 from .primitives import (
     Primitive, _dom_binary, _dom_unary, _keepdims_shape, _row, _unary_impl, concatenate, cos,
-    dtype_of, elementwise, exp, getitem, linear, matmul, ndim_of, nondifferentiable, reshape,
+    div, dtype_of, elementwise, exp, getitem, linear, matmul, ndim_of, nondifferentiable, reshape,
     shape_of, sqrt, sum, transpose, value_of, where)
 
 _LN2 = math.log(2.0)
@@ -32,15 +32,15 @@ _LN10 = math.log(10.0)
 # Elementary functions.
 
 arcsin = elementwise("arcsin", _unary_impl(math.asin, np.arcsin),
-                     [lambda out, x: 1.0 / sqrt(1.0 - x * x)],
+                     [lambda out, x: div(1.0, sqrt(1.0 - x * x))],
                      display={"latex": r"\arcsin"}, domain=_dom_unary(-0.8, 0.8),
                      ufunc=np.arcsin)
 arccos = elementwise("arccos", _unary_impl(math.acos, np.arccos),
-                     [lambda out, x: -1.0 / sqrt(1.0 - x * x)],
+                     [lambda out, x: div(-1.0, sqrt(1.0 - x * x))],
                      display={"latex": r"\arccos"}, domain=_dom_unary(-0.8, 0.8),
                      ufunc=np.arccos)
 arctan = elementwise("arctan", _unary_impl(math.atan, np.arctan),
-                     [lambda out, x: 1.0 / (1.0 + x * x)],
+                     [lambda out, x: div(1.0, 1.0 + x * x)],
                      display={"latex": r"\arctan"}, domain=_dom_unary(-2, 2),
                      ufunc=np.arctan)
 sinh = elementwise("sinh", _unary_impl(math.sinh, np.sinh), [lambda out, x: cosh(x)],
@@ -48,13 +48,13 @@ sinh = elementwise("sinh", _unary_impl(math.sinh, np.sinh), [lambda out, x: cosh
 cosh = elementwise("cosh", _unary_impl(math.cosh, np.cosh), [lambda out, x: sinh(x)],
                    display={"latex": r"\cosh"}, domain=_dom_unary(-2, 2), ufunc=np.cosh)
 arcsinh = elementwise("arcsinh", _unary_impl(math.asinh, np.arcsinh),
-                      [lambda out, x: 1.0 / sqrt(x * x + 1.0)],
+                      [lambda out, x: div(1.0, sqrt(x * x + 1.0))],
                       domain=_dom_unary(-2, 2), ufunc=np.arcsinh)
 arccosh = elementwise("arccosh", _unary_impl(math.acosh, np.arccosh),
-                      [lambda out, x: 1.0 / sqrt(x * x - 1.0)],
+                      [lambda out, x: div(1.0, sqrt(x * x - 1.0))],
                       domain=_dom_unary(1.2, 3), ufunc=np.arccosh)
 arctanh = elementwise("arctanh", _unary_impl(math.atanh, np.arctanh),
-                      [lambda out, x: 1.0 / (1.0 - x * x)],
+                      [lambda out, x: div(1.0, 1.0 - x * x)],
                       domain=_dom_unary(-0.8, 0.8), ufunc=np.arctanh)
 exp2 = elementwise("exp2", _unary_impl(math.exp2, np.exp2), [lambda out, x: out * _LN2],
                    domain=_dom_unary(-2, 2), ufunc=np.exp2)
@@ -62,17 +62,17 @@ exp2 = elementwise("exp2", _unary_impl(math.exp2, np.exp2), [lambda out, x: out 
 expm1 = elementwise("expm1", _unary_impl(math.expm1, np.expm1), [lambda out, x: out + 1.0],
                     domain=_dom_unary(-2, 2), ufunc=np.expm1)
 log1p = elementwise("log1p", _unary_impl(math.log1p, np.log1p),
-                    [lambda out, x: 1.0 / (1.0 + x)],
+                    [lambda out, x: div(1.0, 1.0 + x)],
                     domain=_dom_unary(-0.5, 2), ufunc=np.log1p)
 log2 = elementwise("log2", _unary_impl(math.log2, np.log2),
-                   [lambda out, x: 1.0 / (x * _LN2)], display={"latex": r"\log_2"},
+                   [lambda out, x: div(1.0, x * _LN2)], display={"latex": r"\log_2"},
                    domain=_dom_unary(0.2, 3), ufunc=np.log2)
 log10 = elementwise("log10", _unary_impl(math.log10, np.log10),
-                    [lambda out, x: 1.0 / (x * _LN10)], display={"latex": r"\log_{10}"},
+                    [lambda out, x: div(1.0, x * _LN10)], display={"latex": r"\log_{10}"},
                     domain=_dom_unary(0.2, 3), ufunc=np.log10)
 # cbrt'(0) = 1 / (3 * 0) = inf: the true (vertical tangent) limit, like sqrt'(0).
 cbrt = elementwise("cbrt", _unary_impl(math.cbrt, np.cbrt),
-                   [lambda out, x: 1.0 / (3.0 * out * out)],
+                   [lambda out, x: div(1.0, 3.0 * out * out)],
                    domain=_dom_unary(0.3, 3), ufunc=np.cbrt)
 square = elementwise("square", np.square, [lambda out, x: 2.0 * x],
                      domain=_dom_unary(-2, 2), ufunc=np.square)
@@ -93,7 +93,7 @@ def _sinc_partial(out, x):
     # own derivative at exactly 0 is then 0 instead of -pi^2/3 (documented in coverage.md).
     zero = value_of(x) == 0
     xs = where(zero, 1.0, x)
-    return where(zero, 0.0, (cos(math.pi * x) - out) / xs)
+    return where(zero, 0.0, div(cos(math.pi * x) - out, xs))
 
 
 sinc = elementwise("sinc", np.sinc, [_sinc_partial], domain=_dom_unary(0.2, 2))
@@ -103,9 +103,9 @@ sinc = elementwise("sinc", np.sinc, [_sinc_partial], domain=_dom_unary(0.2, 2))
 
 arctan2 = elementwise(
     "arctan2", np.arctan2,
-    [lambda out, y, x: x / (x * x + y * y), lambda out, y, x: -y / (x * x + y * y)],
+    [lambda out, y, x: div(x, x * x + y * y), lambda out, y, x: div(-y, x * x + y * y)],
     domain=_dom_binary(-2, 2, 0.5, 2), ufunc=np.arctan2)
-hypot = elementwise("hypot", np.hypot, [lambda out, x, y: x / out, lambda out, x, y: y / out],
+hypot = elementwise("hypot", np.hypot, [lambda out, x, y: div(x, out), lambda out, x, y: div(y, out)],
                     domain=_dom_binary(0.5, 2, -2, -0.5), ufunc=np.hypot)
 # logaddexp'(x) = e^x / (e^x + e^y) = exp(x - out): never overflows.
 logaddexp = elementwise("logaddexp", np.logaddexp,

@@ -317,3 +317,38 @@ def test_float32_inputs_keep_their_dtype(prim, args, params):
     out.backward(gradient=ct)
     for leaf in leaves:
         assert leaf.grad is None or leaf.grad.dtype == leaf.dtype, (leaf.dtype, leaf.grad.dtype)
+
+
+_EDGE_POINTS = (0.0, 1.0, -1.0, 2.0, -0.5)
+
+
+@pytest.mark.parametrize("prim", [p for p in TABLE.values()
+                                  if p.partials is not None and p.differentiable],
+                         ids=lambda p: p.name)
+def test_rules_on_python_floats_never_raise(prim):
+    # Scalars travel as Python floats (the `math` fast path), where `/` and `**` raise on a
+    # zero divisor or give complex numbers: every rule must go through the table's div/pow
+    # and return NumPy's inf/nan at singular points instead. Both modes, every input.
+    n = len(prim.partials)
+    for point in _EDGE_POINTS:
+        for i in range(n):
+            if prim.partials[i] is None:
+                continue
+            args = [point] * n
+            if prim.name == "where":
+                args[0] = True
+            with np.errstate(all="ignore"):
+                def f(x, i=i):
+                    full = list(args)
+                    full[i] = x
+                    return bind(prim, *full)
+                g = cr.grad(f)(point)
+                t = cr.jvp(f, (point,), (1.0,))[1]
+                x = cr.tensor(point, requires_grad=True)
+                full = list(args)
+                full[i] = x
+                out = bind(prim, *full)
+                if isinstance(out, cr.Tensor) and out.requires_grad:
+                    out.backward()
+            for value in (g, t):
+                assert not isinstance(value, complex), (prim.name, point, value)
