@@ -68,16 +68,20 @@ class Primitive:
         domain: a callable ``rng -> tuple of sample args`` used by the table-driven tests.
         differentiable: False for rows such as comparisons that carry no gradient at all.
         variadic: True when the row takes any number of array inputs (concatenate, stack).
+        linear: True when the output is linear in the differentiable inputs jointly (sum,
+            reshape, concatenate, fft, ...) or piecewise linear with pieces fixed by the
+            values (max/min reductions): then the JVP rule maps each Taylor coefficient of
+            an input to that of the output, which Taylor mode uses.
     """
 
     __slots__ = ("name", "impl", "vjp", "jvp", "partials", "display", "domain",
-                 "differentiable", "variadic", "ufunc", "doc")
+                 "differentiable", "variadic", "linear", "ufunc", "doc")
 
     def __init__(self, name: str, impl: Callable, vjp: Sequence[Optional[Callable]] = (),
                  jvp: Sequence[Optional[Callable]] = (), *,
                  partials: Optional[Sequence[Optional[Callable]]] = None,
                  display: Optional[dict] = None, domain: Optional[Callable] = None,
-                 differentiable: bool = True, variadic: bool = False,
+                 differentiable: bool = True, variadic: bool = False, linear: bool = False,
                  ufunc: Any = None, doc: str = ""):
         self.name = name
         self.impl = impl
@@ -88,6 +92,7 @@ class Primitive:
         self.domain = domain
         self.differentiable = differentiable
         self.variadic = variadic
+        self.linear = linear
         self.ufunc = ufunc
         self.doc = doc
 

@@ -178,7 +178,8 @@ def elementwise(name: str, impl: Callable, partials: Sequence[Optional[Callable]
 def linear(name: str, impl: Callable, transpose: Callable, **kwargs: Any) -> Primitive:
     """A row linear in its single input: the JVP applies the op to the tangent, the VJP is the
     transpose ``transpose(g, x, **params)``."""
-    prim = Primitive(name, impl, [lambda g, out, x, **p: transpose(g, x, **p)], [], **kwargs)
+    prim = Primitive(name, impl, [lambda g, out, x, **p: transpose(g, x, **p)], [],
+                     linear=True, **kwargs)
     prim.jvp = (lambda t, out, x, **p: bind(prim, t, **p),)
     return _row(prim)
 
@@ -450,7 +451,8 @@ def _extreme(name: str, np_fn: Callable) -> Primitive:
     def jvp(t, out, x, axis=None, keepdims=False):
         return sum(t * weights(out, x, axis, keepdims), axis=axis, keepdims=keepdims)
 
-    return _row(Primitive(name, impl, [vjp], [jvp], domain=_dom_reduce))
+    # Piecewise linear: linear once the maximising elements are fixed by the values.
+    return _row(Primitive(name, impl, [vjp], [jvp], domain=_dom_reduce, linear=True))
 
 
 amax = _extreme("max", np.max)
@@ -582,7 +584,7 @@ index_update = _row(Primitive(
     [lambda g, out, x, v, idx: where(_kept(x, idx), g, 0.0), _index_update_vjp_v],
     [lambda t, out, x, v, idx: where(_kept(x, idx), t, 0.0),
      lambda t, out, x, v, idx: index_update(_zeros_like_value(out), t, idx=idx)],
-    doc="x with x[idx] replaced by v (what `x[idx] = v` records)",
+    doc="x with x[idx] replaced by v (what `x[idx] = v` records)", linear=True,
     domain=lambda rng: [((rng.normal(size=(4, 3)), rng.normal(size=(3,))), {"idx": 1}),
                         ((rng.normal(size=(5,)), rng.normal(size=(2,))),
                          {"idx": np.array([0, 3])})]))
@@ -617,6 +619,7 @@ def _concatenate_jvp(i, t, out, *xs, axis=0):
 
 concatenate = _row(Primitive(
     "concatenate", _concatenate_impl, [_concatenate_vjp], [_concatenate_jvp], variadic=True,
+    linear=True,
     domain=lambda rng: [((rng.normal(size=(2, 3)), rng.normal(size=(1, 3))), {}),
                         ((rng.normal(size=(2, 3)), rng.normal(size=(2, 2))), {"axis": 1})]))
 
@@ -636,7 +639,7 @@ def _stack_jvp(i, t, out, *xs, axis=0):
 
 
 stack = _row(Primitive(
-    "stack", _stack_impl, [_stack_vjp], [_stack_jvp], variadic=True,
+    "stack", _stack_impl, [_stack_vjp], [_stack_jvp], variadic=True, linear=True,
     domain=lambda rng: [((rng.normal(size=(2, 3)), rng.normal(size=(2, 3))), {}),
                         ((rng.normal(size=(3,)), rng.normal(size=(3,))), {"axis": -1})]))
 

@@ -377,7 +377,8 @@ pad = _row(Primitive(
     "pad", _pad_impl, [lambda g, out, x, **p: _pad_t(g, x, **p)], [_pad_jvp],
     doc="x surrounded by constant `value` (pad_width: one (before, after) pair per axis)",
     domain=lambda rng: [((rng.normal(size=(2, 3)),), {"pad_width": ((1, 0), (2, 1))}),
-                        ((rng.normal(size=(3,)),), {"pad_width": ((0, 2),), "value": 1.5})]))
+                        ((rng.normal(size=(3,)),), {"pad_width": ((0, 2),), "value": 1.5})],
+    linear=True))
 
 # ----------------------------------------------------------------------------------------
 # einsum. Subscripts are normalised by chainrule.numpy.einsum to explicit form without
@@ -463,15 +464,15 @@ def _complex_ct(g, x, factor):
 
 real = _row(Primitive(
     "real", np.real, [lambda g, out, x: _complex_ct(g, x, 1 + 0j)],
-    [lambda t, out, x: real(t)], ufunc=None,
+    [lambda t, out, x: real(t)], ufunc=None, linear=True,
     domain=lambda rng: [((rng.normal(size=(2, 3)),), {})]))
 imag = _row(Primitive(
     "imag", np.imag, [lambda g, out, x: _complex_ct(g, x, -1j)],
-    [lambda t, out, x: imag(t)], ufunc=None,
+    [lambda t, out, x: imag(t)], ufunc=None, linear=True,
     domain=lambda rng: [((rng.normal(size=(2, 3)),), {})]))
 conj = _row(Primitive(
     "conj", np.conjugate, [lambda g, out, x: conj(g)], [lambda t, out, x: conj(t)],
-    ufunc=np.conjugate, domain=lambda rng: [((rng.normal(size=(2, 3)),), {})]))
+    ufunc=np.conjugate, domain=lambda rng: [((rng.normal(size=(2, 3)),), {})], linear=True))
 
 # ----------------------------------------------------------------------------------------
 # Linear algebra. Rules are the standard matrix identities written with table ops, so they
@@ -847,13 +848,13 @@ fft = _row(Primitive(
     [lambda g, out, x, n, axis, norm:
      _real_if(_resize(fft(g, n=n, axis=axis, norm=norm), shape_of(x)[axis], axis), x)],
     [lambda t, out, x, n, axis, norm: fft(t, n=n, axis=axis, norm=norm)],
-    domain=_dom_fft))
+    domain=_dom_fft, linear=True))
 ifft = _row(Primitive(
     "ifft", _ifft_impl,
     [lambda g, out, x, n, axis, norm:
      _real_if(_resize(ifft(g, n=n, axis=axis, norm=norm), shape_of(x)[axis], axis), x)],
     [lambda t, out, x, n, axis, norm: ifft(t, n=n, axis=axis, norm=norm)],
-    domain=_dom_fft))
+    domain=_dom_fft, linear=True))
 
 
 def _rfft_impl(x, n, axis, norm):
@@ -869,7 +870,7 @@ def _rfft_vjp(g, out, x, n, axis, norm):
 rfft = _row(Primitive(
     "rfft", _rfft_impl, [_rfft_vjp],
     [lambda t, out, x, n, axis, norm: rfft(t, n=n, axis=axis, norm=norm)],
-    domain=_dom_fft))
+    domain=_dom_fft, linear=True))
 
 _DUAL_NORM = {"backward": "forward", "ortho": "ortho", "forward": "backward"}
 
@@ -902,4 +903,4 @@ def _dom_irfft(rng):
 irfft = _row(Primitive(
     "irfft", _irfft_impl, [_irfft_vjp],
     [lambda t, out, x, n, axis, norm: irfft(t, n=n, axis=axis, norm=norm)],
-    domain=_dom_irfft))
+    domain=_dom_irfft, linear=True))

@@ -120,22 +120,6 @@ class Taylor(ArrayOps):
         return f"Taylor(coeffs={self.coeffs!r}, budget={self.budget})"
 
 
-# The JVP rule every row made by `primitives.linear` shares (``t -> prim(t)``): recognising
-# its code object finds the linear rows without a flag on Primitive.
-_LINEAR_JVP_CODE = P.sum.jvp[0].__code__
-# Linear (or piecewise-linear) rows not made by `linear`; the NumPy half found by name.
-_PIECEWISE_LINEAR = frozenset({P.concatenate, P.stack, P.index_update, P.amax, P.amin} | {
-    P.TABLE[name] for name in ("pad", "real", "imag", "conj", "fft", "ifft", "rfft", "irfft")
-    if name in P.TABLE})
-
-
-def _is_linear(prim: Primitive) -> bool:
-    if prim in _PIECEWISE_LINEAR:
-        return True
-    rule = prim.jvp[0] if len(prim.jvp) == 1 else None
-    return getattr(rule, "__code__", None) is _LINEAR_JVP_CODE
-
-
 class _Trace:
     """The nodes of one Taylor-mode evaluation (one level), in creation order."""
 
@@ -181,7 +165,7 @@ class _Trace:
             res = special(self, args, traced, primals, params, out0)
         elif prim.partials is not None:
             res = self._elementwise(prim, args, traced, params, out0)
-        elif _is_linear(prim):
+        elif prim.linear:   # the table marks it (see Primitive.linear)
             res = self._linear(prim, args, traced, primals, params, out0)
         elif any(prim.jvp_rule(i) is not None for i, t in enumerate(traced) if t):
             res = self._generic(prim, args, traced, params, out0)
