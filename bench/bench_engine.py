@@ -122,7 +122,7 @@ def w3(quick: bool) -> dict:
     xv = np.random.default_rng(0).normal(size=n_el)
 
     def cr_run():
-        x = cr.tensor(xv, requires_grad=True)
+        x = cr.as_tensor(xv).requires_grad_()   # no copy, like torch.from_numpy below
         y = (cr.sin(x) * cr.exp(-x**2 / 2)).sum()
         y.backward()
         return x.grad
