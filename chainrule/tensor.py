@@ -253,16 +253,6 @@ class Tensor(ArrayOps):
                 "t.detach().numpy() if you do not need the gradient")
         return handler(*args, **kwargs)
 
-    def __getattr__(self, name: str) -> Any:
-        # ndarray methods and properties that chainrule.numpy provides (x.var(), x.prod(),
-        # z.real, ...), so NumPy code written for arrays runs unchanged. Reached only when
-        # ordinary lookup fails: the hot paths never come here.
-        if name in _NUMPY_METHODS or name in _NUMPY_PROPERTIES:
-            from . import numpy as cnp  # noqa: PLC0415  (the allowed lazy upward import)
-            fn = getattr(cnp, name)
-            return fn(self) if name in _NUMPY_PROPERTIES else functools.partial(fn, self)
-        raise AttributeError(f"'Tensor' object has no attribute {name!r}")
-
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
         arr = np.asarray(P.value_of(self._data))
         return arr if dtype is None else arr.astype(dtype)
@@ -607,11 +597,40 @@ def _ufunc_table() -> dict:
     return {p.ufunc: p for p in P.TABLE.values() if p.ufunc is not None}
 
 
-_NUMPY_METHODS = frozenset({
+# ndarray methods and properties that chainrule.numpy provides (x.var(), x.prod(), z.real,
+# ...), so NumPy code written for arrays runs unchanged. Each is a real class attribute: a
+# __getattr__ hook would slow every attribute access of every Tensor (CPython cannot
+# specialise attribute loads on a class that has one).
+_NUMPY_METHODS = (
     "var", "std", "prod", "cumsum", "cumprod", "clip", "argmax", "argmin", "argsort", "ravel",
     "squeeze", "swapaxes", "diagonal", "trace", "round", "conj", "conjugate", "copy", "repeat",
-    "take", "nonzero"})
-_NUMPY_PROPERTIES = frozenset({"real", "imag"})
+    "take", "nonzero")
+_NUMPY_PROPERTIES = ("real", "imag")
+
+
+def _numpy_function(name: str) -> Callable:
+    from . import numpy as cnp  # noqa: PLC0415  (the allowed lazy upward import)
+    return getattr(cnp, name)
+
+
+def _numpy_method(name: str) -> Callable:
+    def method(self, *args, **kwargs):
+        return _numpy_function(name)(self, *args, **kwargs)
+    method.__name__ = name
+    method.__doc__ = f"Same as ``chainrule.numpy.{name}(self, ...)``."
+    return method
+
+
+def _numpy_property(name: str) -> property:
+    return property(lambda self: _numpy_function(name)(self),
+                    doc=f"Same as ``chainrule.numpy.{name}(self)``.")
+
+
+for _name in _NUMPY_METHODS:
+    if not hasattr(Tensor, _name):
+        setattr(Tensor, _name, _numpy_method(_name))
+for _name in _NUMPY_PROPERTIES:
+    setattr(Tensor, _name, _numpy_property(_name))
 
 
 def _array_function_table() -> dict:
