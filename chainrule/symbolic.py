@@ -536,79 +536,99 @@ def to_function(expr: Union[Expr, str], vars: Optional[Sequence[str]] = None) ->
 
 def _is_poly(e: Expr) -> bool:
     """Whether ``e`` is a polynomial in its symbols (numbers, symbols, + - *, whole powers)."""
-    if e.prim is None:
-        return e.is_symbol or _num(e) is not None
-    name = e.prim.name
-    if name in ("add", "sub", "mul", "neg"):
-        return all(_is_poly(a) for a in e.args)
-    if name == "pow":
-        k = _num(e.args[1])
-        return k is not None and k >= 0 and _is_whole(k) and _is_poly(e.args[0])
-    return False
+    ok: dict = {}
+    for n in _postorder(e):
+        if n.prim is None:
+            ok[id(n)] = n.is_symbol or _num(n) is not None
+        elif n.prim.name in ("add", "sub", "mul", "neg"):
+            ok[id(n)] = all(ok[id(a)] for a in n.args)
+        elif n.prim.name == "pow":
+            k = _num(n.args[1])
+            ok[id(n)] = k is not None and k >= 0 and _is_whole(k) and ok[id(n.args[0])]
+        else:
+            ok[id(n)] = False
+    return ok[id(e)]
 
 
 def _ckey(e: Expr) -> Any:
     """A key equal for expressions that differ only in the order of terms or factors."""
-    if e._ckey is None:
-        if e.prim is not None and e.prim.name in ("add", "sub", "neg", "mul", "div"):
-            terms = _terms(e, expand=False)
-            e._ckey = _Key(("sum", _sorted_key(
+    if e._ckey is not None:
+        return e._ckey
+    # Children first, without recursion, skipping parts whose key is known already.
+    order, stack = [], [(e, False)]
+    while stack:
+        node, ready = stack.pop()
+        if node._ckey is not None:
+            continue
+        if ready or not node.args:
+            order.append(node)
+            continue
+        stack.append((node, True))
+        stack.extend((a, False) for a in reversed(node.args) if a._ckey is None)
+    for node in order:
+        if node._ckey is not None:
+            continue
+        if node.prim is not None and node.prim.name in ("add", "sub", "neg", "mul", "div"):
+            terms = _terms(node, expand=False)
+            node._ckey = _Key(("sum", _sorted_key(
                 (c, _sorted_key((k, x) for k, (b, x) in f.items())) for c, f in terms)))
-        elif e.prim is None:
-            e._ckey = e._key
+        elif node.prim is None:
+            node._ckey = node._key
         else:
-            e._ckey = _Key((e.prim.name, tuple(_ckey(a) for a in e.args), e._key[2]))
+            node._ckey = _Key((node.prim.name, tuple(a._ckey for a in node.args),
+                               node._key[2]))
     return e._ckey
 
 
 def _factors(e: Expr, power: float, acc: list, fac: dict) -> None:
-    """Flatten a product into ``acc[0]`` (the coefficient) and ``fac`` (base -> exponent)."""
-    whole = _is_whole(power)
-    v = _num(e)
-    if v is not None and (whole or v > 0) and not (v == 0 and power < 0):
-        try:
-            r = v ** power
-        except OverflowError:
-            r = math.inf
-        if math.isfinite(r):
-            acc[0] *= r
-            return
-    name = e.prim.name if e.prim is not None else None
-    if whole and name == "neg":
-        acc[0] *= (-1.0) ** power
-        _factors(e.args[0], power, acc, fac)
-        return
-    if whole and name == "mul":
-        _factors(e.args[0], power, acc, fac)
-        _factors(e.args[1], power, acc, fac)
-        return
-    if whole and name == "div":
-        _factors(e.args[0], power, acc, fac)
-        _factors(e.args[1], -power, acc, fac)
-        return
-    if whole and e.prim is P.sqrt:
-        _factors(e.args[0], power * 0.5, acc, fac)
-        return
-    if whole and name == "pow":
-        k = _num(e.args[1])
-        if k is not None:
-            _factors(e.args[0], power * k, acc, fac)
-            return
-        if _is_sum(e.args[1]):
-            # b**(u + c) = b**u * b**c (on b > 0, where a symbolic power is real), so
-            # x*x**(x - 1) meets x**x.
-            terms = _terms(e.args[1], expand=False)
-            c = sum(t[0] for t in terms if not t[1])
-            rest = [t for t in terms if t[1]]
-            if c != 0 and rest:
-                _factors(_node(P.pow, e.args[0], _build_sum(rest)), power, acc, fac)
-                _factors(e.args[0], power * c, acc, fac)
-                return
-    key = _ckey(e)
-    if key in fac:
-        fac[key][1] += power
-    else:
-        fac[key] = [e, power]
+    """Flatten a product into ``acc[0]`` (the coefficient) and ``fac`` (base -> exponent).
+
+    Iterative, in left-to-right order: a product built in a long Python loop is fine."""
+    stack = [(e, power)]
+    while stack:
+        e, power = stack.pop()
+        whole = _is_whole(power)
+        v = _num(e)
+        if v is not None and (whole or v > 0) and not (v == 0 and power < 0):
+            try:
+                r = v ** power
+            except OverflowError:
+                r = math.inf
+            if math.isfinite(r):
+                acc[0] *= r
+                continue
+        name = e.prim.name if e.prim is not None else None
+        if whole and name == "neg":
+            acc[0] *= (-1.0) ** power
+            stack.append((e.args[0], power))
+            continue
+        if whole and name in ("mul", "div"):
+            stack.append((e.args[1], power if name == "mul" else -power))
+            stack.append((e.args[0], power))
+            continue
+        if whole and e.prim is P.sqrt:
+            stack.append((e.args[0], power * 0.5))
+            continue
+        if whole and name == "pow":
+            k = _num(e.args[1])
+            if k is not None:
+                stack.append((e.args[0], power * k))
+                continue
+            if _is_sum(e.args[1]):
+                # b**(u + c) = b**u * b**c (on b > 0, where a symbolic power is real), so
+                # x*x**(x - 1) meets x**x.
+                terms = _terms(e.args[1], expand=False)
+                c = sum(t[0] for t in terms if not t[1])
+                rest = [t for t in terms if t[1]]
+                if c != 0 and rest:
+                    stack.append((e.args[0], power * c))
+                    stack.append((_node(P.pow, e.args[0], _build_sum(rest)), power))
+                    continue
+        key = _ckey(e)
+        if key in fac:
+            fac[key][1] += power
+        else:
+            fac[key] = [e, power]
 
 
 def _terms(e: Expr, expand: bool = True) -> list:
