@@ -371,3 +371,22 @@ def test_to_sympy_bridge():
     sx = sympy.Symbol("x")
     ours = diff(e, "x").to_sympy()
     assert sympy.simplify(ours - sympy.diff(e.to_sympy(), sx)) == 0
+
+
+def test_deep_nesting_needs_no_recursion():
+    # With the recursion limit far below the depth, only iterative code can succeed.
+    import sys
+    x = symbol("x")
+    e = x
+    for _ in range(300):
+        e = P.sin(e)
+    want = cr.grad(to_function(e, ["x"]))(0.3)
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(200)
+    try:
+        d = diff(e, "x")
+        text = d.to_unicode()
+        got = d.evaluate({"x": 0.3})
+    finally:
+        sys.setrecursionlimit(limit)
+    assert _close(got, want) and text.count("cos") == 300
