@@ -24,7 +24,8 @@ from .testing import check_grads, gradcheck
 from .visual import graph, plot_tangent
 from .explain import explain
 from .parser import ParseError, parse
-from .symbolic import Expr, diff, gradient, symbol
+from .calculus import diff, gradient, to_function
+from .symbolic import Expr, symbol
 
 __version__ = "0.1.0"
 
@@ -37,5 +38,5 @@ __all__ = [
     "maximum", "mean", "min", "minimum", "relu", "reshape", "sigmoid", "sign", "sin",
     "softplus", "sqrt", "square", "stack", "sum", "tan", "tanh", "transpose", "where",
     "graph", "plot_tangent",
-    "diff", "explain", "parse", "symbol", "gradient", "Expr", "ParseError",
+    "diff", "explain", "parse", "symbol", "gradient", "to_function", "Expr", "ParseError",
 ]

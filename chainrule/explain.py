@@ -16,7 +16,8 @@ from __future__ import annotations
 from typing import List, Optional, Union
 
 from . import primitives as P
-from .symbolic import Expr, _as_expr, _node, _postorder, _wrap, const, diff, simplify, symbol
+from .calculus import as_expr
+from .symbolic import Expr, _node, _postorder, _wrap, const, diff, simplify, symbol
 
 __all__ = ["explain", "Explanation", "Step", "MAX_OPERATIONS", "MAX_SHOWN"]
 
@@ -393,7 +394,7 @@ def explain(expr: Union[Expr, str], var: str = "x") -> Explanation:
       power rule: d/dx[x²] = 2x
     f′(x) = 2x·cos(x²)
     """
-    e = _as_expr(expr)
+    e = as_expr(expr)
     if not isinstance(var, str) or not var.isidentifier():
         raise TypeError(f"explain: the variable must be a name such as 'x'; got {var!r}.")
     size = len(_postorder(e))

@@ -496,5 +496,3 @@ def parse(text: str) -> Expr:
                          text, None)
     return _Parser(text).parse()
 
-
-symbolic._text_parser = parse

@@ -448,28 +448,23 @@ def _local(prim: Primitive, i: int, t: Expr, node: Expr) -> Optional[Expr]:
         raise
 
 
-# Text is parsed by chainrule.parser, one layer up; it hands its `parse` down here when it is
-# imported (chainrule/__init__ always imports it), so the layers stay one-way.
-_text_parser: Optional[Callable[[str], Expr]] = None
-
-
-def _as_expr(expr: Union[Expr, str, float]) -> Expr:
+def _as_expr(expr: Union[Expr, float]) -> Expr:
     if isinstance(expr, str):
-        if _text_parser is None:
-            raise RuntimeError("text expressions need chainrule.parser; `import chainrule` "
-                               "loads it.")
-        return _text_parser(expr)
+        # Text belongs to the layer above (parser); this layer works on expressions.
+        raise TypeError("chainrule.symbolic works on expressions; for text use chainrule.diff, "
+                        "chainrule.gradient or chainrule.parse, which parse it safely.")
     return _wrap(expr)
 
 
-def diff(expr: Union[Expr, str], var: str = "x", n: int = 1) -> Expr:
+def diff(expr: Expr, var: str = "x", n: int = 1) -> Expr:
     """The ``n``-th derivative of ``expr`` with respect to ``var``, simplified.
 
-    ``expr`` may be text (parsed safely by :func:`chainrule.parse`).
+    Text goes through :func:`chainrule.diff`, which parses it first.
 
-    >>> print(diff("5x^4 + 3x^3 + 7x^2 + 9x - 5"))
+    >>> x = symbol("x")
+    >>> print(diff(5*x**4 + 3*x**3 + 7*x**2 + 9*x - 5))
     20*x**3 + 9*x**2 + 14*x + 9
-    >>> print(diff("sin(x)", n=2))
+    >>> print(diff(x.sin(), n=2))
     -sin(x)
     """
     e = _as_expr(expr)
@@ -485,11 +480,12 @@ def diff(expr: Union[Expr, str], var: str = "x", n: int = 1) -> Expr:
     return e
 
 
-def gradient(expr: Union[Expr, str], vars: Optional[Sequence[str]] = None) -> list:
+def gradient(expr: Expr, vars: Optional[Sequence[str]] = None) -> list:
     """The partial derivatives of ``expr`` with respect to each of ``vars`` (default: its
     free symbols, sorted).
 
-    >>> [str(d) for d in gradient("x**2*y + y", ["x", "y"])]
+    >>> x, y = symbol("x"), symbol("y")
+    >>> [str(d) for d in gradient(x**2*y + y, ["x", "y"])]
     ['2*x*y', 'x**2 + 1']
     """
     e = _as_expr(expr)
@@ -500,12 +496,12 @@ def gradient(expr: Union[Expr, str], vars: Optional[Sequence[str]] = None) -> li
     return [diff(e, v) for v in vars]
 
 
-def to_function(expr: Union[Expr, str], vars: Optional[Sequence[str]] = None) -> Callable:
+def to_function(expr: Expr, vars: Optional[Sequence[str]] = None) -> Callable:
     """A Python function of ``vars`` (positional, in order) that evaluates ``expr``.
 
     Works with floats, arrays and Tensors, so ``cr.grad(to_function(e, ["x"]))`` runs.
 
-    >>> f = to_function("x**2 + y", ["x", "y"])
+    >>> f = to_function(symbol("x")**2 + symbol("y"), ["x", "y"])
     >>> f(3.0, 1.0)
     10.0
     """

@@ -10,7 +10,7 @@ import pytest
 
 import chainrule as cr
 from chainrule.explain import Explanation, explain
-from chainrule.symbolic import to_function
+from chainrule.calculus import to_function
 
 TUTORIAL_STEPS = """\
 f(x) = 5x⁴ + 3x³ + 7x² + 9x − 5

@@ -24,7 +24,7 @@ LAYERS = {
     # checks and the symbolic reader
     "testing": 6, "symbolic": 6, "coverage": 6,
     # text in, pictures out
-    "parser": 7, "explain": 7, "visual": 7,
+    "parser": 7, "calculus": 7, "explain": 7, "visual": 7,
     # the command line
     "cli": 8, "__main__": 8,
 }

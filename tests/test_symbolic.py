@@ -12,7 +12,8 @@ import pytest
 import chainrule as cr
 from chainrule import primitives as P
 from chainrule._core import Primitive
-from chainrule.symbolic import Expr, const, diff, gradient, simplify, symbol, to_function
+from chainrule.calculus import diff, gradient, to_function
+from chainrule.symbolic import Expr, const, simplify, symbol
 
 TUTORIAL = "5*x**4 + 3*x**3 + 7*x**2 + 9*x - 5"
 
