@@ -673,7 +673,11 @@ def _steps(expr: Any, wrt: list, order: int, style: _Style) -> dict:
     steps = {}
     for v in wrt:
         target = expr if order == 1 else diff(expr, v, order - 1)
-        explanation = explain(target, v)
+        try:
+            explanation = explain(target, v)
+        except ValueError:   # explain's size limits: too big to show step by step
+            raise UsageError("--steps: this expression is too large to explain step by step; "
+                             "leave out --steps to get the formula.") from None
         steps[v] = explanation.to_markdown() if style.latex else explanation.to_text()
     return steps
 

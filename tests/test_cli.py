@@ -474,3 +474,11 @@ def test_docs_show_real_output():
         assert got.rstrip("\n").splitlines() == expected, (
             f"docs/cli.md is out of date for `chainrule {' '.join(argv)}`; paste the real "
             f"output:\n{got}")
+
+
+def test_steps_too_large_is_a_usage_error_not_an_internal_one():
+    tower = "^".join(["x"] * 31)
+    code, out, err, _ = run(tower, "--steps")
+    assert code == 2 and out == ""
+    assert_one_line_error(err)
+    assert "too large to explain step by step" in err and "leave out --steps" in err
