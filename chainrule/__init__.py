@@ -30,7 +30,8 @@ from .symbolic import Expr, symbol
 __version__ = "0.1.0"
 
 __all__ = [
-    "Tensor", "tensor", "as_tensor", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
+    "Tensor", "tensor", "as_tensor", "no_grad", "enable_grad", "set_grad_enabled",
+    "is_grad_enabled",
     "grad", "value_and_grad", "vjp", "jvp", "jacrev", "jacfwd", "jacobian", "hessian", "hvp",
     "elementwise_grad", "derivative", "taylor_coefficients", "check_grads", "gradcheck",
     "autograd", "primitives", "testing", "numpy",

@@ -105,7 +105,8 @@ arctan2 = elementwise(
     "arctan2", np.arctan2,
     [lambda out, y, x: div(x, x * x + y * y), lambda out, y, x: div(-y, x * x + y * y)],
     domain=_dom_binary(-2, 2, 0.5, 2), ufunc=np.arctan2)
-hypot = elementwise("hypot", np.hypot, [lambda out, x, y: div(x, out), lambda out, x, y: div(y, out)],
+hypot = elementwise("hypot", np.hypot,
+                    [lambda out, x, y: div(x, out), lambda out, x, y: div(y, out)],
                     domain=_dom_binary(0.5, 2, -2, -0.5), ufunc=np.hypot)
 # logaddexp'(x) = e^x / (e^x + e^y) = exp(x - out): never overflows.
 logaddexp = elementwise("logaddexp", np.logaddexp,

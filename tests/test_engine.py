@@ -461,7 +461,8 @@ def test_fourth_derivative_of_sin():
 
 
 def test_grad_of_grad_functional_and_forward_over_reverse():
-    f = lambda x: cr.tanh(x) * x
+    def f(x):
+        return cr.tanh(x) * x
     d2 = cr.grad(cr.grad(f))(0.4)
     t = np.tanh(0.4)
     expected = 2 * (1 - t * t) - 2 * 0.4 * t * (1 - t * t)

@@ -177,7 +177,8 @@ def _ev(tree, lib, env):
         return lib.full(args[0])
     vals = [_ev(a, lib, env) for a in args]
     a = vals[0]
-    pos = lambda v: v * v + 0.5
+    def pos(v):
+        return v * v + 0.5
     if op == "neg":
         return -a
     if op == "exp":
@@ -280,7 +281,8 @@ def _run_chainrule(tree, point, weight, direction):
     hvp = [None] * len(names)
     if dot is not None:
         hvp = cr.autograd.grad(dot, [env[k] for k in names], allow_unused=True)
-    as_np = lambda t, k: np.zeros(LEAVES[k]) if t is None else t.detach().numpy()
+    def as_np(t, k):
+        return np.zeros(LEAVES[k]) if t is None else t.detach().numpy()
     return (out.detach().numpy(), loss.item(),
             {k: as_np(g, k) for k, g in zip(names, grads)},
             {k: as_np(h, k) for k, h in zip(names, hvp)})
@@ -302,7 +304,8 @@ def _run_torch(tree, point, weight, direction):
     if dot is not None:
         hvp = torch.autograd.grad(dot, [env[k] for k in names], allow_unused=True)
     # force=True: PyTorch may return a lazy "ZeroTensor" for a gradient that is all zero.
-    as_np = lambda t, k: np.zeros(LEAVES[k]) if t is None else t.detach().numpy(force=True)
+    def as_np(t, k):
+        return np.zeros(LEAVES[k]) if t is None else t.detach().numpy(force=True)
     return (out.detach().numpy(), loss.item(),
             {k: as_np(g, k) for k, g in zip(names, grads)},
             {k: as_np(h, k) for k, h in zip(names, hvp)})
