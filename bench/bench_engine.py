@@ -19,30 +19,18 @@ import json
 import os
 import subprocess
 import sys
-import time
 
 import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 import chainrule as cr  # noqa: E402
+from _timing import best_time  # noqa: E402  (bench/, the script's own folder)
 
 try:
     import torch
     torch.set_num_threads(os.cpu_count() or 1)
 except ImportError:  # the benchmark still runs without the oracle
     torch = None
-
-
-def best_time(fn, repeat: int, number: int) -> float:
-    """Best mean seconds per call over ``repeat`` runs of ``number`` calls."""
-    fn()
-    best = float("inf")
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        for _ in range(number):
-            fn()
-        best = min(best, (time.perf_counter() - t0) / number)
-    return best
 
 
 # ----------------------------------------------------------------------------------------

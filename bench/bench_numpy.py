@@ -13,13 +13,13 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import time
 
 import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 import chainrule as cr  # noqa: E402
 import chainrule.numpy as cnp  # noqa: E402
+from _timing import best_time  # noqa: E402  (bench/, the script's own folder)
 
 try:
     import torch
@@ -30,13 +30,8 @@ except ImportError:  # the benchmark still runs, without the comparison column
 
 
 def _best(fn, repeats: int) -> float:
-    fn()
-    best = float("inf")
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t0)
-    return best * 1e3
+    """Best of ``repeats`` single calls, in milliseconds."""
+    return best_time(fn, repeats) * 1e3
 
 
 def _workloads(n: int, rng: np.random.Generator) -> list:
