@@ -33,8 +33,9 @@ def mean(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
     count = 1
     for a in axes:
         count *= shape[a]
-    return bind(P.sum, x, axis=axis, keepdims=keepdims) / max(count, 1) if count else \
-        bind(P.sum, x, axis=axis, keepdims=keepdims) * np.nan
+    total = bind(P.sum, x, axis=axis, keepdims=keepdims)
+    # The mean of nothing is nan, as in NumPy (the table's div gives it, with NumPy's warning).
+    return bind(P.div, total, count)
 
 
 class ArrayOps(Tracer):
