@@ -40,6 +40,10 @@ class Tracer:
 
 def bind(prim: "Primitive", *args: Any, **params: Any) -> Any:
     """Apply ``prim`` to ``args``, letting the highest-level tracer among them run it."""
+    if len(args) == 1:   # the most common case, without the search
+        a = args[0]
+        return a._process(prim, args, params) if isinstance(a, Tracer) else \
+            prim.impl(a, **params)
     top = None
     for a in args:
         if isinstance(a, Tracer) and (top is None or a._level > top._level):

@@ -163,16 +163,33 @@ def backward_pass(roots: Sequence[Any], root_grads: Sequence[Any], *,
                 if (a._version if a_in else 0) + (b._version if b_in else 0) != t._vsum:
                     raise _modified_error(t)
                 out = t._data
-                for a_, va_, rule in ((a, va, prim.vjp[0]), (b, vb, prim.vjp[1])):
-                    if rule is None or type(a_) is not cls or not a_.requires_grad \
-                            or a_._level != level:
-                        continue
-                    gi = rule(g, out, va, vb)
-                    if type(gi) is not float or type(va_) is not float:
-                        shape = shape_of(va_)
-                        if shape_of(gi) != shape:
-                            gi = sum_to(gi, shape)
-                    _add_grad(grads, heap, a_, gi)
+                rule_a, rule_b = prim.vjp
+                # Each input: its cotangent, summed to its shape, added to its pending
+                # gradient. Floats (the scalar fast path) skip the shape work and _add_grad.
+                if a_in and rule_a is not None and a.requires_grad:
+                    gi = rule_a(g, out, va, vb)
+                    if type(gi) is float and type(va) is float:
+                        aid = id(a)
+                        prev = grads.get(aid)
+                        if prev is None:
+                            grads[aid] = gi
+                            heappush(heap, (-a._seq, aid, a))
+                        else:
+                            grads[aid] = prev + gi
+                    else:
+                        _add_grad(grads, heap, a, _fit(gi, va, shape_of, sum_to))
+                if b_in and rule_b is not None and b.requires_grad:
+                    gi = rule_b(g, out, va, vb)
+                    if type(gi) is float and type(vb) is float:
+                        bid = id(b)
+                        prev = grads.get(bid)
+                        if prev is None:
+                            grads[bid] = gi
+                            heappush(heap, (-b._seq, bid, b))
+                        else:
+                            grads[bid] = prev + gi
+                    else:
+                        _add_grad(grads, heap, b, _fit(gi, vb, shape_of, sum_to))
                 if not retain_graph:
                     t._inputs = None
                 continue
@@ -219,6 +236,12 @@ def backward_pass(roots: Sequence[Any], root_grads: Sequence[Any], *,
     if accumulate:
         return None
     return [results.get(id(t)) for t in targets]  # type: ignore[union-attr]
+
+
+def _fit(gi: Any, x: Any, shape_of: Callable, sum_to: Callable) -> Any:
+    """A cotangent summed down to the shape of the input value ``x`` (undo broadcasting)."""
+    shape = shape_of(x)
+    return gi if shape_of(gi) == shape else sum_to(gi, shape)
 
 
 def _add_grad(grads: dict, heap: list, a: Any, gi: Any) -> None:

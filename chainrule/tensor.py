@@ -126,9 +126,25 @@ class Tensor(ArrayOps):
                 out = bind(prim, d, **params)
             else:
                 out = prim.impl(d, **params) if params else prim.impl(d)
+            t = Tensor.__new__(Tensor)   # _node()/_constant(), inlined (hot path)
+            t._data = out
+            t._level = level
+            t._version = 0
             if self.requires_grad and prim.differentiable and _grad_enabled.get():
-                return _node(out, level, prim, args, params, self._version)
-            return _constant(out, level)
+                t.requires_grad = True
+                t._prim = prim
+                t._inputs = args
+                t._params = params
+                t._vsum = self._version
+                t._seq = next(_sequence)
+            else:
+                t.requires_grad = False
+                t._prim = None
+                t._inputs = None
+                t._params = _NO_PARAMS
+                t._vsum = 0
+                t._seq = 0
+            return t
         needs = False
         traced = False
         vsum = 0
