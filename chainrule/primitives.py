@@ -34,6 +34,8 @@ def shape_of(x: Any) -> tuple:
     """Shape of an array, number or tracer."""
     if type(x) is float:
         return ()
+    if type(x) is np.ndarray:
+        return x.shape
     s = getattr(x, "shape", None)
     return () if s is None else tuple(s)
 
