@@ -433,6 +433,22 @@ def _dom_reduce(rng):
 sum = linear("sum", _sum_impl, _sum_t, domain=_dom_reduce)  # noqa: A001
 
 
+def weighted_reduction(name: str, impl: Callable, weights: Callable,
+                       **kwargs: Any) -> Primitive:
+    """A reduction over ``axis`` whose derivative is ``d out = sum(w * dx, axis)`` with
+    weights ``w = weights(out, x, axis, keepdims)`` of x's shape (max/min: the tie-split
+    mask; prod: the product of the other elements)."""
+    def vjp(g, out, x, axis=None, keepdims=False):
+        if not keepdims:
+            g = reshape(g, shape=_keepdims_shape(shape_of(x), axis))
+        return g * weights(out, x, axis, keepdims)
+
+    def jvp(t, out, x, axis=None, keepdims=False):
+        return sum(t * weights(out, x, axis, keepdims), axis=axis, keepdims=keepdims)
+
+    return _row(Primitive(name, impl, [vjp], [jvp], **kwargs))
+
+
 def _extreme(name: str, np_fn: Callable) -> Primitive:
     def impl(x, axis=None, keepdims=False):
         return np_fn(x, axis=axis, keepdims=keepdims)
@@ -445,16 +461,8 @@ def _extreme(name: str, np_fn: Callable) -> Primitive:
         mask = (xv == ov)
         return mask / np.sum(mask, axis=axis, keepdims=True)
 
-    def vjp(g, out, x, axis=None, keepdims=False):
-        if not keepdims:
-            g = reshape(g, shape=_keepdims_shape(shape_of(x), axis))
-        return g * weights(out, x, axis, keepdims)
-
-    def jvp(t, out, x, axis=None, keepdims=False):
-        return sum(t * weights(out, x, axis, keepdims), axis=axis, keepdims=keepdims)
-
     # Piecewise linear: linear once the maximising elements are fixed by the values.
-    return _row(Primitive(name, impl, [vjp], [jvp], domain=_dom_reduce, linear=True))
+    return weighted_reduction(name, impl, weights, domain=_dom_reduce, linear=True)
 
 
 amax = _extreme("max", np.max)

@@ -23,7 +23,7 @@ import numpy as np
 from .primitives import (
     Primitive, _dom_binary, _dom_unary, _keepdims_shape, _row, _unary_impl, concatenate, cos,
     div, dtype_of, elementwise, exp, getitem, linear, matmul, ndim_of, nondifferentiable, reshape,
-    shape_of, sqrt, sum, transpose, value_of, where)
+    shape_of, sqrt, sum, transpose, value_of, weighted_reduction, where)
 
 _LN2 = math.log(2.0)
 _LN10 = math.log(10.0)
@@ -245,16 +245,6 @@ def _prod_impl_traced(x, axis):
     return prod(x, axis=axis, keepdims=True)
 
 
-def _prod_vjp(g, out, x, axis=None, keepdims=False):
-    if not keepdims:
-        g = reshape(g, shape=_keepdims_shape(shape_of(x), axis))
-    return g * _prod_weights(out, x, axis, keepdims)
-
-
-def _prod_jvp(t, out, x, axis=None, keepdims=False):
-    return sum(t * _prod_weights(out, x, axis, keepdims), axis=axis, keepdims=keepdims)
-
-
 def _dom_prod(rng):
     x = rng.uniform(0.5, 1.5, size=(3, 4)) * rng.choice([-1.0, 1.0], size=(3, 4))
     z1 = x.copy()
@@ -265,7 +255,7 @@ def _dom_prod(rng):
             ((z1,), {"axis": 1}), ((z1,), {}), ((z2,), {"axis": 0})]
 
 
-prod = _row(Primitive("prod", _prod_impl, [_prod_vjp], [_prod_jvp], domain=_dom_prod))
+prod = weighted_reduction("prod", _prod_impl, _prod_weights, domain=_dom_prod)
 
 
 def _cumsum_impl(x, axis):
