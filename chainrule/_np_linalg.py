@@ -317,6 +317,10 @@ def lstsq(a: Any, b: Any, rcond: Any = None) -> tuple:
     the rank is an integer.
     """
     a, b = cnp._arr(a), cnp._arr(b)
+    if len(cnp.shape(a)) != 2:
+        raise _np.linalg.LinAlgError(
+            f"lstsq: a must be a 2-d matrix, got shape {cnp.shape(a)}; for one column write "
+            "a[:, None]")
     m, n = cnp.shape(a)
     x = cnp.matmul(pinv(a), b)
     s = svdvals(a)

@@ -31,10 +31,10 @@ def _as_value(data: Any, dtype: Any = None, float_leaf: bool = False,
     elif isinstance(data, (list, tuple)) and _holds_tensor(data):
         data = _values_of(data)
     arr = np.array(data, dtype=dtype) if copy else np.asarray(data, dtype=dtype)
-    if arr.dtype == object:
+    if arr.dtype.kind not in "biufc":
         raise TypeError(
-            f"cannot make a tensor from {type(data).__name__} holding non-numeric values; "
-            "pass numbers, nested lists of numbers or a NumPy array")
+            f"cannot make a tensor from {type(data).__name__} holding non-numeric values "
+            f"(dtype {arr.dtype}); pass numbers, nested lists of numbers or a NumPy array")
     if float_leaf and arr.dtype.kind not in "fc":
         if dtype is not None:
             raise TypeError(

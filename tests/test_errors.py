@@ -274,3 +274,8 @@ def test_gradcheck_without_requires_grad():
 def test_errors_are_builtin_types():
     # The checker's own failure is an AssertionError subclass (what test runners expect).
     assert issubclass(cr.testing.GradcheckError, AssertionError)
+
+
+def test_tensor_of_non_numeric_values_is_refused():
+    with pytest.raises(TypeError, match="non-numeric values.*pass numbers"):
+        cr.tensor(["a", "b"])
