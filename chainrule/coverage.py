@@ -385,7 +385,8 @@ def _entries() -> dict:
     add("matvec", [Case((_n(2, 3), _n(3))), Case((_n(4, 2, 3), _n(3)))])
     add("vecmat", [Case((_n(3), _n(3, 2))), Case((_n(4, 3), _n(3, 2)))])
     add("kron", [Case((_n(2, 2), _n(2, 3))), Case((_n(3), _n(2)))])
-    add("cross", [Case((_n(3), _n(3))), Case((_n(4, 3), _n(4, 3))), Case((_n(2), _n(2)))])
+    # (2-vector cross products are left out: NumPy 2.0 deprecated them and 2.5 refuses them.)
+    add("cross", [Case((_n(3), _n(3))), Case((_n(4, 3), _n(4, 3)))])
     # Differences, integrals, statistics, interpolation, convolution.
     add("diff", [Case((_n(5),)), Case((_n(3, 4),), {"n": 2, "axis": 0}),
                  Case((_n(3, 4),), {"prepend": np.array(0.5), "append": _n(3, 1)})])

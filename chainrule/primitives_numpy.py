@@ -25,6 +25,7 @@ from .primitives import (
     div, dtype_of, elementwise, exp, getitem, linear, matmul, ndim_of, nondifferentiable, reshape,
     shape_of, sqrt, sum, transpose, value_of, weighted_reduction, where)
 
+# math.exp2 and math.cbrt are Python 3.11+; on 3.10 those rows take NumPy's path.
 _LN2 = math.log(2.0)
 _LN10 = math.log(10.0)
 
@@ -56,7 +57,7 @@ arccosh = elementwise("arccosh", _unary_impl(math.acosh, np.arccosh),
 arctanh = elementwise("arctanh", _unary_impl(math.atanh, np.arctanh),
                       [lambda out, x: div(1.0, 1.0 - x * x)],
                       domain=_dom_unary(-0.8, 0.8), ufunc=np.arctanh)
-exp2 = elementwise("exp2", _unary_impl(math.exp2, np.exp2), [lambda out, x: out * _LN2],
+exp2 = elementwise("exp2", _unary_impl(getattr(math, "exp2", None), np.exp2), [lambda out, x: out * _LN2],
                    domain=_dom_unary(-2, 2), ufunc=np.exp2)
 # expm1 and log1p are rows (not exp(x) - 1, log(1 + x)): they keep full precision near 0.
 expm1 = elementwise("expm1", _unary_impl(math.expm1, np.expm1), [lambda out, x: out + 1.0],
@@ -71,7 +72,7 @@ log10 = elementwise("log10", _unary_impl(math.log10, np.log10),
                     [lambda out, x: div(1.0, x * _LN10)], display={"latex": r"\log_{10}"},
                     domain=_dom_unary(0.2, 3), ufunc=np.log10)
 # cbrt'(0) = 1 / (3 * 0) = inf: the true (vertical tangent) limit, like sqrt'(0).
-cbrt = elementwise("cbrt", _unary_impl(math.cbrt, np.cbrt),
+cbrt = elementwise("cbrt", _unary_impl(getattr(math, "cbrt", None), np.cbrt),
                    [lambda out, x: div(1.0, 3.0 * out * out)],
                    domain=_dom_unary(0.3, 3), ufunc=np.cbrt)
 square = elementwise("square", np.square, [lambda out, x: 2.0 * x],
