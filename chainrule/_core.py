@@ -76,17 +76,23 @@ class Primitive:
             reshape, concatenate, fft, ...) or piecewise linear with pieces fixed by the
             values (max/min reductions): then the JVP rule maps each Taylor coefficient of
             an input to that of the output, which Taylor mode uses.
+        factors: for elementwise rows, ``(ufunc, factor)`` per input (or None) such that the
+            VJP rule equals ``ufunc(g, factor(out, *args))`` with ``ufunc`` ``np.multiply``
+            or ``np.divide``. The engine uses it on large arrays to write the cotangent into
+            a buffer it owns instead of a fresh one; the VJP rules stay the definition (a
+            table test checks that both agree).
     """
 
     __slots__ = ("name", "impl", "vjp", "jvp", "partials", "display", "domain",
-                 "differentiable", "variadic", "linear", "ufunc", "doc")
+                 "differentiable", "variadic", "linear", "ufunc", "doc", "factors")
 
     def __init__(self, name: str, impl: Callable, vjp: Sequence[Optional[Callable]] = (),
                  jvp: Sequence[Optional[Callable]] = (), *,
                  partials: Optional[Sequence[Optional[Callable]]] = None,
                  display: Optional[dict] = None, domain: Optional[Callable] = None,
                  differentiable: bool = True, variadic: bool = False, linear: bool = False,
-                 ufunc: Any = None, doc: str = ""):
+                 ufunc: Any = None, doc: str = "",
+                 factors: Optional[Sequence[Optional[tuple]]] = None):
         self.name = name
         self.impl = impl
         self.vjp = tuple(vjp)
@@ -99,6 +105,7 @@ class Primitive:
         self.linear = linear
         self.ufunc = ufunc
         self.doc = doc
+        self.factors = tuple(factors) if factors is not None else None
 
     def __call__(self, *args: Any, **params: Any) -> Any:
         # bind(), inlined: rules call rows directly, so this is on the hot path.

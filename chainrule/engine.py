@@ -55,6 +55,64 @@ def toposort(roots: Sequence[Any], level: int) -> list:
     return order
 
 
+# ----------------------------------------------------------------------------------------
+# Buffer reuse on large arrays. A fresh 80 MB temporary costs about as much again as the
+# arithmetic written into it (new pages), so for elementwise rows the engine computes the
+# VJP ``ufunc(g, factor)`` (see Primitive.factors) into a buffer nobody else can see: the
+# factor when it was just made (cos(x) for sin), else the cotangent when this is its last
+# use; and g * factor with g all ones (the cotangent of sum()) is the factor itself.
+# "Nobody else can see" is decided by reference counts, calibrated here for this Python.
+
+_BIG = 1 << 16   # elements; smaller arrays are cheap to allocate and skip these checks
+
+
+def _count_param(x: Any) -> int:
+    return getrefcount(x)
+
+
+def _calibrate() -> tuple:
+    a = np.empty(0)
+    return getrefcount(a), _count_param(a)
+
+
+# _LOCAL: an array held by one local variable only; _PASSED: held by the caller's local and
+# passed in as a parameter.
+_LOCAL, _PASSED = _calibrate()
+
+
+def _owned(a: ndarray, refs: int) -> bool:
+    """Whether ``a`` is a writable base array that only ``refs`` references hold."""
+    return a.base is None and a.flags.writeable and getrefcount(a) - 1 == refs
+
+
+def _is_ones(g: ndarray) -> bool:
+    """A read-only broadcast of the number 1 (what the VJP of a full sum() hands down)."""
+    return not g.flags.writeable and not any(g.strides) and g.size > 0 and g.flat[0] == 1
+
+
+def _factor_vjp(factor: tuple, g: ndarray, out: Any, vals: tuple, g_free: bool) -> Any:
+    """``ufunc(g, factor(out, *vals))``, written into a buffer the engine owns if it can.
+
+    ``g_free``: this is the last use of ``g`` in the caller (which holds it in one local)."""
+    ufunc, fn = factor
+    q = fn(out, *vals)
+    shape, dtype = g.shape, g.dtype
+    if type(q) is ndarray:
+        if q.shape != shape:
+            return ufunc(g, q)
+        dtype = np.result_type(g, q)
+        if q.dtype == dtype:
+            if ufunc is np.multiply and _is_ones(g):
+                return q
+            if _owned(q, _LOCAL):
+                return ufunc(g, q, out=q)
+    elif np.result_type(g, q) != dtype:
+        return ufunc(g, q)
+    if g_free and _owned(g, _PASSED):
+        return ufunc(g, q, out=g)
+    return ufunc(g, q)
+
+
 def _released_error(t: Any) -> RuntimeError:
     return RuntimeError(
         f"Trying to backward through the graph a second time (through {t._node_name()}): its "
@@ -115,6 +173,7 @@ def backward_pass(roots: Sequence[Any], root_grads: Sequence[Any], *,
     try:
         while heap:
             _, tid, t = heappop(heap)
+            gi = None   # drop the last cotangent handed on: it may be the one popped below
             g = grads.pop(tid)
             if t._hooks:
                 g = _run_hooks(t, g, create_graph, wrap)
@@ -144,7 +203,12 @@ def backward_pass(roots: Sequence[Any], root_grads: Sequence[Any], *,
                     if rule is not None and a.requires_grad:
                         va = a._data
                         params = t._params
-                        gi = rule(g, t._data, va, **params) if params else rule(g, t._data, va)
+                        if params:
+                            gi = rule(g, t._data, va, **params)
+                        elif type(g) is ndarray and g.size >= _BIG and prim.factors:
+                            gi = _factor_vjp(prim.factors[0], g, t._data, (va,), True)
+                        else:
+                            gi = rule(g, t._data, va)
                         if type(gi) is not float or type(va) is not float:
                             shape = shape_of(va)
                             if shape_of(gi) != shape:
@@ -164,10 +228,15 @@ def backward_pass(roots: Sequence[Any], root_grads: Sequence[Any], *,
                     raise _modified_error(t)
                 out = t._data
                 rule_a, rule_b = prim.vjp
+                b_needs = b_in and rule_b is not None and b.requires_grad
+                factors = prim.factors if type(g) is ndarray and g.size >= _BIG else None
                 # Each input: its cotangent, summed to its shape, added to its pending
                 # gradient. Floats (the scalar fast path) skip the shape work and _add_grad.
                 if a_in and rule_a is not None and a.requires_grad:
-                    gi = rule_a(g, out, va, vb)
+                    if factors and factors[0]:
+                        gi = _factor_vjp(factors[0], g, out, (va, vb), not b_needs)
+                    else:
+                        gi = rule_a(g, out, va, vb)
                     if type(gi) is float and type(va) is float:
                         aid = id(a)
                         prev = grads.get(aid)
@@ -178,8 +247,11 @@ def backward_pass(roots: Sequence[Any], root_grads: Sequence[Any], *,
                             grads[aid] = prev + gi
                     else:
                         _add_grad(grads, heap, a, _fit(gi, va, shape_of, sum_to))
-                if b_in and rule_b is not None and b.requires_grad:
-                    gi = rule_b(g, out, va, vb)
+                if b_needs:
+                    if factors and factors[1]:
+                        gi = _factor_vjp(factors[1], g, out, (va, vb), True)
+                    else:
+                        gi = rule_b(g, out, va, vb)
                     if type(gi) is float and type(vb) is float:
                         bid = id(b)
                         prev = grads.get(bid)
@@ -290,7 +362,8 @@ def _accumulate_into(t: Any, g: Any, create_graph: bool, wrap: Callable, handed:
     if g.dtype != dtype:
         # A real leaf reached by a complex cotangent (through FFT) keeps its real part.
         g = (g.real if g.dtype.kind == "c" and dtype.kind != "c" else g).astype(dtype)
-    elif t.grad is None and (id(g) in handed or g.base is not None):
+    elif t.grad is None and (id(g) in handed or not _owned(g, _PASSED)):
+        # Shared (a view, a value saved by the graph, the caller's array): .grad gets a copy.
         g = g.copy()
     if t.grad is not None:
         g = np.add(t.grad._data, g)

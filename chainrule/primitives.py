@@ -117,6 +117,9 @@ def _pow_impl(x, y):
                 return x ** y
             except OverflowError:
                 pass
+    elif type(x) is np.ndarray and (type(y) is int or type(y) is float) and y == 2 \
+            and x.dtype.kind == "f":
+        return np.square(x)   # what NumPy's own `x**2` does: a multiply, not a pow() call
     return np.power(x, y)
 
 
@@ -145,12 +148,16 @@ def _row(prim: Primitive) -> Primitive:
 
 def elementwise(name: str, impl: Callable, partials: Sequence[Optional[Callable]], *,
                 vjp: Optional[Sequence] = None, jvp: Optional[Sequence] = None,
-                **kwargs: Any) -> Primitive:
+                factors: Optional[Sequence] = None, **kwargs: Any) -> Primitive:
     """A row whose derivative is a local partial per input: VJP ``g*p``, JVP ``t*p``.
 
     ``partials[i](out, *args)`` is ∂out/∂args[i]; ``None`` marks a non-differentiable input.
-    Explicit ``vjp``/``jvp`` lists override the derived ones (to skip a multiply by 1).
+    Explicit ``vjp``/``jvp`` lists override the derived ones (to skip a multiply by 1); an
+    overriding row may say in ``factors`` how its VJP is ``g`` times or over a factor (see
+    :class:`Primitive`), which the derived VJP always is.
     """
+    if factors is None and vjp is None:
+        factors = [None if p is None else (np.multiply, p) for p in partials]
     # Arity-specific closures: this is the hottest code of the backward pass.
     def make_vjp(p):
         if p is None:
@@ -174,7 +181,7 @@ def elementwise(name: str, impl: Callable, partials: Sequence[Optional[Callable]
         name, impl,
         vjp if vjp is not None else [make_vjp(p) for p in partials],
         jvp if jvp is not None else [make_jvp(p) for p in partials],
-        partials=partials, **kwargs))
+        partials=partials, factors=factors, **kwargs))
 
 
 def linear(name: str, impl: Callable, transpose: Callable, **kwargs: Any) -> Primitive:
@@ -229,6 +236,7 @@ sub = elementwise(
     "sub", operator.sub, [lambda out, x, y: 1.0, lambda out, x, y: -1.0],
     vjp=[lambda g, out, x, y: g, lambda g, out, x, y: -g],
     jvp=[lambda t, out, x, y: t, lambda t, out, x, y: -t],
+    factors=[None, (np.multiply, lambda out, x, y: -1.0)],
     display={"symbol": "-", "prec": 1, "latex": "-"}, domain=_dom_binary(-2, 2),
     ufunc=np.subtract)
 
@@ -243,12 +251,14 @@ div = elementwise(
     "div", _div_impl, [lambda out, x, y: div(1.0, y), lambda out, x, y: div(-out, y)],
     vjp=[lambda g, out, x, y: div(g, y), lambda g, out, x, y: div(-g * out, y)],
     jvp=[lambda t, out, x, y: div(t, y), lambda t, out, x, y: div(-t * out, y)],
+    factors=[(np.divide, lambda out, x, y: y), (np.multiply, lambda out, x, y: div(-out, y))],
     display={"symbol": "/", "prec": 2}, domain=_dom_binary(-2, 2, 0.5, 2.0),
     ufunc=np.divide)
 
 neg = elementwise(
     "neg", operator.neg, [lambda out, x: -1.0],
     vjp=[lambda g, out, x: -g], jvp=[lambda t, out, x: -t],
+    factors=[(np.multiply, lambda out, x: -1.0)],
     display={"symbol": "-", "prec": 3, "unary": True}, domain=_dom_unary(-2, 2),
     ufunc=np.negative)
 
@@ -288,6 +298,7 @@ exp = elementwise("exp", _unary_impl(math.exp, np.exp), [lambda out, x: out],
                   domain=_dom_unary(-2, 2), ufunc=np.exp)
 log = elementwise("log", _unary_impl(math.log, np.log), [lambda out, x: div(1.0, x)],
                   vjp=[lambda g, out, x: div(g, x)], jvp=[lambda t, out, x: div(t, x)],
+                  factors=[(np.divide, lambda out, x: x)],
                   display={"latex": r"\ln"}, domain=_dom_unary(0.2, 3), ufunc=np.log)
 sin = elementwise("sin", _unary_impl(math.sin, np.sin), [lambda out, x: cos(x)],
                   display={"latex": r"\sin"}, domain=_dom_unary(-3, 3), ufunc=np.sin)

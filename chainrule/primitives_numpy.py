@@ -57,8 +57,8 @@ arccosh = elementwise("arccosh", _unary_impl(math.acosh, np.arccosh),
 arctanh = elementwise("arctanh", _unary_impl(math.atanh, np.arctanh),
                       [lambda out, x: div(1.0, 1.0 - x * x)],
                       domain=_dom_unary(-0.8, 0.8), ufunc=np.arctanh)
-exp2 = elementwise("exp2", _unary_impl(getattr(math, "exp2", None), np.exp2), [lambda out, x: out * _LN2],
-                   domain=_dom_unary(-2, 2), ufunc=np.exp2)
+exp2 = elementwise("exp2", _unary_impl(getattr(math, "exp2", None), np.exp2),
+                   [lambda out, x: out * _LN2], domain=_dom_unary(-2, 2), ufunc=np.exp2)
 # expm1 and log1p are rows (not exp(x) - 1, log(1 + x)): they keep full precision near 0.
 expm1 = elementwise("expm1", _unary_impl(math.expm1, np.expm1), [lambda out, x: out + 1.0],
                     domain=_dom_unary(-2, 2), ufunc=np.expm1)

@@ -57,6 +57,38 @@ def test_cotangent_passed_through_unchanged_rules_is_not_mutated():
     assert h.grad.tolist() == [2.0, 4.0]
 
 
+def test_large_arrays_reuse_buffers_without_aliasing():
+    # The engine writes cotangents of large arrays into buffers it owns (the VJP of sum()
+    # even hands on a saved value itself): .grad must still be private, saved values and
+    # arrays a hook kept must stay as they were.
+    n = 1 << 17
+    rng = np.random.default_rng(0)
+    av, bv = rng.normal(size=n), rng.normal(size=n)
+    a, b = cr.tensor(av, requires_grad=True), cr.tensor(bv, requires_grad=True)
+    seen = []
+    c = a * b
+    c.register_hook(lambda g: seen.append((g.data, g.data.copy())))
+    y = (cr.sin(c) * 2.0 + a * b).sum()
+    y.backward(retain_graph=True)
+    first_a, first_b = a.grad.data.copy(), b.grad.data.copy()
+    assert not np.shares_memory(a.grad.data, b.data)
+    assert not np.shares_memory(b.grad.data, a.data)
+    np.testing.assert_array_equal(a.data, av)
+    np.testing.assert_array_equal(b.data, bv)
+    np.testing.assert_allclose(first_a, (2 * np.cos(av * bv) + 1) * bv, rtol=1e-13, atol=1e-15)
+    y.backward()
+    np.testing.assert_array_equal(a.grad.data, 2 * first_a)   # exact, as for small arrays
+    np.testing.assert_array_equal(b.grad.data, 2 * first_b)
+    for kept, copy in seen:
+        np.testing.assert_array_equal(kept, copy)
+    # The VJP of a full sum() is all ones: d/da sum(a*b) is b's values, but never b's array.
+    a.grad = None
+    (a * b).sum().backward()
+    np.testing.assert_array_equal(a.grad.data, bv)
+    a.grad.data[:] = 0.0
+    np.testing.assert_array_equal(b.data, bv)
+
+
 def test_shared_subexpression_accumulates():
     x = cr.tensor(1.5, requires_grad=True)
     h = x * x

@@ -234,6 +234,70 @@ def test_backward_matches_functional_vjp(prim, args, params):
         np.testing.assert_allclose(leaf.grad.data, e, rtol=1e-12, atol=1e-14)
 
 
+def _factor_cases() -> list:
+    return [c for c in _cases(differentiable_only=True) if c.values[0].factors]
+
+
+@pytest.mark.parametrize("prim, args, params", _factor_cases())
+def test_factors_agree_with_vjp_rules(prim, args, params):
+    """A row's ``factors`` (the engine's large-array path) give what its VJP rules give."""
+    out = prim.impl(*args, **params)
+    g = _rng(prim.name + "-g").standard_normal(np.shape(out))
+    for i in _diff_positions(prim, args):
+        factor = prim.factors[i]
+        if factor is None:
+            continue
+        ufunc, fn = factor
+        expected = prim.vjp_rule(i)(g, out, *args, **params)
+        np.testing.assert_allclose(ufunc(g, fn(out, *args)), expected, rtol=1e-12, atol=1e-300)
+
+
+@pytest.mark.parametrize("prim, args, params", _factor_cases())
+def test_large_array_backward_matches_small(prim, args, params):
+    """On arrays big enough for the engine's buffer reuse, each way a cotangent can arrive
+    (the caller's array, one the engine owns, the ones of sum()) gives the small-array
+    gradients, and no input or cotangent is changed."""
+    from chainrule.engine import _BIG
+    f, xs = _closure(prim, args, params)
+    out_small, pullback = cr.vjp(f, *xs)
+    size = max(np.size(out_small), 1)
+    k = _BIG // size + 2
+    nd = np.ndim(out_small)
+
+    def tile(v):   # k copies along a new first axis, aligned for broadcasting
+        v = np.asarray(v)
+        return np.repeat(v.reshape((1,) * (nd + 1 - v.ndim) + v.shape), k, axis=0)
+
+    big = [tile(x) if np.ndim(x) else x for x in xs]
+    if all(np.ndim(x) == 0 for x in xs):
+        pytest.skip("scalar inputs only: nothing large to test")
+    ct_small = _rng(prim.name + "-ct").standard_normal(np.shape(out_small))
+    for how in ("caller", "owned", "ones"):
+        g = np.ones_like(ct_small) if how == "ones" else ct_small
+        expected = pullback(g)
+        leaves = [cr.tensor(x, requires_grad=True) for x in big]
+        kept = [x.copy() if np.ndim(x) else x for x in big]
+        y = f(*leaves)
+        ct = tile(g)
+        ct_copy = ct.copy()
+        if how == "caller":
+            y.backward(gradient=ct)
+        elif how == "owned":
+            (y * 1.0).backward(gradient=ct)
+        else:
+            y.sum().backward()
+        np.testing.assert_array_equal(ct, ct_copy)
+        for leaf, x, x0, e in zip(leaves, big, kept, expected):
+            np.testing.assert_array_equal(leaf.data, x0)
+            grad = leaf.grad.data
+            if np.ndim(x) == 0:
+                e = e * k   # a scalar input gathers the cotangent of every copy
+                np.testing.assert_allclose(grad, e, rtol=1e-9)
+            else:
+                np.testing.assert_allclose(grad, tile(e), rtol=1e-12, atol=1e-300)
+            assert not any(np.shares_memory(grad, v.data) for v in leaves)
+
+
 def _nondiff_cases() -> list:
     return [c for c in _cases() if not c.values[0].differentiable]
 
