@@ -272,9 +272,39 @@ def _scalar_one(out: Any) -> Any:
 
 def _value_and_grad(f: Callable, argnums: Argnums, has_aux: bool, who: str,
                     args: tuple, kwargs: dict) -> tuple:
+    if type(argnums) is int and not has_aux and -len(args) <= argnums < len(args):
+        x = args[argnums]
+        if type(x) is float or type(x) is np.ndarray:
+            return _value_and_grad_plain(f, argnums % len(args), who, args, kwargs)
     single, nums = _check_argnums(argnums, len(args), who)
     res = vjp(_select(f, args, nums, kwargs), *[args[n] for n in nums], has_aux=has_aux)
     out, pullback = res[0], res[1]
+    _check_scalar_output(out, who, has_aux)
+    grads = pullback(_scalar_one(out))
+    return (out, res[2] if has_aux else None), (grads[0] if single else grads)
+
+
+def _value_and_grad_plain(f: Callable, n: int, who: str, args: tuple, kwargs: dict) -> tuple:
+    """The common case, without vjp's generality: one argument, a float or an array, and a
+    pullback used once (so the graph is freed as it is walked). Same results as vjp."""
+    x = args[n]
+    level = new_level()
+    leaf = Tensor._leaf(_as_primal(x), level)
+    full = list(args)
+    full[n] = leaf
+    with enable_grad():
+        out = f(*full, **kwargs)
+    _check_scalar_output(out, who, False)
+    traced = isinstance(out, Tensor) and out._level == level
+    value = _restore(out._data if traced else out, x)
+    g = None
+    if traced and out.requires_grad:
+        (g,) = engine.backward_pass([out], [_scalar_one(value)], targets=[leaf],
+                                    accumulate=False, wrap=lambda v: Tensor._wrap(v, level))
+    return (value, None), _restore(_zeros_for(leaf) if g is None else _cast_like(g, leaf), x)
+
+
+def _check_scalar_output(out: Any, who: str, has_aux: bool) -> None:
     if isinstance(out, (tuple, list, dict)):
         raise TypeError(
             f"{who} requires a function with a single scalar output, but it returned a "
@@ -285,8 +315,6 @@ def _value_and_grad(f: Callable, argnums: Argnums, has_aux: bool, who: str,
             f"{who} requires a function with a scalar output, but the output has shape "
             f"{P.shape_of(out)}. Use jacobian for the full derivative, elementwise_grad for "
             "an elementwise function, or reduce the output (e.g. .sum()).")
-    grads = pullback(_scalar_one(out))
-    return (out, res[2] if has_aux else None), (grads[0] if single else grads)
 
 
 def value_and_grad(f: Callable, argnums: Argnums = 0, has_aux: bool = False) -> Callable:
