@@ -228,15 +228,25 @@ def backward_pass(roots: Sequence[Any], root_grads: Sequence[Any], *,
                     raise _modified_error(t)
                 out = t._data
                 rule_a, rule_b = prim.vjp
-                b_needs = b_in and rule_b is not None and b.requires_grad
-                factors = prim.factors if type(g) is ndarray and g.size >= _BIG else None
+                if type(g) is ndarray and g.size >= _BIG and prim.factors:
+                    # Large arrays: the factor path (buffer reuse), same results.
+                    fa, fb = prim.factors
+                    b_needs = b_in and rule_b is not None and b.requires_grad
+                    if a_in and rule_a is not None and a.requires_grad:
+                        gi = _factor_vjp(fa, g, out, (va, vb), not b_needs) if fa else \
+                            rule_a(g, out, va, vb)
+                        _add_grad(grads, heap, a, _fit(gi, va, shape_of, sum_to))
+                    if b_needs:
+                        gi = _factor_vjp(fb, g, out, (va, vb), True) if fb else \
+                            rule_b(g, out, va, vb)
+                        _add_grad(grads, heap, b, _fit(gi, vb, shape_of, sum_to))
+                    if not retain_graph:
+                        t._inputs = None
+                    continue
                 # Each input: its cotangent, summed to its shape, added to its pending
                 # gradient. Floats (the scalar fast path) skip the shape work and _add_grad.
                 if a_in and rule_a is not None and a.requires_grad:
-                    if factors and factors[0]:
-                        gi = _factor_vjp(factors[0], g, out, (va, vb), not b_needs)
-                    else:
-                        gi = rule_a(g, out, va, vb)
+                    gi = rule_a(g, out, va, vb)
                     if type(gi) is float and type(va) is float:
                         aid = id(a)
                         prev = grads.get(aid)
@@ -247,11 +257,8 @@ def backward_pass(roots: Sequence[Any], root_grads: Sequence[Any], *,
                             grads[aid] = prev + gi
                     else:
                         _add_grad(grads, heap, a, _fit(gi, va, shape_of, sum_to))
-                if b_needs:
-                    if factors and factors[1]:
-                        gi = _factor_vjp(factors[1], g, out, (va, vb), True)
-                    else:
-                        gi = rule_b(g, out, va, vb)
+                if b_in and rule_b is not None and b.requires_grad:
+                    gi = rule_b(g, out, va, vb)
                     if type(gi) is float and type(vb) is float:
                         bid = id(b)
                         prev = grads.get(bid)
