@@ -109,6 +109,10 @@ class Primitive:
 
     def __call__(self, *args: Any, **params: Any) -> Any:
         # bind(), inlined: rules call rows directly, so this is on the hot path.
+        if len(args) == 1:
+            a = args[0]
+            return a._process(self, args, params) if isinstance(a, Tracer) else \
+                self.impl(a, **params)
         top = None
         for a in args:
             if isinstance(a, Tracer) and (top is None or a._level > top._level):

@@ -209,11 +209,16 @@ def backward_pass(roots: Sequence[Any], root_grads: Sequence[Any], *,
                             gi = _factor_vjp(prim.factors[0], g, t._data, (va,), True)
                         else:
                             gi = rule(g, t._data, va)
-                        if type(gi) is not float or type(va) is not float:
-                            shape = shape_of(va)
-                            if shape_of(gi) != shape:
-                                gi = sum_to(gi, shape)
-                        _add_grad(grads, heap, a, gi)
+                        if type(gi) is float and type(va) is float:
+                            aid = id(a)
+                            prev = grads.get(aid)
+                            if prev is None:
+                                grads[aid] = gi
+                                heappush(heap, (-a._seq, aid, a))
+                            else:
+                                grads[aid] = prev + gi
+                        else:
+                            _add_grad(grads, heap, a, _fit(gi, va, shape_of, sum_to))
                 if not retain_graph:
                     t._inputs = None
                 continue
