@@ -1,9 +1,9 @@
-"""What the benchmarks share: the best-of-N timer."""
+"""What the benchmarks share: best-of-N timers."""
 
 from __future__ import annotations
 
 import time
-from typing import Callable
+from typing import Callable, Dict
 
 
 def best_time(fn: Callable[[], object], repeat: int, number: int = 1) -> float:
@@ -16,4 +16,20 @@ def best_time(fn: Callable[[], object], repeat: int, number: int = 1) -> float:
         for _ in range(number):
             fn()
         best = min(best, (time.perf_counter() - t0) / number)
+    return best
+
+
+def best_times(fns: Dict[str, Callable[[], object]], repeat: int,
+               number: int = 1) -> Dict[str, float]:
+    """``best_time`` of several functions, their runs interleaved (A B C A B C ...), so a
+    slow spell of the machine hits all of them alike and their ratios stay fair."""
+    for fn in fns.values():
+        fn()
+    best = {name: float("inf") for name in fns}
+    for _ in range(repeat):
+        for name, fn in fns.items():
+            t0 = time.perf_counter()
+            for _ in range(number):
+                fn()
+            best[name] = min(best[name], (time.perf_counter() - t0) / number)
     return best

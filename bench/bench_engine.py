@@ -2,7 +2,9 @@
 
 Run by hand:  python bench/bench_engine.py [--quick]
 Prints a markdown table. Every ratio compares numbers taken side by side in this one run
-(best of several repeats), because these machines are noisy.
+(best of several repeats; for W3's long single runs the implementations' runs are
+interleaved, so a slow spell of the machine hits them alike), because these machines are
+noisy.
 
 W1  the tutorial's derivative, d/dx (5x^4+3x^3+7x^2+9x-5) at x=2, per call (µs)
 W2  333 x `x = sin(x)*0.01 + x`, forward+backward, per op (µs; 999 ops)
@@ -24,13 +26,19 @@ import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 import chainrule as cr  # noqa: E402
-from _timing import best_time  # noqa: E402  (bench/, the script's own folder)
+from _timing import best_time, best_times  # noqa: E402  (bench/, the script's own folder)
 
 try:
     import torch
     torch.set_num_threads(os.cpu_count() or 1)
 except ImportError:  # the benchmark still runs without the oracle
     torch = None
+
+
+def _sequential(fns: dict, repeat: int, number: int) -> dict:
+    """Each implementation's repeats back to back: for short calls, where interleaving would
+    time cold caches and a sleeping thread pool (PyTorch's) instead of the work."""
+    return {name: best_time(fn, repeat, number) for name, fn in fns.items()}
 
 
 # ----------------------------------------------------------------------------------------
@@ -55,18 +63,18 @@ def w1(quick: bool) -> dict:
         return 20*x**3 + 9*x**2 + 14*x + 9
 
     n = 200 if quick else 2000
-    res = {"chainrule (tutorial code, shape (1,))": best_time(cr_tutorial, 5, n),
-           "chainrule (0-d tensor)": best_time(cr_scalar, 5, n),
-           "chainrule cr.grad(f)(2.0)": best_time(lambda: df(2.0), 5, n),
-           "NumPy, derivative by hand": best_time(np_hand, 5, n)}
+    fns = {"chainrule (tutorial code, shape (1,))": cr_tutorial,
+           "chainrule (0-d tensor)": cr_scalar,
+           "chainrule cr.grad(f)(2.0)": lambda: df(2.0),
+           "NumPy, derivative by hand": np_hand}
     if torch is not None:
         def torch_tutorial():
             x = torch.autograd.Variable(torch.Tensor([2]), requires_grad=True)
             y = 5*x**4 + 3*x**3 + 7*x**2 + 9*x - 5
             y.backward()
             return x.grad
-        res["PyTorch (tutorial code)"] = best_time(torch_tutorial, 5, n)
-    return {k: v * 1e6 for k, v in res.items()}
+        fns["PyTorch (tutorial code)"] = torch_tutorial
+    return {k: v * 1e6 for k, v in _sequential(fns, 5, n).items()}
 
 
 def w2(quick: bool) -> dict:
@@ -92,8 +100,7 @@ def w2(quick: bool) -> dict:
         return g
 
     n = 5 if quick else 30
-    res = {"chainrule (0-d tensor)": best_time(cr_chain, 5, n),
-           "NumPy, by hand": best_time(np_chain, 5, n)}
+    fns = {"chainrule (0-d tensor)": cr_chain, "NumPy, by hand": np_chain}
     if torch is not None:
         def torch_chain():
             x0 = torch.tensor(0.5, dtype=torch.float64, requires_grad=True)
@@ -101,8 +108,8 @@ def w2(quick: bool) -> dict:
             for _ in range(333):
                 x = torch.sin(x) * 0.01 + x
             x.backward()
-        res["PyTorch"] = best_time(torch_chain, 5, n)
-    return {k: v / ops * 1e6 for k, v in res.items()}
+        fns["PyTorch"] = torch_chain
+    return {k: v / ops * 1e6 for k, v in _sequential(fns, 5, n).items()}
 
 
 def w3(quick: bool) -> dict:
@@ -121,7 +128,7 @@ def w3(quick: bool) -> dict:
         y = np.sum(s * e)
         return y, np.cos(xv) * e - xv * (s * e)
 
-    res = {"chainrule": best_time(cr_run, 5, 1), "NumPy, by hand": best_time(np_run, 5, 1)}
+    fns = {"chainrule": cr_run, "NumPy, by hand": np_run}
     if torch is not None:
         xt = torch.from_numpy(xv)
 
@@ -130,8 +137,8 @@ def w3(quick: bool) -> dict:
             y = (torch.sin(x) * torch.exp(-x**2 / 2)).sum()
             y.backward()
             return x.grad
-        res["PyTorch"] = best_time(torch_run, 5, 1)
-    return {k: v * 1e3 for k, v in res.items()}
+        fns["PyTorch"] = torch_run
+    return {k: v * 1e3 for k, v in best_times(fns, 5, 1).items()}
 
 
 def w4(quick: bool) -> dict:
@@ -175,7 +182,7 @@ def w4(quick: bool) -> dict:
         return loss, dW1, db1, dW2, db2
 
     n = 3 if quick else 20
-    res = {"chainrule": best_time(cr_run, 5, n), "NumPy, by hand": best_time(np_run, 5, n)}
+    fns = {"chainrule": cr_run, "NumPy, by hand": np_run}
     if torch is not None:
         tX, toh = torch.from_numpy(X), torch.from_numpy(onehot)
         tparams = [torch.from_numpy(p.copy()).requires_grad_(True) for p in (W1, b1, W2, b2)]
@@ -189,8 +196,8 @@ def w4(quick: bool) -> dict:
             logp = torch.log_softmax(z, dim=1)
             loss = -(logp * toh).sum() / 512
             loss.backward()
-        res["PyTorch"] = best_time(torch_run, 5, n)
-    return {k: v * 1e3 for k, v in res.items()}
+        fns["PyTorch"] = torch_run
+    return {k: v * 1e3 for k, v in _sequential(fns, 5, n).items()}
 
 
 W6_CHILD = r"""
