@@ -90,10 +90,12 @@ def _is_ones(g: ndarray) -> bool:
     return not g.flags.writeable and not any(g.strides) and g.size > 0 and g.flat[0] == 1
 
 
-def _factor_vjp(factor: tuple, g: ndarray, out: Any, vals: tuple, g_free: bool) -> Any:
+def _factor_vjp(factor: tuple, g: ndarray, out: Any, vals: tuple, g_free: bool,
+                pool: dict) -> Any:
     """``ufunc(g, factor(out, *vals))``, written into a buffer the engine owns if it can.
 
-    ``g_free``: this is the last use of ``g`` in the caller (which holds it in one local)."""
+    ``g_free``: this is the last use of ``g`` in the caller (which holds it in one local).
+    ``pool``: dead arrays of finished nodes (see _recycle), used instead of fresh memory."""
     ufunc, fn = factor
     q = fn(out, *vals)
     shape, dtype = g.shape, g.dtype
@@ -110,7 +112,19 @@ def _factor_vjp(factor: tuple, g: ndarray, out: Any, vals: tuple, g_free: bool) 
         return ufunc(g, q)
     if g_free and _owned(g, _PASSED):
         return ufunc(g, q, out=g)
+    buf = pool.pop((shape, dtype), None)
+    if buf is not None and _owned(buf, _LOCAL):
+        return ufunc(g, q, out=buf)
     return ufunc(g, q)
+
+
+def _recycle(t: Any, pool: dict) -> None:
+    """Keep the value of a finished node that nothing else holds (its tensor dies when the
+    caller's loop moves on) for the next large result of the same shape and dtype: new
+    memory costs page faults, about as much as the arithmetic. One array per key at most."""
+    d = t._data
+    if type(d) is ndarray and d.size >= _BIG and getrefcount(t) == _PASSED and _owned(d, _PASSED):
+        pool[(d.shape, d.dtype)] = d
 
 
 def _released_error(t: Any) -> RuntimeError:
@@ -168,6 +182,7 @@ def backward_pass(roots: Sequence[Any], root_grads: Sequence[Any], *,
     # .grad must never alias one of them, or an in-place change to one would show in another.
     handed = {id(g) for g in root_grads}
     results: dict = {}
+    pool: dict = {}
     sum_to, shape_of = P.sum_to, P.shape_of
     token = _grad_enabled.set(True) if create_graph else None
     try:
@@ -206,7 +221,9 @@ def backward_pass(roots: Sequence[Any], root_grads: Sequence[Any], *,
                         if params:
                             gi = rule(g, t._data, va, **params)
                         elif type(g) is ndarray and g.size >= _BIG and prim.factors:
-                            gi = _factor_vjp(prim.factors[0], g, t._data, (va,), True)
+                            gi = _factor_vjp(prim.factors[0], g, t._data, (va,), True, pool)
+                            if not retain_graph:
+                                _recycle(t, pool)
                         else:
                             gi = rule(g, t._data, va)
                         if type(gi) is float and type(va) is float:
@@ -238,15 +255,17 @@ def backward_pass(roots: Sequence[Any], root_grads: Sequence[Any], *,
                     fa, fb = prim.factors
                     b_needs = b_in and rule_b is not None and b.requires_grad
                     if a_in and rule_a is not None and a.requires_grad:
-                        gi = _factor_vjp(fa, g, out, (va, vb), not b_needs) if fa else \
+                        gi = _factor_vjp(fa, g, out, (va, vb), not b_needs, pool) if fa else \
                             rule_a(g, out, va, vb)
                         _add_grad(grads, heap, a, _fit(gi, va, shape_of, sum_to))
                     if b_needs:
-                        gi = _factor_vjp(fb, g, out, (va, vb), True) if fb else \
+                        gi = _factor_vjp(fb, g, out, (va, vb), True, pool) if fb else \
                             rule_b(g, out, va, vb)
                         _add_grad(grads, heap, b, _fit(gi, vb, shape_of, sum_to))
                     if not retain_graph:
                         t._inputs = None
+                        out = None   # (a reference _recycle would count)
+                        _recycle(t, pool)
                     continue
                 # Each input: its cotangent, summed to its shape, added to its pending
                 # gradient. Floats (the scalar fast path) skip the shape work and _add_grad.

@@ -89,6 +89,25 @@ def test_large_arrays_reuse_buffers_without_aliasing():
     np.testing.assert_array_equal(b.data, bv)
 
 
+def test_large_arrays_recycled_values_are_only_dead_ones():
+    # Values of finished nodes that nothing else holds are reused for later large results;
+    # a value the caller still holds (u) must stay intact, and gradients stay right.
+    n = 1 << 17
+    rng = np.random.default_rng(1)
+    xv, wv = rng.normal(size=n), rng.normal(size=n)
+    x, w = cr.tensor(xv, requires_grad=True), cr.tensor(wv, requires_grad=True)
+    u = cr.exp(x * w)
+    y = (cr.exp(cr.sin(u) * 0.5) * cr.cos(x) * 3.0).sum()
+    y.backward()
+    uv = np.exp(xv * wv)
+    np.testing.assert_array_equal(u.data, uv)
+    e = np.exp(np.sin(uv) * 0.5)
+    dy_du = 3.0 * np.cos(xv) * e * 0.5 * np.cos(uv)
+    np.testing.assert_allclose(x.grad.data, dy_du * uv * wv - 3.0 * e * np.sin(xv),
+                               rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(w.grad.data, dy_du * uv * xv, rtol=1e-12, atol=1e-12)
+
+
 def test_shared_subexpression_accumulates():
     x = cr.tensor(1.5, requires_grad=True)
     h = x * x
