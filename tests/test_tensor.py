@@ -440,6 +440,18 @@ def test_kink_sqrt_at_zero_is_inf():
         assert cr.jvp(cr.sqrt, (0.0,), (1.0,))[1] == np.inf
 
 
+def test_kink_sqrt_second_derivative_at_zero_is_minus_inf():
+    # d²/dx² sqrt(x) = -x**-1.5 / 4: the one-sided limit at 0 is -inf (PyTorch gives -inf too),
+    # in every way chainrule takes a second derivative.
+    with np.errstate(divide="ignore", invalid="ignore"):
+        assert cr.grad(cr.grad(cr.sqrt))(0.0) == -np.inf
+        assert cr.derivative(cr.sqrt, 2)(0.0) == -np.inf
+        x = cr.tensor(0.0, requires_grad=True)
+        (g,) = cr.autograd.grad(cr.sqrt(x), x, create_graph=True)
+        g.backward()
+        assert x.grad.item() == -np.inf
+
+
 @pytest.mark.parametrize("exponent", [0, 0.0, np.array(0.0)])
 def test_kink_x_pow_0_at_0(exponent):
     for at in ([0.0, 2.0, -1.0], 0.0):
