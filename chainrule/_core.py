@@ -18,7 +18,7 @@ import contextvars
 import itertools
 from typing import Any, Callable, Optional, Sequence
 
-__all__ = ["Primitive", "Tracer", "bind", "new_level", "is_grad_enabled"]
+__all__ = ["Primitive", "Tracer", "bind", "bind1", "new_level", "is_grad_enabled"]
 
 _levels = itertools.count(1)
 
@@ -36,6 +36,15 @@ class Tracer:
 
     def _process(self, prim: "Primitive", args: tuple, params: dict) -> Any:
         raise NotImplementedError
+
+    def _process1(self, prim: "Primitive") -> Any:
+        """``prim`` applied to this tracer alone, without params (overridden where faster)."""
+        return self._process(prim, (self,), {})
+
+
+def bind1(prim: "Primitive", x: Any) -> Any:
+    """``bind(prim, x)`` for one argument and no params: the common elementwise call."""
+    return x._process1(prim) if isinstance(x, Tracer) else prim.impl(x)
 
 
 def bind(prim: "Primitive", *args: Any, **params: Any) -> Any:
@@ -111,8 +120,9 @@ class Primitive:
         # bind(), inlined: rules call rows directly, so this is on the hot path.
         if len(args) == 1:
             a = args[0]
-            return a._process(self, args, params) if isinstance(a, Tracer) else \
-                self.impl(a, **params)
+            if isinstance(a, Tracer):
+                return a._process(self, args, params) if params else a._process1(self)
+            return self.impl(a, **params) if params else self.impl(a)
         top = None
         for a in args:
             if isinstance(a, Tracer) and (top is None or a._level > top._level):

@@ -26,7 +26,7 @@ import numpy as _np
 
 from . import primitives as P
 from . import primitives_numpy as PN
-from ._core import Tracer, bind
+from ._core import Tracer, bind, bind1
 from ._ops import mean as _mean
 
 pi = _np.pi
@@ -115,7 +115,7 @@ def true_divide(x: Any, y: Any) -> Any:
 
 def negative(x: Any) -> Any:
     """-x, elementwise."""
-    return bind(P.neg, x)
+    return bind1(P.neg, x)
 
 
 def power(x: Any, y: Any) -> Any:
@@ -140,7 +140,7 @@ def reciprocal(x: Any) -> Any:
 
 def positive(x: Any) -> Any:
     """+x (a copy that stays in the graph)."""
-    return bind(P.copy, x)
+    return bind1(P.copy, x)
 
 
 def float_power(x: Any, y: Any) -> Any:
@@ -169,7 +169,7 @@ def fmod(x: Any, y: Any) -> Any:
 
 def exp(x: Any) -> Any:
     """e**x, elementwise."""
-    return bind(P.exp, x)
+    return bind1(P.exp, x)
 
 
 def exp2(x: Any) -> Any:
@@ -184,7 +184,7 @@ def expm1(x: Any) -> Any:
 
 def log(x: Any) -> Any:
     """Natural logarithm, elementwise."""
-    return bind(P.log, x)
+    return bind1(P.log, x)
 
 
 def log2(x: Any) -> Any:
@@ -204,7 +204,7 @@ def log1p(x: Any) -> Any:
 
 def sqrt(x: Any) -> Any:
     """Square root, elementwise (sqrt'(0) = inf)."""
-    return bind(P.sqrt, x)
+    return bind1(P.sqrt, x)
 
 
 def cbrt(x: Any) -> Any:
@@ -227,17 +227,17 @@ def logaddexp2(x: Any, y: Any) -> Any:
 
 def sin(x: Any) -> Any:
     """Sine, elementwise."""
-    return bind(P.sin, x)
+    return bind1(P.sin, x)
 
 
 def cos(x: Any) -> Any:
     """Cosine, elementwise."""
-    return bind(P.cos, x)
+    return bind1(P.cos, x)
 
 
 def tan(x: Any) -> Any:
     """Tangent, elementwise."""
-    return bind(P.tan, x)
+    return bind1(P.tan, x)
 
 
 def arcsin(x: Any) -> Any:
@@ -272,7 +272,7 @@ def cosh(x: Any) -> Any:
 
 def tanh(x: Any) -> Any:
     """Hyperbolic tangent, elementwise."""
-    return bind(P.tanh, x)
+    return bind1(P.tanh, x)
 
 
 def arcsinh(x: Any) -> Any:
@@ -362,7 +362,7 @@ def abs(x: Any) -> Any:  # noqa: A001
     """|x|; for complex x the modulus sqrt(re² + im²), whose gradient is conj(z)/|z|."""
     if _is_complex(x):
         return bind(PN.hypot, bind(PN.real, x), bind(PN.imag, x))
-    return bind(P.abs, x)
+    return bind1(P.abs, x)
 
 
 def absolute(x: Any) -> Any:
@@ -372,12 +372,12 @@ def absolute(x: Any) -> Any:
 
 def fabs(x: Any) -> Any:
     """|x| for real x."""
-    return bind(P.abs, x)
+    return bind1(P.abs, x)
 
 
 def sign(x: Any) -> Any:
     """Sign of x (-1, 0, 1): no gradient."""
-    return bind(P.sign, x)
+    return bind1(P.sign, x)
 
 
 def copysign(x: Any, y: Any) -> Any:
@@ -950,7 +950,7 @@ def ravel(x: Any) -> Any:
 
 def copy(x: Any) -> Any:
     """A copy that stays in the graph."""
-    return bind(P.copy, x)
+    return bind1(P.copy, x)
 
 
 def transpose(x: Any, axes: Any = None) -> Any:

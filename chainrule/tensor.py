@@ -19,6 +19,7 @@ __all__ = ["Tensor", "tensor", "as_tensor", "no_grad", "enable_grad", "set_grad_
 
 # The arithmetic rows, bound once: operators look them up on every call.
 _add, _sub, _mul, _div, _pow = P.add, P.sub, P.mul, P.div, P.pow
+_NO_PARAMS: dict = {}   # shared by every node without params: never mutated
 
 
 def _as_value(data: Any, dtype: Any = None, float_leaf: bool = False,
@@ -117,34 +118,39 @@ class Tensor(ArrayOps):
     def _value(self) -> Any:
         return self._data
 
+    def _process1(self, prim: Primitive, params: dict = _NO_PARAMS) -> "Tensor":
+        # One input, this tensor (x.sin(), cr.exp(x), x.sum()): the hot unary path.
+        d = self._data
+        if type(d) is float:
+            out = prim.impl(d, **params) if params else prim.impl(d)
+        elif isinstance(d, Tracer):
+            out = bind(prim, d, **params)
+        else:
+            out = prim.impl(d, **params) if params else prim.impl(d)
+        t = Tensor.__new__(Tensor)   # _node()/_constant(), inlined (hot path)
+        t._data = out
+        t._level = self._level
+        t._version = 0
+        if self.requires_grad and prim.differentiable and _grad_enabled.get():
+            t.requires_grad = True
+            t._prim = prim
+            t._inputs = (self,)
+            t._params = params
+            t._vsum = self._version
+            t._seq = next(_sequence)
+        else:
+            t.requires_grad = False
+            t._prim = None
+            t._inputs = None
+            t._params = _NO_PARAMS
+            t._vsum = 0
+            t._seq = 0
+        return t
+
     def _process(self, prim: Primitive, args: tuple, params: dict) -> "Tensor":
         level = self._level
         if len(args) == 1 and args[0] is self:
-            # One input, this tensor (x.sin(), cr.exp(x), x.sum()): no loop needed.
-            d = self._data
-            if type(d) is not float and isinstance(d, Tracer):
-                out = bind(prim, d, **params)
-            else:
-                out = prim.impl(d, **params) if params else prim.impl(d)
-            t = Tensor.__new__(Tensor)   # _node()/_constant(), inlined (hot path)
-            t._data = out
-            t._level = level
-            t._version = 0
-            if self.requires_grad and prim.differentiable and _grad_enabled.get():
-                t.requires_grad = True
-                t._prim = prim
-                t._inputs = args
-                t._params = params
-                t._vsum = self._version
-                t._seq = next(_sequence)
-            else:
-                t.requires_grad = False
-                t._prim = None
-                t._inputs = None
-                t._params = _NO_PARAMS
-                t._vsum = 0
-                t._seq = 0
-            return t
+            return self._process1(prim, params)
         needs = False
         traced = False
         vsum = 0
@@ -537,7 +543,6 @@ class Tensor(ArrayOps):
         self._version += 1
 
 
-_NO_PARAMS: dict = {}
 _sequence = itertools.count(1)   # creation order of recorded tensors (see engine.py)
 
 
