@@ -64,6 +64,74 @@ def _values_of(seq: Any) -> Any:
     return [_values_of(s) if isinstance(s, (list, tuple)) else P.value_of(s) for s in seq]
 
 
+def _operator(prim: Primitive, reflected: bool) -> Callable:
+    """Tensor's arithmetic operator for ``prim`` (``reflected``: ``other op self``).
+
+    The hottest path of the library, so it is written out in one function: a binary
+    operation between a Tensor and a number, an array or a Tensor of the same level (anything
+    else goes through bind()). Same logic as Tensor._process, unrolled for two inputs."""
+    def op(self: "Tensor", o: Any) -> Any:
+        if reflected:
+            a, b = o, self
+        else:
+            a, b = self, o
+        level = self._level
+        if type(a) is Tensor:
+            if a._level != level:
+                return bind(prim, a, b)
+            da = a._data
+            needs = a.requires_grad
+            vsum = a._version
+        elif type(a) is not float and isinstance(a, Tracer):
+            return bind(prim, a, b)
+        else:
+            da = a
+            needs = False
+            vsum = 0
+        if type(b) is Tensor:
+            if b._level != level:
+                return bind(prim, a, b)
+            db = b._data
+            needs = needs or b.requires_grad
+            vsum += b._version
+        elif type(b) is not float and isinstance(b, Tracer):
+            return bind(prim, a, b)
+        else:
+            db = b
+        if (type(da) is not float and isinstance(da, Tracer)) or \
+                (type(db) is not float and isinstance(db, Tracer)):
+            out = bind(prim, da, db)
+        else:
+            out = prim.impl(da, db)
+        # _node()/_constant(), inlined: this runs once per arithmetic operator.
+        t = Tensor.__new__(Tensor)
+        t._data = out
+        t._level = level
+        t._version = 0
+        if needs and _grad_enabled.get():
+            t.requires_grad = True
+            t._prim = prim
+            t._inputs = (a, b)
+            t._params = _NO_PARAMS
+            t._vsum = vsum
+            t._seq = next(_sequence)
+        else:
+            t.requires_grad = False
+            t._prim = None
+            t._inputs = None
+            t._params = _NO_PARAMS
+            t._vsum = 0
+            t._seq = 0
+        return t
+
+    op.__name__ = f"__{'r' if reflected else ''}{_DUNDER.get(prim.name, prim.name)}__"
+    op.__qualname__ = f"Tensor.{op.__name__}"
+    return op
+
+
+_DUNDER = {"div": "truediv"}
+
+
 class Tensor(ArrayOps):
     """An array that can record the operations applied to it and compute gradients.
 
@@ -171,68 +239,12 @@ class Tensor(ArrayOps):
             return _node(out, level, prim, args, params, vsum)
         return _constant(out, level)
 
-    # The hottest path of the library: a binary operator between a Tensor and a number, an
-    # array or a Tensor of the same level. Same logic as _process, unrolled for two inputs.
-    def _binary(self, prim: Primitive, a: Any, b: Any) -> Any:
-        level = self._level
-        needs = False
-        vsum = 0
-        if type(a) is Tensor:
-            if a._level != level:
-                return bind(prim, a, b)
-            da = a._data
-            needs = a.requires_grad
-            vsum = a._version
-        elif isinstance(a, Tracer):
-            return bind(prim, a, b)
-        else:
-            da = a
-        if type(b) is Tensor:
-            if b._level != level:
-                return bind(prim, a, b)
-            db = b._data
-            needs = needs or b.requires_grad
-            vsum += b._version
-        elif isinstance(b, Tracer):
-            return bind(prim, a, b)
-        else:
-            db = b
-        if (type(da) is not float and isinstance(da, Tracer)) or \
-                (type(db) is not float and isinstance(db, Tracer)):
-            out = bind(prim, da, db)
-        else:
-            out = prim.impl(da, db)
-        # _node()/_constant(), inlined: this runs once per arithmetic operator.
-        t = Tensor.__new__(Tensor)
-        t._data = out
-        t._level = level
-        t._version = 0
-        if needs and _grad_enabled.get():
-            t.requires_grad = True
-            t._prim = prim
-            t._inputs = (a, b)
-            t._params = _NO_PARAMS
-            t._vsum = vsum
-            t._seq = next(_sequence)
-        else:
-            t.requires_grad = False
-            t._prim = None
-            t._inputs = None
-            t._params = _NO_PARAMS
-            t._vsum = 0
-            t._seq = 0
-        return t
-
-    def __add__(self, o): return self._binary(_add, self, o)
-    def __radd__(self, o): return self._binary(_add, o, self)
-    def __sub__(self, o): return self._binary(_sub, self, o)
-    def __rsub__(self, o): return self._binary(_sub, o, self)
-    def __mul__(self, o): return self._binary(_mul, self, o)
-    def __rmul__(self, o): return self._binary(_mul, o, self)
-    def __truediv__(self, o): return self._binary(_div, self, o)
-    def __rtruediv__(self, o): return self._binary(_div, o, self)
-    def __pow__(self, o): return self._binary(_pow, self, o)
-    def __rpow__(self, o): return self._binary(_pow, o, self)
+    # The hottest path of the library: see _operator below.
+    __add__, __radd__ = _operator(_add, False), _operator(_add, True)
+    __sub__, __rsub__ = _operator(_sub, False), _operator(_sub, True)
+    __mul__, __rmul__ = _operator(_mul, False), _operator(_mul, True)
+    __truediv__, __rtruediv__ = _operator(_div, False), _operator(_div, True)
+    __pow__, __rpow__ = _operator(_pow, False), _operator(_pow, True)
 
     # ------------------------------------------------------------------------------------
     # NumPy interop: np.sin(t), np.ones(3) * t and friends give Tensors.
