@@ -193,6 +193,8 @@ def backward_pass(roots: Sequence[Any], root_grads: Sequence[Any], *,
     pool: dict = {}
     sum_to, shape_of = P.sum_to, P.shape_of
     token = _grad_enabled.set(True) if create_graph else None
+    fast = not create_graph          # the unrolled unary and binary paths below
+    any_targets = bool(target_ids)
     try:
         while heap:
             _, tid, t = heappop(heap)
@@ -201,22 +203,22 @@ def backward_pass(roots: Sequence[Any], root_grads: Sequence[Any], *,
             if t._hooks:
                 g = _run_hooks(t, g, create_graph, wrap)
             prim = t._prim
-            if accumulate:
-                if prim is None:
+            if prim is None:   # a leaf
+                if accumulate:
                     if targets is None or tid in target_ids:
                         _accumulate_into(t, g, create_graph, wrap, handed)
-                    continue
-                if t._retains_grad or tid in target_ids:
-                    _accumulate_into(t, g, create_graph, wrap, handed)
-            else:
-                if tid in target_ids:
+                elif tid in target_ids:
                     results[tid] = g
-                if prim is None:
-                    continue
+                continue
+            if accumulate:
+                if t._retains_grad or (any_targets and tid in target_ids):
+                    _accumulate_into(t, g, create_graph, wrap, handed)
+            elif tid in target_ids:
+                results[tid] = g
             inputs = t._inputs
             if inputs is None:
                 raise _released_error(t)
-            if len(inputs) == 1 and not create_graph and not prim.variadic:
+            if fast and len(inputs) == 1 and not prim.variadic:
                 # The common unary case, unrolled (same steps as the general loop below).
                 (a,) = inputs
                 rule = prim.vjp[0]
@@ -250,7 +252,7 @@ def backward_pass(roots: Sequence[Any], root_grads: Sequence[Any], *,
                 if not retain_graph:
                     t._inputs = None
                 continue
-            if len(inputs) == 2 and not create_graph and not prim.variadic and not t._params:
+            if fast and len(inputs) == 2 and not t._params and not prim.variadic:
                 # The common binary case, unrolled (same steps as the general loop below).
                 a, b = inputs
                 a_in = type(a) is cls and a._level == level
