@@ -128,10 +128,12 @@ def _factor_vjp(factor: tuple, g: ndarray, out: Any, vals: tuple, g_free: bool,
 def _recycle(t: Any, pool: dict) -> None:
     """Keep the value of a finished node that nothing else holds (its tensor dies when the
     caller's loop moves on) for the next large result of the same shape and dtype: new
-    memory costs page faults, about as much as the arithmetic. One array per key at most."""
+    memory costs page faults, about as much as the arithmetic. The pool holds one array at
+    most, so it never keeps more than one dead array alive."""
     d = t._data
     if type(d) is ndarray and d.size >= _BIG and getrefcount(t) == _LOCAL \
             and _owned(d, _LOCAL + 1):   # + 1: t's own slot
+        pool.clear()
         pool[(d.shape, d.dtype)] = d
 
 
