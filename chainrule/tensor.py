@@ -189,9 +189,7 @@ class Tensor(ArrayOps):
     def _process1(self, prim: Primitive, params: dict = _NO_PARAMS) -> "Tensor":
         # One input, this tensor (x.sin(), cr.exp(x), x.sum()): the hot unary path.
         d = self._data
-        if type(d) is float:
-            out = prim.impl(d, **params) if params else prim.impl(d)
-        elif isinstance(d, Tracer):
+        if type(d) is not float and isinstance(d, Tracer):
             out = bind(prim, d, **params)
         else:
             out = prim.impl(d, **params) if params else prim.impl(d)
