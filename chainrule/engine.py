@@ -144,6 +144,11 @@ def _released_error(t: Any) -> RuntimeError:
         "backward() (or to cr.autograd.grad) if you need to go through the graph again.")
 
 
+# The compiled backward steps on floats (_ccore.drain), installed by tensor.py when the
+# extension is built; None runs everything below in Python.
+_drain: Optional[Callable] = None
+
+
 def _modified_error(t: Any) -> RuntimeError:
     return RuntimeError(
         f"A tensor needed by {t._node_name()} to compute gradients was modified in place after "
@@ -197,8 +202,15 @@ def backward_pass(roots: Sequence[Any], root_grads: Sequence[Any], *,
     token = _grad_enabled.set(True) if create_graph else None
     fast = not create_graph          # the unrolled unary and binary paths below
     any_targets = bool(target_ids)
+    drain = _drain if fast else None
     try:
         while heap:
+            if drain is not None:
+                # Compiled: the steps of the unrolled float paths below, for as long as the
+                # next node is one (no hooks, params, targets; a float cotangent).
+                drain(heap, grads, cls, level, target_ids, retain_graph)
+                if not heap:
+                    break
             _, tid, t = heappop(heap)
             gi = None   # drop the last cotangent handed on: it may be the one popped below
             g = grads.pop(tid)
@@ -362,6 +374,12 @@ def _fit(gi: Any, x: Any, shape_of: Callable, sum_to: Callable) -> Any:
         return gi
     shape = shape_of(x)
     return gi if shape_of(gi) == shape else sum_to(gi, shape)
+
+
+def _add_fitted(grads: dict, heap: list, a: Any, gi: Any, x: Any) -> None:
+    """``_add_grad`` of cotangent ``gi`` summed to the shape of ``a``'s value ``x`` (the
+    compiled loop's way back for a cotangent that is not a float)."""
+    _add_grad(grads, heap, a, _fit(gi, x, P.shape_of, P.sum_to))
 
 
 def _add_grad(grads: dict, heap: list, a: Any, gi: Any) -> None:

@@ -585,6 +585,28 @@ def _node(value: Any, level: int, prim: Primitive, inputs: tuple, params: dict,
     return t
 
 
+def _install_compiled_core() -> bool:
+    """Swap in the compiled operators, _process1 and backward steps (chainrule._ccore) when
+    the extension is built and not disabled; they do exactly what the Python above does."""
+    from . import _accel
+    cc = _accel.load()
+    if cc is None:
+        return False
+    import heapq
+    cc.setup(Tensor, Primitive, Tracer, bind, _grad_enabled, _sequence, _NO_PARAMS,
+             engine._modified_error, engine._add_fitted, heapq.heappush, heapq.heappop)
+    for prim in (_add, _sub, _mul, _div, _pow):
+        for reflected in (False, True):
+            name = f"__{'r' if reflected else ''}{_DUNDER.get(prim.name, prim.name)}__"
+            setattr(Tensor, name, cc.binary_method(prim, name, reflected))
+    Tensor._process1 = cc.unary_method("_process1")
+    engine._drain = cc.drain
+    return True
+
+
+COMPILED = _install_compiled_core()   # whether the compiled fast paths run (see _accel.py)
+
+
 class GradFn:
     """A readable view of the operation that produced a tensor (PyTorch's ``grad_fn``)."""
 

@@ -12,7 +12,9 @@ PACKAGE = pathlib.Path(__file__).resolve().parent.parent / "chainrule"
 
 LAYERS = {
     # L0: what a primitive is, and the table itself
-    "_core": 0, "pytree": 0, "primitives": 1, "primitives_numpy": 1,
+    "_core": 0, "pytree": 0,
+    # finds the optional compiled fast paths (_ccore.c), which the Tensor layer installs
+    "_accel": 0, "primitives": 1, "primitives_numpy": 1,
     # operators shared by every tracer
     "_ops": 2,
     # interpreters of the table: reverse pass, forward mode, batching, Taylor series
