@@ -12,7 +12,7 @@ import warnings
 from types import ModuleType
 from typing import Optional
 
-ABI = 1   # must match ABI_VERSION in _ccore.c
+ABI = 2   # must match ABI_VERSION in _ccore.c
 
 
 def load() -> Optional[ModuleType]:

@@ -19,13 +19,14 @@
 #include <Python.h>
 #include <structmember.h>
 
-#define ABI_VERSION 1
+#define ABI_VERSION 2
 
 #define SLOT(o, off) (*(PyObject **)((char *)(o) + (off)))
 
 /* Set by setup(); strong references, kept for the life of the process. */
 static PyTypeObject *tensor_type = NULL;
-static PyObject *tracer_type = NULL;     /* chainrule._core.Tracer */
+static PyObject *tracer_type = NULL;
+static PyTypeObject *prim_type = NULL;     /* chainrule._core.Tracer */
 static PyObject *bind_fn = NULL;         /* chainrule._core.bind */
 static PyObject *grad_var = NULL;        /* the grad-mode ContextVar */
 static PyObject *sequence = NULL;        /* tensor._sequence, an itertools.count */
@@ -35,6 +36,7 @@ static PyObject *add_fitted = NULL;      /* engine._add_fitted(grads, heap, a, g
 static PyObject *heappush_fn = NULL;
 static PyObject *heappop_fn = NULL;
 static PyObject *str_hooks = NULL, *str_retains = NULL;
+static PyObject *str_level = NULL, *str_process = NULL, *str_process1 = NULL;
 static PyObject *zero = NULL;
 
 /* Slot offsets of Tensor and of Primitive. */
@@ -86,11 +88,16 @@ setup(PyObject *module, PyObject *args)
         return NULL;
     str_hooks = PyUnicode_InternFromString("_hooks");
     str_retains = PyUnicode_InternFromString("_retains_grad");
+    str_level = PyUnicode_InternFromString("_level");
+    str_process = PyUnicode_InternFromString("_process");
+    str_process1 = PyUnicode_InternFromString("_process1");
     zero = PyLong_FromLong(0);
-    if (str_hooks == NULL || str_retains == NULL || zero == NULL)
+    if (str_level == NULL || str_process == NULL || str_process1 == NULL
+            || str_hooks == NULL || str_retains == NULL || zero == NULL)
         return NULL;
     Py_INCREF(tensor); tensor_type = (PyTypeObject *)tensor;
     Py_INCREF(tracer); tracer_type = tracer;
+    Py_INCREF(prim_cls); prim_type = (PyTypeObject *)prim_cls;
     Py_INCREF(bind); bind_fn = bind;
     Py_INCREF(gvar); grad_var = gvar;
     Py_INCREF(seq); sequence = seq;
@@ -365,7 +372,76 @@ error:
  * instance (descriptor), and with Py_TPFLAGS_METHOD_DESCRIPTOR method calls and operator
  * slots call it unbound, without making a bound method each time. */
 
-enum { OP_BINARY = 0, OP_REFLECTED = 1, OP_UNARY = 2 };
+enum { OP_BINARY = 0, OP_REFLECTED = 1, OP_UNARY = 2, OP_PRIM_CALL = 3 };
+
+/* Primitive.__call__ (_core.py): bind() for a row called directly, as rules do. */
+static PyObject *
+prim_call(PyObject *prim, PyObject *const *args, Py_ssize_t n, PyObject *kwnames)
+{
+    Py_ssize_t nkw = kwnames == NULL ? 0 : PyTuple_GET_SIZE(kwnames);
+    PyObject *top = NULL, *top_level = NULL;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *a = args[i];
+        int r = is_tracer(a);
+        if (r < 0)
+            goto error;
+        if (!r)
+            continue;
+        if (n == 1) {   /* one argument: no levels to compare */
+            top = a;
+            break;
+        }
+        PyObject *lv = PyObject_GetAttr(a, str_level);
+        if (lv == NULL)
+            goto error;
+        if (top != NULL) {
+            r = PyObject_RichCompareBool(lv, top_level, Py_GT);
+            if (r <= 0) {
+                Py_DECREF(lv);
+                if (r < 0)
+                    goto error;
+                continue;
+            }
+        }
+        top = a;
+        Py_XSETREF(top_level, lv);
+    }
+    Py_XDECREF(top_level);
+    if (top == NULL) {
+        PyObject *impl = get_slot(prim, o_impl, "impl");
+        return impl == NULL ? NULL : PyObject_Vectorcall(impl, args, n, kwnames);
+    }
+    if (n == 1 && nkw == 0) {
+        PyObject *margs[2] = {top, prim};
+        return PyObject_VectorcallMethod(str_process1, margs, 2, NULL);
+    }
+    /* top._process(prim, args, params) */
+    PyObject *targs = PyTuple_New(n), *params = PyDict_New();
+    if (targs == NULL || params == NULL) {
+        Py_XDECREF(targs);
+        Py_XDECREF(params);
+        return NULL;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        Py_INCREF(args[i]);
+        PyTuple_SET_ITEM(targs, i, args[i]);
+    }
+    for (Py_ssize_t i = 0; i < nkw; i++) {
+        if (PyDict_SetItem(params, PyTuple_GET_ITEM(kwnames, i), args[n + i]) < 0) {
+            Py_DECREF(targs);
+            Py_DECREF(params);
+            return NULL;
+        }
+    }
+    PyObject *margs[4] = {top, prim, targs, params};
+    PyObject *res = PyObject_VectorcallMethod(str_process, margs, 4, NULL);
+    Py_DECREF(targs);
+    Py_DECREF(params);
+    return res;
+error:
+    Py_XDECREF(top_level);
+    return NULL;
+}
 
 typedef struct {
     PyObject_HEAD
@@ -380,6 +456,14 @@ tensorop_vectorcall(PyObject *callable, PyObject *const *args, size_t nargsf, Py
 {
     TensorOp *op = (TensorOp *)callable;
     Py_ssize_t n = PyVectorcall_NARGS(nargsf);
+    if (op->kind == OP_PRIM_CALL) {
+        if (n < 1 || Py_TYPE(args[0]) != prim_type) {
+            PyErr_Format(PyExc_TypeError, "%U() needs a Primitive as its first argument",
+                         op->name);
+            return NULL;
+        }
+        return prim_call(args[0], args + 1, n - 1, kwnames);
+    }
     if (kwnames != NULL && PyTuple_GET_SIZE(kwnames) > 0) {
         PyErr_Format(PyExc_TypeError, "%U() takes no keyword arguments", op->name);
         return NULL;
@@ -486,6 +570,16 @@ unary_method(PyObject *module, PyObject *name)
         return NULL;
     }
     return make_op(NULL, name, OP_UNARY);
+}
+
+static PyObject *
+call_method(PyObject *module, PyObject *name)
+{
+    if (!PyUnicode_Check(name)) {
+        PyErr_SetString(PyExc_TypeError, "call_method(name): name must be a str");
+        return NULL;
+    }
+    return make_op(NULL, name, OP_PRIM_CALL);
 }
 
 /* ---------------------------------------------------------------------------------------- */
@@ -794,6 +888,8 @@ static PyMethodDef methods[] = {
      "binary_method(prim, name, reflected): Tensor's operator for prim, as a method."},
     {"unary_method", unary_method, METH_O,
      "unary_method(name): Tensor._process1(prim, params=None), as a method."},
+    {"call_method", call_method, METH_O,
+     "call_method(name): Primitive.__call__(*args, **params), as a method."},
     {"drain", (PyCFunction)(void (*)(void))drain, METH_FASTCALL,
      "drain(heap, grads, cls, level, target_ids, retain_graph): backward steps on floats."},
     {NULL, NULL, 0, NULL}

@@ -600,6 +600,7 @@ def _install_compiled_core() -> bool:
             name = f"__{'r' if reflected else ''}{_DUNDER.get(prim.name, prim.name)}__"
             setattr(Tensor, name, cc.binary_method(prim, name, reflected))
     Tensor._process1 = cc.unary_method("_process1")
+    Primitive.__call__ = cc.call_method("__call__")
     engine._drain = cc.drain
     return True
 
