@@ -19,7 +19,7 @@
 #include <Python.h>
 #include <structmember.h>
 
-#define ABI_VERSION 2
+#define ABI_VERSION 3
 
 #define SLOT(o, off) (*(PyObject **)((char *)(o) + (off)))
 
@@ -33,9 +33,7 @@ static PyObject *sequence = NULL;        /* tensor._sequence, an itertools.count
 static PyObject *no_params = NULL;       /* tensor._NO_PARAMS, the shared empty dict */
 static PyObject *modified_error = NULL;  /* engine._modified_error(t) -> exception */
 static PyObject *add_fitted = NULL;      /* engine._add_fitted(grads, heap, a, gi, va) */
-static PyObject *heappush_fn = NULL;
-static PyObject *heappop_fn = NULL;
-static PyObject *str_hooks = NULL, *str_retains = NULL;
+static PyObject *str_hooks = NULL, *str_retains = NULL, *str_grad = NULL;
 static PyObject *str_level = NULL, *str_process = NULL, *str_process1 = NULL;
 static PyObject *zero = NULL;
 
@@ -67,11 +65,10 @@ slot_offset(PyObject *cls, const char *name, Py_ssize_t *off)
 static PyObject *
 setup(PyObject *module, PyObject *args)
 {
-    PyObject *tensor, *prim_cls, *tracer, *bind, *gvar, *seq, *nop, *moderr, *addfit,
-        *hpush, *hpop;
-    if (!PyArg_ParseTuple(args, "O!O!O!OOOO!OOOO", &PyType_Type, &tensor, &PyType_Type,
+    PyObject *tensor, *prim_cls, *tracer, *bind, *gvar, *seq, *nop, *moderr, *addfit;
+    if (!PyArg_ParseTuple(args, "O!O!O!OOOO!OO", &PyType_Type, &tensor, &PyType_Type,
                           &prim_cls, &PyType_Type, &tracer, &bind, &gvar, &seq,
-                          &PyDict_Type, &nop, &moderr, &addfit, &hpush, &hpop))
+                          &PyDict_Type, &nop, &moderr, &addfit))
         return NULL;
     if (tensor_type != NULL) {
         PyErr_SetString(PyExc_RuntimeError, "_ccore.setup() was already called");
@@ -88,12 +85,13 @@ setup(PyObject *module, PyObject *args)
         return NULL;
     str_hooks = PyUnicode_InternFromString("_hooks");
     str_retains = PyUnicode_InternFromString("_retains_grad");
+    str_grad = PyUnicode_InternFromString("grad");
     str_level = PyUnicode_InternFromString("_level");
     str_process = PyUnicode_InternFromString("_process");
     str_process1 = PyUnicode_InternFromString("_process1");
     zero = PyLong_FromLong(0);
     if (str_level == NULL || str_process == NULL || str_process1 == NULL
-            || str_hooks == NULL || str_retains == NULL || zero == NULL)
+            || str_hooks == NULL || str_grad == NULL || str_retains == NULL || zero == NULL)
         return NULL;
     Py_INCREF(tensor); tensor_type = (PyTypeObject *)tensor;
     Py_INCREF(tracer); tracer_type = tracer;
@@ -104,8 +102,6 @@ setup(PyObject *module, PyObject *args)
     Py_INCREF(nop); no_params = nop;
     Py_INCREF(moderr); modified_error = moderr;
     Py_INCREF(addfit); add_fitted = addfit;
-    Py_INCREF(hpush); heappush_fn = hpush;
-    Py_INCREF(hpop); heappop_fn = hpop;
     Py_RETURN_NONE;
 }
 
@@ -585,6 +581,86 @@ call_method(PyObject *module, PyObject *name)
 /* ---------------------------------------------------------------------------------------- */
 /* Backward: the float steps of engine.backward_pass. */
 
+/* The heap of pending tensors: a list of (-seq, id, tensor), ordered as heapq orders it
+ * (the Python loop uses heapq on the same list). These are heapq's algorithms; entries
+ * compare by their two ints only (they never tie: one entry per tensor), so a comparison
+ * never runs Python code and the list cannot change under us. */
+static int
+entry_lt(PyObject *x, PyObject *y)
+{
+    PyObject *x0 = PyTuple_GET_ITEM(x, 0), *y0 = PyTuple_GET_ITEM(y, 0);
+    int r = PyObject_RichCompareBool(x0, y0, Py_NE);
+    if (r != 0)
+        return r < 0 ? r : PyObject_RichCompareBool(x0, y0, Py_LT);
+    return PyObject_RichCompareBool(PyTuple_GET_ITEM(x, 1), PyTuple_GET_ITEM(y, 1), Py_LT);
+}
+
+static int
+sift_down(PyListObject *heap, Py_ssize_t startpos, Py_ssize_t pos)
+{
+    PyObject **items = heap->ob_item;
+    PyObject *newitem = items[pos];
+    while (pos > startpos) {
+        Py_ssize_t parentpos = (pos - 1) >> 1;
+        PyObject *parent = items[parentpos];
+        int r = entry_lt(newitem, parent);
+        if (r < 0)
+            return -1;
+        if (r == 0)
+            break;
+        items[pos] = parent;
+        pos = parentpos;
+    }
+    items[pos] = newitem;
+    return 0;
+}
+
+static int
+sift_up(PyListObject *heap, Py_ssize_t pos)
+{
+    Py_ssize_t endpos = PyList_GET_SIZE(heap), startpos = pos;
+    PyObject **items = heap->ob_item;
+    PyObject *newitem = items[pos];
+    Py_ssize_t childpos = 2 * pos + 1;
+    while (childpos < endpos) {
+        Py_ssize_t rightpos = childpos + 1;
+        if (rightpos < endpos) {
+            int r = entry_lt(items[childpos], items[rightpos]);
+            if (r < 0)
+                return -1;
+            if (r == 0)
+                childpos = rightpos;
+        }
+        items[pos] = items[childpos];
+        pos = childpos;
+        childpos = 2 * pos + 1;
+    }
+    items[pos] = newitem;
+    return sift_down(heap, startpos, pos);
+}
+
+/* heapq.heappop(heap) for a non-empty heap: a new reference. */
+static PyObject *
+heap_pop(PyObject *heap)
+{
+    Py_ssize_t n = PyList_GET_SIZE(heap);
+    PyObject *last = PyList_GET_ITEM(heap, n - 1);
+    Py_INCREF(last);
+    if (PyList_SetSlice(heap, n - 1, n, NULL) < 0) {
+        Py_DECREF(last);
+        return NULL;
+    }
+    if (n == 1)
+        return last;
+    PyObject *top = PyList_GET_ITEM(heap, 0);   /* the list's reference, now ours */
+    PyList_SET_ITEM(heap, 0, last);
+    if (sift_up((PyListObject *)heap, 0) < 0) {
+        Py_DECREF(top);
+        return NULL;
+    }
+    return top;
+}
+
 static int
 push(PyObject *heap, PyObject *a, PyObject *aid)
 {
@@ -602,13 +678,11 @@ push(PyObject *heap, PyObject *a, PyObject *aid)
     PyTuple_SET_ITEM(entry, 0, neg);
     Py_INCREF(aid); PyTuple_SET_ITEM(entry, 1, aid);
     Py_INCREF(a); PyTuple_SET_ITEM(entry, 2, a);
-    PyObject *args[2] = {heap, entry};
-    PyObject *r = PyObject_Vectorcall(heappush_fn, args, 2, NULL);
+    int rc = PyList_Append(heap, entry);
     Py_DECREF(entry);
-    if (r == NULL)
+    if (rc < 0)
         return -1;
-    Py_DECREF(r);
-    return 0;
+    return sift_down((PyListObject *)heap, 0, PyList_GET_SIZE(heap) - 1);
 }
 
 /* Add cotangent gi (a new reference, consumed) of input a (value va) into the pending
@@ -796,24 +870,72 @@ float_step(PyObject *t, PyObject *g, PyObject *prim, PyObject *inputs, PyObject 
     return 0;
 }
 
-/* drain(heap, grads, cls, level, target_ids, retain_graph): run backward_pass's steps for
- * as long as the next node is one this file handles (see the top of the file); stop, leaving
- * it on the heap, at the first that is not. Only called when create_graph is False. */
+/* A leaf t whose cotangent g is a float, without hooks: what backward_pass does with it.
+ * 1 when done, 0 when Python's loop must do it (nothing popped yet), -1 on error. */
+static int
+leaf_step(PyObject *t, PyObject *tid, PyObject *g, int accumulate, int all_leaves,
+          PyObject *targets, PyObject *results, PyObject *wrap, PyObject **result_grad)
+{
+    int wanted = all_leaves;
+    if (!wanted && (wanted = PySet_Contains(targets, tid)) < 0)
+        return -1;
+    *result_grad = NULL;
+    if (!accumulate) {   /* results[tid] = g for a target, else nothing */
+        if (wanted) {
+            Py_INCREF(g);
+            *result_grad = g;
+        }
+        return 1;
+    }
+    if (!wanted)
+        return 1;
+    /* _accumulate_into's float path: t.grad = wrap(g if t.grad is None else t.grad._data + g) */
+    PyObject *d = SLOT(t, o_data);
+    if (d == NULL || !PyFloat_CheckExact(d))
+        return 0;
+    PyObject *cur = PyObject_GetAttr(t, str_grad);
+    if (cur == NULL)
+        return -1;
+    PyObject *value;
+    if (cur == Py_None) {
+        Py_INCREF(g);
+        value = g;
+    }
+    else if (Py_TYPE(cur) == tensor_type && SLOT(cur, o_data) != NULL) {
+        value = PyNumber_Add(SLOT(cur, o_data), g);
+    }
+    else {
+        Py_DECREF(cur);
+        return 0;
+    }
+    Py_DECREF(cur);
+    if (value == NULL)
+        return -1;
+    *result_grad = value;   /* wrapped and stored by the caller, after the pop */
+    return 1;
+}
+
+/* drain(heap, grads, cls, level, target_ids, retain_graph, accumulate, all_leaves, results,
+ *       wrap): run backward_pass's steps for as long as the next node is one this file
+ * handles (see the top of the file); stop, leaving it on the heap, at the first that is
+ * not. all_leaves: `targets is None`. Only called when create_graph is False. */
 static PyObject *
 drain(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
-    if (nargs != 6 || !PyList_CheckExact(args[0]) || !PyDict_CheckExact(args[1])
-            || !PyAnySet_Check(args[4])) {
+    if (nargs != 10 || !PyList_CheckExact(args[0]) || !PyDict_CheckExact(args[1])
+            || !PyAnySet_Check(args[4]) || !PyDict_CheckExact(args[8])) {
         PyErr_SetString(PyExc_TypeError,
                         "drain(heap: list, grads: dict, cls, level, target_ids: set, "
-                        "retain_graph)");
+                        "retain_graph, accumulate, all_leaves, results: dict, wrap)");
         return NULL;
     }
     PyObject *heap = args[0], *grads = args[1], *level = args[3], *targets = args[4];
+    PyObject *results = args[8], *wrap = args[9];
     if (args[2] != (PyObject *)tensor_type)
         Py_RETURN_NONE;
-    int retain_graph = PyObject_IsTrue(args[5]);
-    if (retain_graph < 0)
+    int retain_graph = PyObject_IsTrue(args[5]), accumulate = PyObject_IsTrue(args[6]);
+    int all_leaves = PyObject_IsTrue(args[7]);
+    if (retain_graph < 0 || accumulate < 0 || all_leaves < 0)
         return NULL;
     int check_targets = PySet_GET_SIZE(targets) > 0;
     while (PyList_GET_SIZE(heap) > 0) {
@@ -822,16 +944,6 @@ drain(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
             break;
         PyObject *tid = PyTuple_GET_ITEM(entry, 1), *t = PyTuple_GET_ITEM(entry, 2);
         if (Py_TYPE(t) != tensor_type)
-            break;
-        PyObject *prim = SLOT(t, o_prim), *inputs = SLOT(t, o_inputs);
-        PyObject *params = SLOT(t, o_params);
-        if (prim == NULL || prim == Py_None || inputs == NULL || !PyTuple_CheckExact(inputs)
-                || params == NULL || !PyDict_Check(params) || PyDict_GET_SIZE(params) > 0)
-            break;   /* a leaf, a released graph, params: Python's loop handles it */
-        Py_ssize_t n = PyTuple_GET_SIZE(inputs);
-        PyObject *vjp = SLOT(prim, o_vjp), *variadic = SLOT(prim, o_variadic);
-        if ((n != 1 && n != 2) || vjp == NULL || !PyTuple_CheckExact(vjp)
-                || PyTuple_GET_SIZE(vjp) != n || variadic != Py_False)
             break;
         PyObject *g = PyDict_GetItemWithError(grads, tid);   /* borrowed */
         if (g == NULL) {
@@ -842,26 +954,67 @@ drain(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         if (!PyFloat_CheckExact(g))
             break;
         int r;
+        if ((r = attr_is_default(t, str_hooks)) <= 0) {
+            if (r < 0)
+                return NULL;
+            break;
+        }
+        PyObject *prim = SLOT(t, o_prim);
+        if (prim == NULL)
+            break;
+        if (prim == Py_None) {   /* a leaf */
+            PyObject *value;
+            if ((r = leaf_step(t, tid, g, accumulate, all_leaves, targets, results, wrap,
+                               &value)) <= 0) {
+                if (r < 0)
+                    return NULL;
+                break;
+            }
+            PyObject *popped = heap_pop(heap);
+            if (popped == NULL || PyDict_DelItem(grads, tid) < 0) {
+                Py_XDECREF(popped);
+                Py_XDECREF(value);
+                return NULL;
+            }
+            if (value != NULL) {
+                if (!accumulate)
+                    r = PyDict_SetItem(results, tid, value);
+                else {
+                    PyObject *w = PyObject_CallOneArg(wrap, value);
+                    r = w == NULL ? -1 : PyObject_SetAttr(t, str_grad, w);
+                    Py_XDECREF(w);
+                }
+                Py_DECREF(value);
+            }
+            Py_DECREF(popped);
+            if (r < 0)
+                return NULL;
+            continue;
+        }
+        PyObject *inputs = SLOT(t, o_inputs), *params = SLOT(t, o_params);
+        if (inputs == NULL || !PyTuple_CheckExact(inputs) || params == NULL
+                || !PyDict_Check(params) || PyDict_GET_SIZE(params) > 0)
+            break;   /* a released graph, params: Python's loop handles it */
+        Py_ssize_t n = PyTuple_GET_SIZE(inputs);
+        PyObject *vjp = SLOT(prim, o_vjp), *variadic = SLOT(prim, o_variadic);
+        if ((n != 1 && n != 2) || vjp == NULL || !PyTuple_CheckExact(vjp)
+                || PyTuple_GET_SIZE(vjp) != n || variadic != Py_False)
+            break;
         if (check_targets) {
             if ((r = PySet_Contains(targets, tid)) < 0)
                 return NULL;
             if (r)
                 break;
         }
-        if ((r = attr_is_default(t, str_hooks)) <= 0 || (r = attr_is_default(t, str_retains)) <= 0) {
+        if ((r = attr_is_default(t, str_retains)) <= 0) {
             if (r < 0)
                 return NULL;
             break;
         }
         /* This node is ours: pop it, as `_, tid, t = heappop(heap); g = grads.pop(tid)`. */
-        PyObject *popped = PyObject_CallOneArg(heappop_fn, heap);
+        PyObject *popped = heap_pop(heap);
         if (popped == NULL)
             return NULL;
-        if (PyTuple_GET_ITEM(popped, 2) != t) {   /* cannot happen: heappop takes heap[0] */
-            Py_DECREF(popped);
-            PyErr_SetString(PyExc_RuntimeError, "chainrule backward: heap out of order");
-            return NULL;
-        }
         Py_INCREF(g);
         Py_INCREF(prim);
         Py_INCREF(inputs);
@@ -883,7 +1036,7 @@ drain(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 static PyMethodDef methods[] = {
     {"setup", setup, METH_VARARGS,
      "setup(Tensor, Primitive, Tracer, bind, grad_var, sequence, no_params, modified_error, "
-     "add_fitted, heappush, heappop): bind this module to chainrule's classes (once)."},
+     "add_fitted): bind this module to chainrule's classes (once)."},
     {"binary_method", binary_method, METH_VARARGS,
      "binary_method(prim, name, reflected): Tensor's operator for prim, as a method."},
     {"unary_method", unary_method, METH_O,
@@ -891,7 +1044,8 @@ static PyMethodDef methods[] = {
     {"call_method", call_method, METH_O,
      "call_method(name): Primitive.__call__(*args, **params), as a method."},
     {"drain", (PyCFunction)(void (*)(void))drain, METH_FASTCALL,
-     "drain(heap, grads, cls, level, target_ids, retain_graph): backward steps on floats."},
+     "drain(heap, grads, cls, level, target_ids, retain_graph, accumulate, all_leaves, "
+     "results, wrap): backward steps on floats."},
     {NULL, NULL, 0, NULL}
 };
 

@@ -180,7 +180,7 @@ def backward_pass(roots: Sequence[Any], root_grads: Sequence[Any], *,
     """
     cls = type(roots[0])
     level = roots[0]._level
-    target_ids: set = set() if targets is None else {id(t) for t in targets}
+    target_ids: set = set() if targets is None else set(map(id, targets))
     # Reverse topological order without a separate sort: every tensor carries a creation
     # sequence number (inputs are always older than their users), so popping the newest
     # pending tensor from a heap finishes all its users first. No recursion, one visit each.
@@ -195,7 +195,7 @@ def backward_pass(roots: Sequence[Any], root_grads: Sequence[Any], *,
             heappush(heap, (-r._seq, rid, r))
     # Arrays already handed out (the caller's cotangents, earlier .grad values): a leaf's
     # .grad must never alias one of them, or an in-place change to one would show in another.
-    handed = {id(g) for g in root_grads}
+    handed = set(map(id, root_grads))
     results: dict = {}
     pool: dict = {}
     sum_to, shape_of = P.sum_to, P.shape_of
@@ -206,9 +206,11 @@ def backward_pass(roots: Sequence[Any], root_grads: Sequence[Any], *,
     try:
         while heap:
             if drain is not None:
-                # Compiled: the steps of the unrolled float paths below, for as long as the
-                # next node is one (no hooks, params, targets; a float cotangent).
-                drain(heap, grads, cls, level, target_ids, retain_graph)
+                # Compiled: the steps of the float paths below (unrolled unary and binary
+                # nodes, leaves), for as long as the next tensor is one: a float
+                # cotangent, no hooks, params, retain_grad() or targets among non-leaves.
+                drain(heap, grads, cls, level, target_ids, retain_graph, accumulate,
+                      targets is None, results, wrap)
                 if not heap:
                     break
             _, tid, t = heappop(heap)

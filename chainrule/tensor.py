@@ -27,6 +27,8 @@ def _as_value(data: Any, dtype: Any = None, float_leaf: bool = False,
     """User data -> stored value: an ndarray, or a Python float for a float64 scalar (the
     ``math`` fast path). Lists of Tensors are read by value. ``copy`` never shares memory
     with ``data``."""
+    if type(data) is float and dtype is None:
+        return data   # the common scalar leaf, cr.tensor(2.0): already the stored form
     if isinstance(data, Tensor):
         data = data._data
     elif isinstance(data, (list, tuple)) and _holds_tensor(data):
@@ -370,7 +372,7 @@ class Tensor(ArrayOps):
                              wrap=self._wrap_constant)
 
     def _wrap_constant(self, value: Any) -> "Tensor":
-        return Tensor._wrap(value, self._level)
+        return _constant(value, self._level)
 
     def detach(self) -> "Tensor":
         """A tensor with the same values that is not part of any graph (shares memory)."""
@@ -592,9 +594,8 @@ def _install_compiled_core() -> bool:
     cc = _accel.load()
     if cc is None:
         return False
-    import heapq
     cc.setup(Tensor, Primitive, Tracer, bind, _grad_enabled, _sequence, _NO_PARAMS,
-             engine._modified_error, engine._add_fitted, heapq.heappush, heapq.heappop)
+             engine._modified_error, engine._add_fitted)
     for prim in (_add, _sub, _mul, _div, _pow):
         for reflected in (False, True):
             name = f"__{'r' if reflected else ''}{_DUNDER.get(prim.name, prim.name)}__"
