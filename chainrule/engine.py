@@ -193,10 +193,29 @@ def backward_pass(roots: Sequence[Any], root_grads: Sequence[Any], *,
         else:
             grads[rid] = g
             heappush(heap, (-r._seq, rid, r))
+    results: dict = {}
+    if not create_graph and _drain is not None:
+        # Compiled: the steps of the float paths of _propagate (unrolled unary and binary
+        # nodes, leaves), for as long as the next tensor is one: a float cotangent, no hooks,
+        # params, retain_grad() or targets among non-leaves. Scalar graphs end here.
+        _drain(heap, grads, cls, level, target_ids, retain_graph, accumulate,
+               targets is None, results, wrap)
+    if heap:
+        _propagate(heap, grads, results, root_grads, cls, level, target_ids, targets,
+                   accumulate, retain_graph, create_graph, wrap)
+    if accumulate:
+        return None
+    return [results.get(id(t)) for t in targets]  # type: ignore[union-attr]
+
+
+def _propagate(heap: list, grads: dict, results: dict, root_grads: Sequence[Any], cls: type,
+               level: int, target_ids: set, targets: Optional[Sequence[Any]],
+               accumulate: bool, retain_graph: bool, create_graph: bool,
+               wrap: Callable[[Any], Any]) -> None:
+    """backward_pass's loop: pop the newest pending tensor, apply its rules, until done."""
     # Arrays already handed out (the caller's cotangents, earlier .grad values): a leaf's
     # .grad must never alias one of them, or an in-place change to one would show in another.
     handed = set(map(id, root_grads))
-    results: dict = {}
     pool: dict = {}
     sum_to, shape_of = P.sum_to, P.shape_of
     token = _grad_enabled.set(True) if create_graph else None
@@ -206,9 +225,7 @@ def backward_pass(roots: Sequence[Any], root_grads: Sequence[Any], *,
     try:
         while heap:
             if drain is not None:
-                # Compiled: the steps of the float paths below (unrolled unary and binary
-                # nodes, leaves), for as long as the next tensor is one: a float
-                # cotangent, no hooks, params, retain_grad() or targets among non-leaves.
+                # Compiled, as in backward_pass (once in vain on entry, after its own call).
                 drain(heap, grads, cls, level, target_ids, retain_graph, accumulate,
                       targets is None, results, wrap)
                 if not heap:
@@ -365,9 +382,6 @@ def backward_pass(roots: Sequence[Any], root_grads: Sequence[Any], *,
     finally:
         if token is not None:
             _grad_enabled.reset(token)
-    if accumulate:
-        return None
-    return [results.get(id(t)) for t in targets]  # type: ignore[union-attr]
 
 
 def _fit(gi: Any, x: Any, shape_of: Callable, sum_to: Callable) -> Any:
