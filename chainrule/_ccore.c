@@ -19,7 +19,7 @@
 #include <Python.h>
 #include <structmember.h>
 
-#define ABI_VERSION 3
+#define ABI_VERSION 4
 
 #define SLOT(o, off) (*(PyObject **)((char *)(o) + (off)))
 
@@ -33,12 +33,12 @@ static PyObject *sequence = NULL;        /* tensor._sequence, an itertools.count
 static PyObject *no_params = NULL;       /* tensor._NO_PARAMS, the shared empty dict */
 static PyObject *modified_error = NULL;  /* engine._modified_error(t) -> exception */
 static PyObject *add_fitted = NULL;      /* engine._add_fitted(grads, heap, a, gi, va) */
-static PyObject *str_hooks = NULL, *str_retains = NULL, *str_grad = NULL;
+static PyObject *str_grad = NULL;
 static PyObject *str_level = NULL, *str_process = NULL, *str_process1 = NULL;
 static PyObject *zero = NULL;
 
 /* Slot offsets of Tensor and of Primitive. */
-static Py_ssize_t o_data, o_rg, o_prim, o_inputs, o_params, o_vsum, o_level, o_version, o_seq;
+static Py_ssize_t o_pyonly, o_data, o_rg, o_prim, o_inputs, o_params, o_vsum, o_level, o_version, o_seq;
 static Py_ssize_t o_impl, o_vjp, o_differentiable, o_variadic;
 
 static int
@@ -74,7 +74,7 @@ setup(PyObject *module, PyObject *args)
         PyErr_SetString(PyExc_RuntimeError, "_ccore.setup() was already called");
         return NULL;
     }
-    if (slot_offset(tensor, "_data", &o_data) || slot_offset(tensor, "requires_grad", &o_rg)
+    if (slot_offset(tensor, "_pyonly", &o_pyonly) || slot_offset(tensor, "_data", &o_data) || slot_offset(tensor, "requires_grad", &o_rg)
             || slot_offset(tensor, "_prim", &o_prim) || slot_offset(tensor, "_inputs", &o_inputs)
             || slot_offset(tensor, "_params", &o_params) || slot_offset(tensor, "_vsum", &o_vsum)
             || slot_offset(tensor, "_level", &o_level)
@@ -83,15 +83,13 @@ setup(PyObject *module, PyObject *args)
             || slot_offset(prim_cls, "differentiable", &o_differentiable)
             || slot_offset(prim_cls, "variadic", &o_variadic))
         return NULL;
-    str_hooks = PyUnicode_InternFromString("_hooks");
-    str_retains = PyUnicode_InternFromString("_retains_grad");
     str_grad = PyUnicode_InternFromString("grad");
     str_level = PyUnicode_InternFromString("_level");
     str_process = PyUnicode_InternFromString("_process");
     str_process1 = PyUnicode_InternFromString("_process1");
     zero = PyLong_FromLong(0);
     if (str_level == NULL || str_process == NULL || str_process1 == NULL
-            || str_hooks == NULL || str_grad == NULL || str_retains == NULL || zero == NULL)
+            || str_grad == NULL || zero == NULL)
         return NULL;
     Py_INCREF(tensor); tensor_type = (PyTypeObject *)tensor;
     Py_INCREF(tracer); tracer_type = tracer;
@@ -765,18 +763,6 @@ wants_grad(PyObject *x)
     return rg == NULL ? -1 : PyObject_IsTrue(rg);
 }
 
-/* Whether t's class-level default is still in place for attribute name (None / False). */
-static int
-attr_is_default(PyObject *t, PyObject *name)
-{
-    PyObject *v = PyObject_GetAttr(t, name);
-    if (v == NULL)
-        return -1;
-    int r = (v == Py_None || v == Py_False);
-    Py_DECREF(v);
-    return r;
-}
-
 /* One step of the loop for node t (popped), cotangent g (a float). 0 or -1. */
 static int
 float_step(PyObject *t, PyObject *g, PyObject *prim, PyObject *inputs, PyObject *vjp,
@@ -953,12 +939,9 @@ drain(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         }
         if (!PyFloat_CheckExact(g))
             break;
+        if (SLOT(t, o_pyonly) != NULL)
+            break;   /* hooks or retain_grad(): Python's loop */
         int r;
-        if ((r = attr_is_default(t, str_hooks)) <= 0) {
-            if (r < 0)
-                return NULL;
-            break;
-        }
         PyObject *prim = SLOT(t, o_prim);
         if (prim == NULL)
             break;
@@ -1005,11 +988,6 @@ drain(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
                 return NULL;
             if (r)
                 break;
-        }
-        if ((r = attr_is_default(t, str_retains)) <= 0) {
-            if (r < 0)
-                return NULL;
-            break;
         }
         /* This node is ours: pop it, as `_, tid, t = heappop(heap); g = grads.pop(tid)`. */
         PyObject *popped = heap_pop(heap);

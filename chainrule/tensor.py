@@ -149,7 +149,9 @@ class Tensor(ArrayOps):
     """
 
     __slots__ = ("_data", "requires_grad", "_prim", "_inputs", "_params", "_vsum",
-                 "_level", "_version", "_seq", "__dict__", "__weakref__")
+                 "_level", "_version", "_seq", "_pyonly", "__dict__", "__weakref__")
+    # _pyonly is left unset (costs no store) except on tensors with hooks or retain_grad():
+    # the compiled backward steps (_ccore.c) leave those to the Python loop.
 
     # Set on few tensors (leaves, retained or hooked ones): class-level defaults, with the
     # instance dict created only when one is set, spare three stores per operation.
@@ -404,6 +406,7 @@ class Tensor(ArrayOps):
                                "gradient will reach it. Create its inputs with "
                                "requires_grad=True first.")
         self._retains_grad = not self.is_leaf
+        self._pyonly = True
 
     def register_hook(self, fn: Callable[["Tensor"], Optional["Tensor"]]) -> "RemovableHandle":
         """Call ``fn(grad)`` when this tensor's gradient is computed; a returned value
@@ -414,6 +417,7 @@ class Tensor(ArrayOps):
                                "requires_grad=True first.")
         if self._hooks is None:
             self._hooks = []
+            self._pyonly = True
         self._hooks.append(fn)
         return RemovableHandle(self._hooks, fn)
 
