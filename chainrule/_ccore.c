@@ -19,7 +19,7 @@
 #include <Python.h>
 #include <structmember.h>
 
-#define ABI_VERSION 4
+#define ABI_VERSION 5
 
 #define SLOT(o, off) (*(PyObject **)((char *)(o) + (off)))
 
@@ -33,6 +33,7 @@ static PyObject *sequence = NULL;        /* tensor._sequence, an itertools.count
 static PyObject *no_params = NULL;       /* tensor._NO_PARAMS, the shared empty dict */
 static PyObject *modified_error = NULL;  /* engine._modified_error(t) -> exception */
 static PyObject *add_fitted = NULL;      /* engine._add_fitted(grads, heap, a, gi, va) */
+static PyObject *wrap_constant = NULL;   /* the function Tensor._wrap_constant */
 static PyObject *str_grad = NULL;
 static PyObject *str_level = NULL, *str_process = NULL, *str_process1 = NULL;
 static PyObject *zero = NULL;
@@ -65,10 +66,10 @@ slot_offset(PyObject *cls, const char *name, Py_ssize_t *off)
 static PyObject *
 setup(PyObject *module, PyObject *args)
 {
-    PyObject *tensor, *prim_cls, *tracer, *bind, *gvar, *seq, *nop, *moderr, *addfit;
-    if (!PyArg_ParseTuple(args, "O!O!O!OOOO!OO", &PyType_Type, &tensor, &PyType_Type,
+    PyObject *tensor, *prim_cls, *tracer, *bind, *gvar, *seq, *nop, *moderr, *addfit, *wrapc;
+    if (!PyArg_ParseTuple(args, "O!O!O!OOOO!OOO", &PyType_Type, &tensor, &PyType_Type,
                           &prim_cls, &PyType_Type, &tracer, &bind, &gvar, &seq,
-                          &PyDict_Type, &nop, &moderr, &addfit))
+                          &PyDict_Type, &nop, &moderr, &addfit, &wrapc))
         return NULL;
     if (tensor_type != NULL) {
         PyErr_SetString(PyExc_RuntimeError, "_ccore.setup() was already called");
@@ -100,6 +101,7 @@ setup(PyObject *module, PyObject *args)
     Py_INCREF(nop); no_params = nop;
     Py_INCREF(moderr); modified_error = moderr;
     Py_INCREF(addfit); add_fitted = addfit;
+    Py_INCREF(wrapc); wrap_constant = wrapc;
     Py_RETURN_NONE;
 }
 
@@ -963,7 +965,15 @@ drain(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
                 if (!accumulate)
                     r = PyDict_SetItem(results, tid, value);
                 else {
-                    PyObject *w = PyObject_CallOneArg(wrap, value);
+                    PyObject *w;
+                    if (PyMethod_Check(wrap) && PyMethod_GET_FUNCTION(wrap) == wrap_constant
+                            && Py_TYPE(PyMethod_GET_SELF(wrap)) == tensor_type
+                            && SLOT(PyMethod_GET_SELF(wrap), o_level) != NULL)
+                        /* tensor._wrap_constant, i.e. _constant(value, self._level) */
+                        w = make_tensor(value, SLOT(PyMethod_GET_SELF(wrap), o_level), NULL,
+                                        NULL, NULL, NULL);
+                    else
+                        w = PyObject_CallOneArg(wrap, value);
                     r = w == NULL ? -1 : PyObject_SetAttr(t, str_grad, w);
                     Py_XDECREF(w);
                 }
@@ -1014,7 +1024,7 @@ drain(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 static PyMethodDef methods[] = {
     {"setup", setup, METH_VARARGS,
      "setup(Tensor, Primitive, Tracer, bind, grad_var, sequence, no_params, modified_error, "
-     "add_fitted): bind this module to chainrule's classes (once)."},
+     "add_fitted, wrap_constant): bind this module to chainrule's classes (once)."},
     {"binary_method", binary_method, METH_VARARGS,
      "binary_method(prim, name, reflected): Tensor's operator for prim, as a method."},
     {"unary_method", unary_method, METH_O,

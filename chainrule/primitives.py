@@ -266,7 +266,8 @@ neg = elementwise(
 def _pow_dx(out, x, y):
     # d/dx x**y = y * x**(y-1); pinned to 0 where y == 0 (so d/dx x**0 = 0 also at x = 0,
     # where the formula would give 0 * inf).
-    if isinstance(y, (int, float)) and not isinstance(y, bool):
+    if type(y) is int or type(y) is float or \
+            isinstance(y, (int, float)) and not isinstance(y, bool):
         # pow(), not `**`: a Python float 0.0 ** -0.5 raises and (-8.0) ** (-2/3) is complex;
         # the row's impl gives NumPy's inf and nan.
         if y == 0:

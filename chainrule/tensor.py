@@ -338,6 +338,13 @@ class Tensor(ArrayOps):
             create_graph: record the backward pass too, for higher-order derivatives.
             inputs: only these tensors get ``.grad`` (others are left alone).
         """
+        if gradient is None and inputs is None and not create_graph and \
+                type(self._data) is float and self.requires_grad:
+            # The scalar case (the tutorial's), straight to the engine.
+            engine.backward_pass((self,), (1.0,), targets=None, accumulate=True,
+                                 retain_graph=bool(retain_graph), create_graph=False,
+                                 wrap=self._wrap_constant)
+            return
         if not self.requires_grad:
             raise RuntimeError(
                 "backward() called on a tensor that does not require grad: none of its inputs "
@@ -599,7 +606,7 @@ def _install_compiled_core() -> bool:
     if cc is None:
         return False
     cc.setup(Tensor, Primitive, Tracer, bind, _grad_enabled, _sequence, _NO_PARAMS,
-             engine._modified_error, engine._add_fitted)
+             engine._modified_error, engine._add_fitted, Tensor._wrap_constant)
     for prim in (_add, _sub, _mul, _div, _pow):
         for reflected in (False, True):
             name = f"__{'r' if reflected else ''}{_DUNDER.get(prim.name, prim.name)}__"
