@@ -119,7 +119,7 @@ same_level(PyObject *x, PyObject *y)
 static inline int
 is_tracer(PyObject *v)
 {
-    if (PyFloat_CheckExact(v))
+    if (PyFloat_CheckExact(v) || PyLong_CheckExact(v))
         return 0;
     return PyObject_IsInstance(v, tracer_type);
 }
@@ -139,16 +139,15 @@ grad_enabled(void)
     return r;
 }
 
-/* A new Tensor, as `Tensor.__new__(Tensor)`, with its slots filled (references stolen
+/* A new Tensor, like `Tensor.__new__(Tensor)`, with its slots filled (references stolen
  * from none: every value is INCREF'd here). inputs == NULL makes a constant. */
 static PyObject *
 make_tensor(PyObject *out, PyObject *level, PyObject *prim, PyObject *inputs,
             PyObject *params, PyObject *vsum)
 {
-    static PyObject *empty = NULL;
-    if (empty == NULL && (empty = PyTuple_New(0)) == NULL)
-        return NULL;
-    PyObject *t = tensor_type->tp_new(tensor_type, empty, NULL);
+    /* tp_alloc, as PyType_GenericNew does (object.__new__ would also set up the inline
+     * values of the instance dict, which a node rarely uses: no dict is a valid state). */
+    PyObject *t = tensor_type->tp_alloc(tensor_type, 0);
     if (t == NULL)
         return NULL;
     PyObject *seq;
