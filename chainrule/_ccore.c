@@ -25,8 +25,8 @@
 
 /* Set by setup(); strong references, kept for the life of the process. */
 static PyTypeObject *tensor_type = NULL;
-static PyObject *tracer_type = NULL;
-static PyTypeObject *prim_type = NULL;     /* chainrule._core.Tracer */
+static PyObject *tracer_type = NULL;     /* chainrule._core.Tracer */
+static PyTypeObject *prim_type = NULL;   /* chainrule._core.Primitive */
 static PyObject *bind_fn = NULL;         /* chainrule._core.bind */
 static PyObject *grad_var = NULL;        /* the grad-mode ContextVar */
 static PyObject *sequence = NULL;        /* tensor._sequence, an itertools.count */
@@ -39,7 +39,8 @@ static PyObject *str_level = NULL, *str_process = NULL, *str_process1 = NULL;
 static PyObject *zero = NULL;
 
 /* Slot offsets of Tensor and of Primitive. */
-static Py_ssize_t o_pyonly, o_data, o_rg, o_prim, o_inputs, o_params, o_vsum, o_level, o_version, o_seq;
+static Py_ssize_t o_pyonly, o_data, o_rg, o_prim, o_inputs, o_params, o_vsum, o_level,
+    o_version, o_seq;
 static Py_ssize_t o_impl, o_vjp, o_differentiable, o_variadic;
 
 static int
@@ -75,7 +76,8 @@ setup(PyObject *module, PyObject *args)
         PyErr_SetString(PyExc_RuntimeError, "_ccore.setup() was already called");
         return NULL;
     }
-    if (slot_offset(tensor, "_pyonly", &o_pyonly) || slot_offset(tensor, "_data", &o_data) || slot_offset(tensor, "requires_grad", &o_rg)
+    if (slot_offset(tensor, "_pyonly", &o_pyonly) || slot_offset(tensor, "_data", &o_data)
+            || slot_offset(tensor, "requires_grad", &o_rg)
             || slot_offset(tensor, "_prim", &o_prim) || slot_offset(tensor, "_inputs", &o_inputs)
             || slot_offset(tensor, "_params", &o_params) || slot_offset(tensor, "_vsum", &o_vsum)
             || slot_offset(tensor, "_level", &o_level)
@@ -107,6 +109,28 @@ setup(PyObject *module, PyObject *args)
 
 /* ---------------------------------------------------------------------------------------- */
 /* Small helpers. */
+
+static int
+check_setup(void)
+{
+    if (tensor_type == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "chainrule._ccore: setup() has not been called "
+                        "(chainrule.tensor calls it on import)");
+        return -1;
+    }
+    return 0;
+}
+
+/* Whether p is a Primitive (so its slots can be read at the offsets found by setup). */
+static int
+check_prim(PyObject *p)
+{
+    if (PyObject_TypeCheck(p, prim_type))
+        return 0;
+    PyErr_Format(PyExc_TypeError, "expected a chainrule Primitive, got %.100s",
+                 Py_TYPE(p)->tp_name);
+    return -1;
+}
 
 /* Whether two levels (Python ints) are equal; -1 on error. */
 static inline int
@@ -452,7 +476,7 @@ tensorop_vectorcall(PyObject *callable, PyObject *const *args, size_t nargsf, Py
     TensorOp *op = (TensorOp *)callable;
     Py_ssize_t n = PyVectorcall_NARGS(nargsf);
     if (op->kind == OP_PRIM_CALL) {
-        if (n < 1 || Py_TYPE(args[0]) != prim_type) {
+        if (n < 1 || !PyObject_TypeCheck(args[0], prim_type)) {
             PyErr_Format(PyExc_TypeError, "%U() needs a Primitive as its first argument",
                          op->name);
             return NULL;
@@ -474,6 +498,8 @@ tensorop_vectorcall(PyObject *callable, PyObject *const *args, size_t nargsf, Py
                          op->name);
             return NULL;
         }
+        if (check_prim(args[1]) < 0)
+            return NULL;
         PyObject *params = n == 3 ? args[2] : NULL;
         if (params != NULL && !PyDict_Check(params)) {
             PyErr_Format(PyExc_TypeError, "%U(): params must be a dict", op->name);
@@ -554,6 +580,8 @@ binary_method(PyObject *module, PyObject *args)
     int reflected;
     if (!PyArg_ParseTuple(args, "OUp", &prim, &name, &reflected))
         return NULL;
+    if (check_setup() < 0 || check_prim(prim) < 0)
+        return NULL;
     return make_op(prim, name, reflected ? OP_REFLECTED : OP_BINARY);
 }
 
@@ -564,6 +592,8 @@ unary_method(PyObject *module, PyObject *name)
         PyErr_SetString(PyExc_TypeError, "unary_method(name): name must be a str");
         return NULL;
     }
+    if (check_setup() < 0)
+        return NULL;
     return make_op(NULL, name, OP_UNARY);
 }
 
@@ -574,6 +604,8 @@ call_method(PyObject *module, PyObject *name)
         PyErr_SetString(PyExc_TypeError, "call_method(name): name must be a str");
         return NULL;
     }
+    if (check_setup() < 0)
+        return NULL;
     return make_op(NULL, name, OP_PRIM_CALL);
 }
 
@@ -916,6 +948,8 @@ drain(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
                         "retain_graph, accumulate, all_leaves, results: dict, wrap)");
         return NULL;
     }
+    if (check_setup() < 0)
+        return NULL;
     PyObject *heap = args[0], *grads = args[1], *level = args[3], *targets = args[4];
     PyObject *results = args[8], *wrap = args[9];
     if (args[2] != (PyObject *)tensor_type)
@@ -944,7 +978,7 @@ drain(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
             break;   /* hooks or retain_grad(): Python's loop */
         int r;
         PyObject *prim = SLOT(t, o_prim);
-        if (prim == NULL)
+        if (prim == NULL || (prim != Py_None && !PyObject_TypeCheck(prim, prim_type)))
             break;
         if (prim == Py_None) {   /* a leaf */
             PyObject *value;

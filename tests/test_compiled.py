@@ -1,0 +1,207 @@
+"""The optional compiled core (chainrule/_ccore.c) against the Python code it speeds up.
+
+The whole suite runs in both modes in CI (`CHAINRULE_PURE=1` runs the Python code). These
+tests add what a single run cannot see: that the compiled core is really in use where it is
+built, that both modes give bit-identical results on the paths the compiled core takes and on
+the ones it hands back to Python, and that its reference counting neither leaks nor frees
+early.
+"""
+
+import gc
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+import weakref
+
+import numpy as np
+import pytest
+
+import chainrule as cr
+from chainrule import primitives as P
+
+tensor_module = sys.modules["chainrule.tensor"]
+COMPILED = tensor_module.COMPILED
+needs_compiled = pytest.mark.skipif(not COMPILED, reason="chainrule._ccore is not in use")
+
+
+def test_compiled_core_in_use_where_built():
+    pure = os.environ.get("CHAINRULE_PURE", "") not in ("", "0")
+    built = importlib.util.find_spec("chainrule._ccore") is not None
+    if pure:
+        assert not COMPILED
+        assert type(cr.Tensor.__mul__).__name__ == "function"
+    elif built or os.environ.get("CHAINRULE_REQUIRE_COMPILED"):
+        # CI sets CHAINRULE_REQUIRE_COMPILED: a failed build must not pass as "pure" silently.
+        assert COMPILED, "chainrule._ccore is built (or required) but not in use"
+        assert type(cr.Tensor.__mul__).__name__ == "TensorOp"
+
+
+# A script run in a subprocess, once per mode: every case prints exact values (repr of floats,
+# array bytes as hex), so the two outputs must be identical, not just close.
+PARITY_SCRIPT = r'''
+import json, sys
+import numpy as np
+import chainrule as cr
+
+out = {}
+def rec(name, v):
+    if isinstance(v, cr.Tensor):
+        v = v.detach().numpy()
+    if isinstance(v, np.ndarray):
+        v = [str(v.dtype), list(v.shape), v.tobytes().hex()]
+    elif isinstance(v, (list, tuple)):
+        v = [rec_value(u) for u in v]
+    else:
+        v = repr(v)
+    out[name] = v
+def rec_value(u):
+    rec("_", u)
+    return out.pop("_")
+
+f = lambda x: 5*x**4 + 3*x**3 + 7*x**2 + 9*x - 5
+x = cr.tensor(2.0, requires_grad=True)
+y = f(x); y.backward(); rec("tutorial 0-d", x.grad)
+x = cr.autograd.Variable(cr.Tensor([2]), requires_grad=True)
+y = f(x); y.backward(); rec("tutorial (1,)", x.grad)
+rec("grad", cr.grad(f)(2.0))
+rec("derivative 3", cr.derivative(f, 3)(2.0))
+x = cr.tensor(0.5, requires_grad=True); z = x
+for _ in range(50):
+    z = cr.sin(z) * 0.01 + z
+z.backward(); rec("chain", x.grad)
+# every scalar operator, both orders, with floats, ints and tensors
+a = cr.tensor(1.3, requires_grad=True); b = cr.tensor(-0.7, requires_grad=True)
+terms = [a + b, a - b, a * b, a / b, a ** 2, a ** b, 2 + a, 2 - a, 3 * a, 1 / a, 2 ** a,
+         a + 2, a - 2, a * 3, a / 4, a ** 3.5, -a, abs(b), cr.exp(a), cr.log(a), cr.tanh(b),
+         cr.sqrt(a), cr.maximum(a, b), cr.where(a > b, a, b)]
+s = terms[0]
+for t in terms[1:]:
+    s = s + t
+s.backward(); rec("operators a", a.grad); rec("operators b", b.grad)
+# accumulation, retain_graph, two roots
+x = cr.tensor(0.3, requires_grad=True); y = cr.sin(x) * x
+y.backward(retain_graph=True); y.backward(); rec("twice", x.grad)
+# hooks and retain_grad on a scalar graph (handed back to Python)
+x = cr.tensor(0.3, requires_grad=True); m = x * x; m.retain_grad()
+m.register_hook(lambda g: g * 2); y = cr.cos(m) + m; y.backward()
+rec("hooked x", x.grad); rec("retained m", m.grad)
+# inputs= (targets), autograd.grad, create_graph
+x = cr.tensor(0.3, requires_grad=True); w = cr.tensor(1.7, requires_grad=True)
+y = x * w + cr.exp(x * w); y.backward(inputs=[w]); rec("inputs= w", w.grad); rec("inputs= x", x.grad)
+x = cr.tensor(0.3, requires_grad=True); y = x ** 3 * cr.sin(x)
+(d1,) = cr.autograd.grad(y, x, create_graph=True); (d2,) = cr.autograd.grad(d1, x)
+rec("create_graph", [d1, d2])
+# mixed scalars and arrays, params (axis), broadcasting
+v = cr.tensor(np.linspace(0.1, 1.0, 6).reshape(2, 3), requires_grad=True)
+s = cr.tensor(0.4, requires_grad=True)
+y = ((v * s).sum(axis=0) * s).sum() + s * s
+y.backward(); rec("mixed v", v.grad); rec("mixed s", s.grad)
+# float32 one-element arrays
+x = cr.tensor(np.float32([1.5]), requires_grad=True); y = (x * 2.0 + x ** 2).sum(); y.backward()
+rec("float32", x.grad)
+# no_grad, nested levels (grad of grad through the functional API)
+with cr.no_grad():
+    rec("no_grad", (cr.tensor(2.0, requires_grad=True) * 3).requires_grad)
+rec("hessian", cr.hessian(lambda v: (v[0] ** 2) * v[1] + cr.sin(v[1]))(np.array([0.5, 1.5])))
+rec("jvp", cr.jvp(f, (2.0,), (1.0,)))
+out["compiled"] = sys.modules["chainrule.tensor"].COMPILED
+print(json.dumps(out, sort_keys=True))
+'''
+
+
+def _run(pure: bool) -> dict:
+    env = dict(os.environ)
+    env.pop("CHAINRULE_PURE", None)
+    if pure:
+        env["CHAINRULE_PURE"] = "1"
+    res = subprocess.run([sys.executable, "-c", PARITY_SCRIPT], capture_output=True,
+                         text=True, env=env, timeout=120)
+    assert res.returncode == 0, res.stderr
+    return json.loads(res.stdout)
+
+
+@needs_compiled
+def test_compiled_and_pure_give_identical_results():
+    compiled, pure = _run(False), _run(True)
+    assert compiled.pop("compiled") is True and pure.pop("compiled") is False
+    assert compiled.keys() == pure.keys()
+    diff = {k: (compiled[k], pure[k]) for k in compiled if compiled[k] != pure[k]}
+    assert not diff
+    assert compiled["grad"] == repr(233.0)   # a case whose value is known
+
+
+def test_no_reference_leaks_through_forward_and_backward():
+    const = 12345.678          # a float object of its own: its count is exact
+    x = cr.tensor(0.5, requires_grad=True)
+    before = {"const": sys.getrefcount(const), "mul": sys.getrefcount(P.mul),
+              "sin": sys.getrefcount(P.sin), "x": sys.getrefcount(x)}
+    for _ in range(200):
+        y = cr.sin(x * const) + const / x - x ** 2
+        y.backward()
+        x.grad = None
+        z = cr.sin(x * const)
+        z.backward(retain_graph=True)
+        del y, z
+    gc.collect()
+    after = {"const": sys.getrefcount(const), "mul": sys.getrefcount(P.mul),
+             "sin": sys.getrefcount(P.sin), "x": sys.getrefcount(x)}
+    assert after == before
+
+
+def test_graph_nodes_are_freed_after_backward_and_kept_while_needed():
+    x = cr.tensor(0.5, requires_grad=True)
+    a = cr.sin(x)
+    b = a * 2.0
+    refs = [weakref.ref(a), weakref.ref(b)]
+    y = b + x
+    del a, b
+    assert all(r() is not None for r in refs)   # the graph holds them
+    y.backward()
+    assert x.grad.item() == pytest.approx(np.cos(0.5) * 2 + 1)
+    del y
+    assert all(r() is None for r in refs)       # freed with the graph, without gc
+
+
+def test_error_in_a_rule_propagates_and_leaves_grad_mode_alone():
+    def bad_vjp(g, out, x):
+        raise ValueError("rule failed on purpose")
+
+    prim = P.Primitive("failing_test_row", lambda x: x * 1.0, [bad_vjp], [None])
+    x = cr.tensor(0.5, requires_grad=True)
+    y = cr.sin(prim(x))
+    with pytest.raises(ValueError, match="rule failed on purpose"):
+        y.backward()
+    assert cr.is_grad_enabled()
+    assert x.grad is None
+
+
+def test_in_place_change_is_caught_on_the_scalar_path():
+    x = cr.tensor(0.5, requires_grad=True)
+    h = x * 1.0
+    y = h * h
+    h += 1.0
+    with pytest.raises(RuntimeError, match="modified in place"):
+        y.backward()
+
+
+def test_second_backward_through_a_released_scalar_graph_says_what_to_do():
+    x = cr.tensor(0.5, requires_grad=True)
+    y = cr.sin(x) * x
+    y.backward()
+    with pytest.raises(RuntimeError, match="retain_graph=True"):
+        y.backward()
+
+
+@needs_compiled
+def test_compiled_methods_check_their_arguments():
+    x = cr.tensor(1.0, requires_grad=True)
+    with pytest.raises(TypeError, match="Primitive"):
+        x._process1(3)
+    with pytest.raises(TypeError, match="Tensor"):
+        cr.Tensor.__mul__(3.0, x)
+    with pytest.raises(TypeError, match="one argument"):
+        cr.Tensor.__mul__(x)
+    assert cr.Tensor.__mul__.__name__ == "__mul__"
+    assert x.__rsub__(1.0).item() == 0.0   # bound method, reflected
