@@ -6,7 +6,11 @@ Prints a markdown table. Every ratio compares numbers taken side by side in this
 interleaved, so a slow spell of the machine hits them alike), because these machines are
 noisy.
 
-W1  the tutorial's derivative, d/dx (5x^4+3x^3+7x^2+9x-5) at x=2, per call (µs)
+W1  the tutorial's derivative, d/dx (5x^4+3x^3+7x^2+9x-5) at x=2, per call (µs): the
+    tutorial's code (shape (1,) float32) and the same on a 0-d tensor, each against PyTorch
+    running the same code
+(`CHAINRULE_PURE=1 python bench/bench_engine.py` times the pure-Python engine instead of
+the compiled core; the header says which one ran.)
 W2  333 x `x = sin(x)*0.01 + x`, forward+backward, per op (µs; 999 ops)
 W3  sum(sin(x)*exp(-x**2/2)) and its gradient, 10^7 float64 elements (ms)
 W4  MLP 784-256-10, tanh, softmax cross-entropy, batch 512, float32, forward+backward (ms)
@@ -75,6 +79,13 @@ def w1(quick: bool) -> dict:
             y.backward()
             return x.grad
         fns["PyTorch (tutorial code)"] = torch_tutorial
+
+        def torch_scalar():
+            x = torch.tensor(2.0, requires_grad=True)
+            y = 5*x**4 + 3*x**3 + 7*x**2 + 9*x - 5
+            y.backward()
+            return x.grad
+        fns["PyTorch (0-d tensor)"] = torch_scalar
     return {k: v * 1e6 for k, v in _sequential(fns, 5, n).items()}
 
 
@@ -278,7 +289,10 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true", help="smaller sizes, fewer repeats")
     args = ap.parse_args()
     q = args.quick
-    print(f"numpy {np.__version__}, torch {torch.__version__ if torch else 'absent'}, "
+    core = "compiled core" if sys.modules["chainrule.tensor"].COMPILED else \
+        "pure Python (CHAINRULE_PURE=1, or the compiled core is not built)"
+    print(f"chainrule: {core}; numpy {np.__version__}, "
+          f"torch {torch.__version__ if torch else 'absent'}, "
           f"{os.cpu_count()} cores{' (quick)' if q else ''}\n")
     print("| workload | implementation | time | vs PyTorch | vs NumPy by hand |")
     print("|---|---|---|---|---|")
@@ -291,7 +305,10 @@ def main() -> None:
         t_np = next((v for k, v in res.items() if k.startswith("NumPy")), None)
         for impl, v in res.items():
             part = " part" in impl
-            vs_t = ratio(v, t_torch) if t_torch and not impl.startswith("PyTorch") \
+            # Like against like: "chainrule (0-d tensor)" against "PyTorch (0-d tensor)"
+            # where both exist, else against the first PyTorch row (the tutorial's code).
+            twin = res.get("PyTorch" + impl[impl.find(" ("):]) if " (" in impl else None
+            vs_t = ratio(v, twin or t_torch) if t_torch and not impl.startswith("PyTorch") \
                 and not part else ""
             vs_n = ratio(v, t_np) if t_np and not impl.startswith("NumPy") and not part else ""
             print(f"| {name} | {impl} | {v:.3g} {unit} | {vs_t} | {vs_n} |")
