@@ -2,8 +2,9 @@
  *
  *   - Tensor's arithmetic operators (tensor.py: _operator),
  *   - Tensor._process1, the one-input record (tensor.py),
- *   - the backward loop's step for a node whose cotangent is a Python float
- *     (engine.py: backward_pass, the unrolled unary and binary paths).
+ *   - the backward loop's step for a node whose cotangent is a Python float or an array
+ *     below engine._BIG elements (engine.py: _propagate, the unrolled unary and binary
+ *     paths), and for a leaf whose cotangent is a float.
  *
  * The Python code stays the definition and the fallback: each function here does exactly
  * what its Python counterpart does, step for step, and hands anything unusual back to Python
@@ -19,7 +20,7 @@
 #include <Python.h>
 #include <structmember.h>
 
-#define ABI_VERSION 5
+#define ABI_VERSION 6
 
 #define SLOT(o, off) (*(PyObject **)((char *)(o) + (off)))
 
@@ -34,7 +35,9 @@ static PyObject *no_params = NULL;       /* tensor._NO_PARAMS, the shared empty 
 static PyObject *modified_error = NULL;  /* engine._modified_error(t) -> exception */
 static PyObject *add_fitted = NULL;      /* engine._add_fitted(grads, heap, a, gi, va) */
 static PyObject *wrap_constant = NULL;   /* the function Tensor._wrap_constant */
-static PyObject *str_grad = NULL;
+static PyTypeObject *ndarray_type = NULL;  /* numpy.ndarray */
+static Py_ssize_t big = 0;               /* engine._BIG: larger arrays stay in Python */
+static PyObject *str_grad = NULL, *str_shape = NULL, *str_size = NULL;
 static PyObject *str_level = NULL, *str_process = NULL, *str_process1 = NULL;
 static PyObject *zero = NULL;
 
@@ -67,10 +70,13 @@ slot_offset(PyObject *cls, const char *name, Py_ssize_t *off)
 static PyObject *
 setup(PyObject *module, PyObject *args)
 {
-    PyObject *tensor, *prim_cls, *tracer, *bind, *gvar, *seq, *nop, *moderr, *addfit, *wrapc;
-    if (!PyArg_ParseTuple(args, "O!O!O!OOOO!OOO", &PyType_Type, &tensor, &PyType_Type,
+    PyObject *tensor, *prim_cls, *tracer, *bind, *gvar, *seq, *nop, *moderr, *addfit, *wrapc,
+        *ndarray;
+    Py_ssize_t big_;
+    if (!PyArg_ParseTuple(args, "O!O!O!OOOO!OOOO!n", &PyType_Type, &tensor, &PyType_Type,
                           &prim_cls, &PyType_Type, &tracer, &bind, &gvar, &seq,
-                          &PyDict_Type, &nop, &moderr, &addfit, &wrapc))
+                          &PyDict_Type, &nop, &moderr, &addfit, &wrapc, &PyType_Type,
+                          &ndarray, &big_))
         return NULL;
     if (tensor_type != NULL) {
         PyErr_SetString(PyExc_RuntimeError, "_ccore.setup() was already called");
@@ -87,12 +93,14 @@ setup(PyObject *module, PyObject *args)
             || slot_offset(prim_cls, "variadic", &o_variadic))
         return NULL;
     str_grad = PyUnicode_InternFromString("grad");
+    str_shape = PyUnicode_InternFromString("shape");
+    str_size = PyUnicode_InternFromString("size");
     str_level = PyUnicode_InternFromString("_level");
     str_process = PyUnicode_InternFromString("_process");
     str_process1 = PyUnicode_InternFromString("_process1");
     zero = PyLong_FromLong(0);
     if (str_level == NULL || str_process == NULL || str_process1 == NULL
-            || str_grad == NULL || zero == NULL)
+            || str_grad == NULL || str_shape == NULL || str_size == NULL || zero == NULL)
         return NULL;
     Py_INCREF(tensor); tensor_type = (PyTypeObject *)tensor;
     Py_INCREF(tracer); tracer_type = tracer;
@@ -104,6 +112,8 @@ setup(PyObject *module, PyObject *args)
     Py_INCREF(moderr); modified_error = moderr;
     Py_INCREF(addfit); add_fitted = addfit;
     Py_INCREF(wrapc); wrap_constant = wrapc;
+    Py_INCREF(ndarray); ndarray_type = (PyTypeObject *)ndarray;
+    big = big_;
     Py_RETURN_NONE;
 }
 
@@ -716,12 +726,38 @@ push(PyObject *heap, PyObject *a, PyObject *aid)
     return sift_down((PyListObject *)heap, 0, PyList_GET_SIZE(heap) - 1);
 }
 
+/* x.shape == y.shape for two ndarrays; -1 on error. */
+static int
+same_shape(PyObject *x, PyObject *y)
+{
+    PyObject *sx = PyObject_GetAttr(x, str_shape);
+    if (sx == NULL)
+        return -1;
+    PyObject *sy = PyObject_GetAttr(y, str_shape);
+    if (sy == NULL) {
+        Py_DECREF(sx);
+        return -1;
+    }
+    int r = PyObject_RichCompareBool(sx, sy, Py_EQ);
+    Py_DECREF(sx);
+    Py_DECREF(sy);
+    return r;
+}
+
 /* Add cotangent gi (a new reference, consumed) of input a (value va) into the pending
- * gradients: engine.backward_pass's inline float add, else engine._add_fitted. */
+ * gradients: engine._propagate's inline float add; for an array of the input's shape,
+ * engine._add_grad without _fit's summing (`prev + gi`: the same values as its in-place
+ * add, which only spares large arrays an allocation); else engine._add_fitted. */
 static int
 add_grad(PyObject *grads, PyObject *heap, PyObject *a, PyObject *gi, PyObject *va)
 {
-    if (!(PyFloat_CheckExact(gi) && PyFloat_CheckExact(va))) {
+    int direct = PyFloat_CheckExact(gi) && PyFloat_CheckExact(va);
+    if (!direct && Py_TYPE(gi) == ndarray_type && Py_TYPE(va) == ndarray_type
+            && (direct = same_shape(gi, va)) < 0) {
+        Py_DECREF(gi);
+        return -1;
+    }
+    if (!direct) {
         PyObject *args[5] = {grads, heap, a, gi, va};
         PyObject *r = PyObject_Vectorcall(add_fitted, args, 5, NULL);
         Py_DECREF(gi);
@@ -796,9 +832,10 @@ wants_grad(PyObject *x)
     return rg == NULL ? -1 : PyObject_IsTrue(rg);
 }
 
-/* One step of the loop for node t (popped), cotangent g (a float). 0 or -1. */
+/* One step of the loop for node t (popped), cotangent g (a float or a small array, the
+ * unrolled unary and binary paths of engine._propagate). 0 or -1. */
 static int
-float_step(PyObject *t, PyObject *g, PyObject *prim, PyObject *inputs, PyObject *vjp,
+node_step(PyObject *t, PyObject *g, PyObject *prim, PyObject *inputs, PyObject *vjp,
            PyObject *grads, PyObject *heap, PyObject *level, int retain_graph)
 {
     PyObject *out = get_slot(t, o_data, "_data");
@@ -972,14 +1009,27 @@ drain(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
                 return NULL;
             break;
         }
-        if (!PyFloat_CheckExact(g))
-            break;
         if (SLOT(t, o_pyonly) != NULL)
             break;   /* hooks or retain_grad(): Python's loop */
         int r;
         PyObject *prim = SLOT(t, o_prim);
         if (prim == NULL || (prim != Py_None && !PyObject_TypeCheck(prim, prim_type)))
             break;
+        if (!PyFloat_CheckExact(g)) {
+            /* Arrays: only below _BIG elements (the large-array path reuses buffers) and
+             * not at leaves (.grad must never alias an array handed out). */
+            if (prim == Py_None || Py_TYPE(g) != ndarray_type)
+                break;
+            PyObject *size = PyObject_GetAttr(g, str_size);
+            if (size == NULL)
+                return NULL;
+            Py_ssize_t n_el = PyLong_AsSsize_t(size);
+            Py_DECREF(size);
+            if (n_el == -1 && PyErr_Occurred())
+                return NULL;
+            if (n_el >= big)
+                break;
+        }
         if (prim == Py_None) {   /* a leaf */
             PyObject *value;
             if ((r = leaf_step(t, tid, g, accumulate, all_leaves, targets, results, wrap,
@@ -1042,7 +1092,7 @@ drain(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         Py_INCREF(vjp);
         int rc = PyDict_DelItem(grads, tid);
         if (rc == 0)
-            rc = float_step(t, g, prim, inputs, vjp, grads, heap, level, retain_graph);
+            rc = node_step(t, g, prim, inputs, vjp, grads, heap, level, retain_graph);
         Py_DECREF(g);
         Py_DECREF(prim);
         Py_DECREF(inputs);
@@ -1057,7 +1107,7 @@ drain(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 static PyMethodDef methods[] = {
     {"setup", setup, METH_VARARGS,
      "setup(Tensor, Primitive, Tracer, bind, grad_var, sequence, no_params, modified_error, "
-     "add_fitted, wrap_constant): bind this module to chainrule's classes (once)."},
+     "add_fitted, wrap_constant, ndarray, big): bind this module to chainrule's classes (once)."},
     {"binary_method", binary_method, METH_VARARGS,
      "binary_method(prim, name, reflected): Tensor's operator for prim, as a method."},
     {"unary_method", unary_method, METH_O,

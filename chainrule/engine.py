@@ -195,9 +195,10 @@ def backward_pass(roots: Sequence[Any], root_grads: Sequence[Any], *,
             heappush(heap, (-r._seq, rid, r))
     results: dict = {}
     if not create_graph and _drain is not None:
-        # Compiled: the steps of the float paths of _propagate (unrolled unary and binary
-        # nodes, leaves), for as long as the next tensor is one: a float cotangent, no hooks,
-        # params, retain_grad() or targets among non-leaves. Scalar graphs end here.
+        # Compiled: _propagate's steps for unrolled unary and binary nodes whose cotangent
+        # is a float or a small array, and for leaves reached by a float, for as long as
+        # the next tensor is one (no hooks, params, retain_grad() or targets among
+        # non-leaves). Scalar graphs end here.
         _drain(heap, grads, cls, level, target_ids, retain_graph, accumulate,
                targets is None, results, wrap)
     if heap:

@@ -606,7 +606,8 @@ def _install_compiled_core() -> bool:
     if cc is None:
         return False
     cc.setup(Tensor, Primitive, Tracer, bind, _grad_enabled, _sequence, _NO_PARAMS,
-             engine._modified_error, engine._add_fitted, Tensor._wrap_constant)
+             engine._modified_error, engine._add_fitted, Tensor._wrap_constant, np.ndarray,
+             engine._BIG)
     for prim in (_add, _sub, _mul, _div, _pow):
         for reflected in (False, True):
             name = f"__{'r' if reflected else ''}{_DUNDER.get(prim.name, prim.name)}__"

@@ -98,6 +98,16 @@ v = cr.tensor(np.linspace(0.1, 1.0, 6).reshape(2, 3), requires_grad=True)
 s = cr.tensor(0.4, requires_grad=True)
 y = ((v * s).sum(axis=0) * s).sum() + s * s
 y.backward(); rec("mixed v", v.grad); rec("mixed s", s.grad)
+# small arrays: an intermediate used three times, broadcasting both ways, a matmul
+v = cr.tensor(np.linspace(-1.0, 1.0, 12).reshape(3, 4), requires_grad=True)
+h = cr.tanh(v * 2.0)
+y = (h * h + h / 3.0 - cr.exp(h) * np.arange(4.0) + (v @ np.ones((4, 2))).sum(axis=1,
+     keepdims=True)).sum()
+y.backward(); rec("small arrays", v.grad)
+# a large array (the buffer-reusing Python path) next to small ones
+big = cr.tensor(np.linspace(0.0, 1.0, 70000), requires_grad=True)
+y = (cr.sin(big) * cr.exp(-big ** 2 / 2)).sum() * cr.tensor(2.0) + (v * v).sum()
+y.backward(); rec("large", big.grad); rec("large v", v.grad)
 # float32 one-element arrays
 x = cr.tensor(np.float32([1.5]), requires_grad=True); y = (x * 2.0 + x ** 2).sum(); y.backward()
 rec("float32", x.grad)
