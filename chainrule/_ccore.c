@@ -685,12 +685,8 @@ static PyObject *
 heap_pop(PyObject *heap)
 {
     Py_ssize_t n = PyList_GET_SIZE(heap);
-    PyObject *last = PyList_GET_ITEM(heap, n - 1);
-    Py_INCREF(last);
-    if (PyList_SetSlice(heap, n - 1, n, NULL) < 0) {
-        Py_DECREF(last);
-        return NULL;
-    }
+    PyObject *last = PyList_GET_ITEM(heap, n - 1);   /* the list's reference, now ours */
+    Py_SET_SIZE(heap, n - 1);   /* as list.pop() does, short of giving memory back */
     if (n == 1)
         return last;
     PyObject *top = PyList_GET_ITEM(heap, 0);   /* the list's reference, now ours */

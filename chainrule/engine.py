@@ -206,7 +206,7 @@ def backward_pass(roots: Sequence[Any], root_grads: Sequence[Any], *,
                    accumulate, retain_graph, create_graph, wrap)
     if accumulate:
         return None
-    return [results.get(id(t)) for t in targets]  # type: ignore[union-attr]
+    return list(map(results.get, map(id, targets)))  # type: ignore[arg-type]
 
 
 def _propagate(heap: list, grads: dict, results: dict, root_grads: Sequence[Any], cls: type,

@@ -24,7 +24,7 @@ import numpy as np
 
 from . import engine
 from . import primitives as P
-from ._core import Tracer, bind, new_level
+from ._core import Tracer, _grad_enabled, bind, new_level
 from .batching import batched_call
 from .forward import Dual, unpack
 from .pytree import tree_flatten, tree_map, tree_unflatten
@@ -289,18 +289,24 @@ def _value_and_grad_plain(f: Callable, n: int, who: str, args: tuple, kwargs: di
     pullback used once (so the graph is freed as it is walked). Same results as vjp."""
     x = args[n]
     level = new_level()
-    leaf = Tensor._leaf(_as_primal(x), level)
+    leaf = Tensor._leaf(x if type(x) is float else _as_primal(x), level)
     full = list(args)
     full[n] = leaf
-    with enable_grad():
+    token = _grad_enabled.set(True)   # enable_grad(), without the context manager's calls
+    try:
         out = f(*full, **kwargs)
-    _check_scalar_output(out, who, False)
+    finally:
+        _grad_enabled.reset(token)
+    if type(out) is not Tensor or type(out._data) is not float:   # (a float is a scalar)
+        _check_scalar_output(out, who, False)
     traced = isinstance(out, Tensor) and out._level == level
     value = _restore(out._data if traced else out, x)
     g = None
     if traced and out.requires_grad:
         (g,) = engine.backward_pass([out], [_scalar_one(value)], targets=[leaf],
                                     accumulate=False, wrap=lambda v: Tensor._wrap(v, level))
+        if type(g) is float and type(x) is float:   # what the line below gives, sooner
+            return (value, None), g
     return (value, None), _restore(_zeros_for(leaf) if g is None else _cast_like(g, leaf), x)
 
 
