@@ -20,7 +20,7 @@
 #include <Python.h>
 #include <structmember.h>
 
-#define ABI_VERSION 6
+#define ABI_VERSION 7
 
 #define SLOT(o, off) (*(PyObject **)((char *)(o) + (off)))
 
@@ -595,32 +595,25 @@ binary_method(PyObject *module, PyObject *args)
     return make_op(prim, name, reflected ? OP_REFLECTED : OP_BINARY);
 }
 
+/* method(kind, name): "process1" for Tensor._process1, "call" for Primitive.__call__. */
 static PyObject *
-unary_method(PyObject *module, PyObject *name)
+method(PyObject *module, PyObject *args)
 {
-    if (!PyUnicode_Check(name)) {
-        PyErr_SetString(PyExc_TypeError, "unary_method(name): name must be a str");
+    const char *kind;
+    PyObject *name;
+    if (!PyArg_ParseTuple(args, "sU", &kind, &name) || check_setup() < 0)
         return NULL;
-    }
-    if (check_setup() < 0)
-        return NULL;
-    return make_op(NULL, name, OP_UNARY);
-}
-
-static PyObject *
-call_method(PyObject *module, PyObject *name)
-{
-    if (!PyUnicode_Check(name)) {
-        PyErr_SetString(PyExc_TypeError, "call_method(name): name must be a str");
-        return NULL;
-    }
-    if (check_setup() < 0)
-        return NULL;
-    return make_op(NULL, name, OP_PRIM_CALL);
+    if (strcmp(kind, "process1") == 0)
+        return make_op(NULL, name, OP_UNARY);
+    if (strcmp(kind, "call") == 0)
+        return make_op(NULL, name, OP_PRIM_CALL);
+    PyErr_Format(PyExc_ValueError, "method(kind, name): kind must be 'process1' or 'call', "
+                 "not %R", PyTuple_GET_ITEM(args, 0));
+    return NULL;
 }
 
 /* ---------------------------------------------------------------------------------------- */
-/* Backward: the float steps of engine.backward_pass. */
+/* Backward: the steps of engine._propagate for floats and small arrays. */
 
 /* The heap of pending tensors: a list of (-seq, id, tensor), ordered as heapq orders it
  * (the Python loop uses heapq on the same list). These are heapq's algorithms; entries
@@ -1106,10 +1099,9 @@ static PyMethodDef methods[] = {
      "add_fitted, wrap_constant, ndarray, big): bind this module to chainrule's classes (once)."},
     {"binary_method", binary_method, METH_VARARGS,
      "binary_method(prim, name, reflected): Tensor's operator for prim, as a method."},
-    {"unary_method", unary_method, METH_O,
-     "unary_method(name): Tensor._process1(prim, params=None), as a method."},
-    {"call_method", call_method, METH_O,
-     "call_method(name): Primitive.__call__(*args, **params), as a method."},
+    {"method", method, METH_VARARGS,
+     "method(kind, name): Tensor._process1(prim, params=None) for kind 'process1', "
+     "Primitive.__call__(*args, **params) for kind 'call', as methods."},
     {"drain", (PyCFunction)(void (*)(void))drain, METH_FASTCALL,
      "drain(heap, grads, cls, level, target_ids, retain_graph, accumulate, all_leaves, "
      "results, wrap): backward steps on floats."},

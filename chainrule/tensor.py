@@ -612,8 +612,8 @@ def _install_compiled_core() -> bool:
         for reflected in (False, True):
             name = f"__{'r' if reflected else ''}{_DUNDER.get(prim.name, prim.name)}__"
             setattr(Tensor, name, cc.binary_method(prim, name, reflected))
-    Tensor._process1 = cc.unary_method("_process1")
-    Primitive.__call__ = cc.call_method("__call__")
+    Tensor._process1 = cc.method("process1", "_process1")
+    Primitive.__call__ = cc.method("call", "__call__")
     engine._drain = cc.drain
     return True
 
