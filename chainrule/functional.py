@@ -297,15 +297,19 @@ def _value_and_grad_plain(f: Callable, n: int, who: str, args: tuple, kwargs: di
         out = f(*full, **kwargs)
     finally:
         _grad_enabled.reset(token)
-    if type(out) is not Tensor or type(out._data) is not float:   # (a float is a scalar)
+    scalar = type(out) is Tensor and type(out._data) is float   # (a float is a scalar)
+    if not scalar:
         _check_scalar_output(out, who, False)
     traced = isinstance(out, Tensor) and out._level == level
-    value = _restore(out._data if traced else out, x)
+    # (the float checks below are the scalar case's shortcuts: same results, fewer calls)
+    value = out._data if scalar and traced and type(x) is float else \
+        _restore(out._data if traced else out, x)
     g = None
     if traced and out.requires_grad:
-        (g,) = engine.backward_pass([out], [_scalar_one(value)], targets=[leaf],
-                                    accumulate=False, wrap=lambda v: Tensor._wrap(v, level))
-        if type(g) is float and type(x) is float:   # what the line below gives, sooner
+        (g,) = engine.backward_pass([out], [1.0 if type(value) is float else _scalar_one(value)],
+                                    targets=[leaf], accumulate=False,
+                                    wrap=lambda v: Tensor._wrap(v, level))
+        if type(g) is float and type(x) is float:
             return (value, None), g
     return (value, None), _restore(_zeros_for(leaf) if g is None else _cast_like(g, leaf), x)
 

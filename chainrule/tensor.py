@@ -180,7 +180,7 @@ class Tensor(ArrayOps):
     @classmethod
     def _leaf(cls, value: Any, level: int) -> "Tensor":
         """A leaf that requires grad at ``level`` (used by the functional transforms)."""
-        t = cls._wrap(value, level)
+        t = _constant(value, level)
         t.requires_grad = True
         return t
 
