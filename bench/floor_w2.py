@@ -8,7 +8,9 @@ stored) but none of its features (no hooks, targets, retain_graph, version check
 levels, NumPy arrays or table dispatch: its three rules call `math` directly). It times W2,
 333 x `x = sin(x)*0.01 + x`, against chainrule in the same process, so the gap between
 chainrule and any pure-Python engine, and between either and W2's target, is measured
-rather than guessed.
+rather than guessed. This floor is why chainrule's hot paths have a compiled twin
+(docs/compiled.md): the chainrule row shows whichever engine runs (`CHAINRULE_PURE=1` for the
+pure-Python one).
 """
 
 from __future__ import annotations
@@ -181,4 +183,5 @@ if __name__ == "__main__":
     print("| W2 per op | µs |")
     print("|---|---|")
     print(f"| stripped pure-Python engine | {best_per_op(floor_chain):.3g} |")
-    print(f"| chainrule | {best_per_op(chainrule_chain):.3g} |")
+    engine = "compiled core" if sys.modules["chainrule.tensor"].COMPILED else "pure Python"
+    print(f"| chainrule ({engine}) | {best_per_op(chainrule_chain):.3g} |")

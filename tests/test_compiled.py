@@ -216,3 +216,17 @@ def test_compiled_methods_check_their_arguments():
         cr.Tensor.__mul__(x)
     assert cr.Tensor.__mul__.__name__ == "__mul__"
     assert x.__rsub__(1.0).item() == 0.0   # bound method, reflected
+
+
+def test_a_stale_or_disabled_build_is_not_used(monkeypatch):
+    from chainrule import _accel
+    monkeypatch.setenv("CHAINRULE_PURE", "1")
+    assert _accel.load() is None
+    monkeypatch.delenv("CHAINRULE_PURE")
+    if importlib.util.find_spec("chainrule._ccore") is None:
+        assert _accel.load() is None
+        return
+    assert _accel.load() is not None
+    monkeypatch.setattr(_accel, "ABI", _accel.ABI + 1)   # as if built from another version
+    with pytest.warns(RuntimeWarning, match="rebuild it"):
+        assert _accel.load() is None
