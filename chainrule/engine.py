@@ -144,8 +144,8 @@ def _released_error(t: Any) -> RuntimeError:
         "backward() (or to cr.autograd.grad) if you need to go through the graph again.")
 
 
-# The compiled backward steps on floats (_ccore.drain), installed by tensor.py when the
-# extension is built; None runs everything below in Python.
+# The compiled backward steps for floats and small arrays (_ccore.drain, docs/compiled.md),
+# installed by tensor.py when the extension is built; None runs everything in Python.
 _drain: Optional[Callable] = None
 
 
@@ -395,7 +395,8 @@ def _fit(gi: Any, x: Any, shape_of: Callable, sum_to: Callable) -> Any:
 
 def _add_fitted(grads: dict, heap: list, a: Any, gi: Any, x: Any) -> None:
     """``_add_grad`` of cotangent ``gi`` summed to the shape of ``a``'s value ``x`` (the
-    compiled loop's way back for a cotangent that is not a float)."""
+    compiled steps' way back for a cotangent that is neither a float nor an array of that
+    shape)."""
     _add_grad(grads, heap, a, _fit(gi, x, P.shape_of, P.sum_to))
 
 
