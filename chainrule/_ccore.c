@@ -1,14 +1,17 @@
-/* chainrule._ccore: optional compiled versions of the engine's three hottest paths.
+/* chainrule._ccore: optional compiled versions of the engine's hottest paths
+ * (docs/compiled.md):
  *
  *   - Tensor's arithmetic operators (tensor.py: _operator),
  *   - Tensor._process1, the one-input record (tensor.py),
+ *   - Primitive.__call__, bind() as the rules call rows (_core.py),
  *   - the backward loop's step for a node whose cotangent is a Python float or an array
  *     below engine._BIG elements (engine.py: _propagate, the unrolled unary and binary
  *     paths), and for a leaf whose cotangent is a float.
  *
  * The Python code stays the definition and the fallback: each function here does exactly
  * what its Python counterpart does, step for step, and hands anything unusual back to Python
- * (other tracers, nodes with hooks, params, targets, array cotangents). The derivative rules
+ * (other tracers, nodes with hooks, params, targets, large arrays, leaves reached by an
+ * array, create_graph). The derivative rules
  * themselves are never duplicated: they are the table's Python functions, called from here.
  * The test suite runs twice in CI, with this module and without (CHAINRULE_PURE=1).
  *
