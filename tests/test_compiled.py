@@ -313,3 +313,16 @@ def test_random_programs_give_identical_gradients_in_both_modes():
     assert failed < len(programs) // 10, results[False][:3]   # the generator makes valid code
     diff = [(p, c, q) for p, c, q in zip(programs, results[False], results[True]) if c != q]
     assert not diff, diff[0]
+
+
+def test_attributes_set_later_on_recorded_tensors_work():
+    # Compiled nodes are allocated without an instance dict; the first attribute makes one.
+    x = cr.tensor(0.5, requires_grad=True)
+    y = x * 2.0
+    u = cr.sin(y)
+    y.note = "kept"
+    u.retain_grad()
+    (u * u).backward()
+    assert y.note == "kept" and vars(y) == {"note": "kept"}
+    assert u.grad.item() == pytest.approx(2 * np.sin(1.0))
+    assert x.grad.item() == pytest.approx(2 * np.sin(1.0) * np.cos(1.0) * 2.0)
