@@ -599,8 +599,9 @@ def _node(value: Any, level: int, prim: Primitive, inputs: tuple, params: dict,
 
 
 def _install_compiled_core() -> bool:
-    """Swap in the compiled operators, _process1 and backward steps (chainrule._ccore) when
-    the extension is built and not disabled; they do exactly what the Python above does."""
+    """Swap in the compiled operators, _process1, Primitive.__call__ and backward steps
+    (chainrule._ccore, docs/compiled.md) when the extension is built and not disabled; they
+    do exactly what the Python code does, which stays the definition and the fallback."""
     from . import _accel
     cc = _accel.load()
     if cc is None:
