@@ -287,22 +287,27 @@ binary_op(PyObject *prim, int reflected, PyObject *self, PyObject *o)
             datas[i] = x;
         }
     }
+    /* Held for the call, as Python's evaluation stack would: the impl may run Python code
+     * (or release the GIL) while something reassigns a tensor's _data. */
     da = datas[0];
     db = datas[1];
-    PyObject *out;
-    int ta = is_tracer(da), tb;
-    if (ta < 0 || (tb = is_tracer(db)) < 0)
-        return NULL;
-    if (ta || tb) {
-        out = call_bind(prim, da, db);
+    Py_INCREF(da);
+    Py_INCREF(db);
+    PyObject *out = NULL;
+    int ta = is_tracer(da), tb = 0;
+    if (ta >= 0 && (tb = is_tracer(db)) >= 0) {
+        if (ta || tb) {
+            out = call_bind(prim, da, db);
+        }
+        else {
+            PyObject *impl = get_slot(prim, o_impl, "impl");
+            PyObject *args[2] = {da, db};
+            if (impl != NULL)
+                out = PyObject_Vectorcall(impl, args, 2, NULL);
+        }
     }
-    else {
-        PyObject *impl = get_slot(prim, o_impl, "impl");
-        if (impl == NULL)
-            return NULL;
-        PyObject *args[2] = {da, db};
-        out = PyObject_Vectorcall(impl, args, 2, NULL);
-    }
+    Py_DECREF(da);
+    Py_DECREF(db);
     if (out == NULL)
         return NULL;
     PyObject *t;
@@ -342,29 +347,29 @@ unary_op(PyObject *self, PyObject *prim, PyObject *params)
     if (r < 0)
         return NULL;
     int has_params = params != NULL && params != no_params && PyDict_GET_SIZE(params) > 0;
-    PyObject *out;
+    PyObject *out = NULL;
+    Py_INCREF(d);   /* held for the call (see binary_op) */
     if (r) {
         PyObject *args = PyTuple_Pack(2, prim, d);
-        if (args == NULL)
-            return NULL;
-        out = PyObject_Call(bind_fn, args, has_params ? params : NULL);
-        Py_DECREF(args);
+        if (args != NULL) {
+            out = PyObject_Call(bind_fn, args, has_params ? params : NULL);
+            Py_DECREF(args);
+        }
     }
     else {
         PyObject *impl = get_slot(prim, o_impl, "impl");
-        if (impl == NULL)
-            return NULL;
-        if (has_params) {
+        if (impl != NULL && has_params) {
             PyObject *args = PyTuple_Pack(1, d);
-            if (args == NULL)
-                return NULL;
-            out = PyObject_Call(impl, args, params);
-            Py_DECREF(args);
+            if (args != NULL) {
+                out = PyObject_Call(impl, args, params);
+                Py_DECREF(args);
+            }
         }
-        else {
+        else if (impl != NULL) {
             out = PyObject_Vectorcall(impl, &d, 1, NULL);
         }
     }
+    Py_DECREF(d);
     if (out == NULL)
         return NULL;
     if (params == NULL)
@@ -857,10 +862,12 @@ node_step(PyObject *t, PyObject *g, PyObject *prim, PyObject *inputs, PyObject *
                 PyObject *va = get_slot(a, o_data, "_data");
                 if (va == NULL)
                     return -1;
-                Py_INCREF(va);   /* the rule may drop a's last other reference */
+                Py_INCREF(va);   /* held for the call (see binary_op) */
+                Py_INCREF(out);
                 PyObject *args[3] = {g, out, va};
                 PyObject *gi = PyObject_Vectorcall(rule, args, 3, NULL);
                 int rc = gi == NULL ? -1 : add_grad(grads, heap, a, gi, va);
+                Py_DECREF(out);
                 Py_DECREF(va);
                 if (rc < 0)
                     return -1;
