@@ -126,12 +126,17 @@ def _operator(prim: Primitive, reflected: bool) -> Callable:
             t._seq = 0
         return t
 
-    op.__name__ = f"__{'r' if reflected else ''}{_DUNDER.get(prim.name, prim.name)}__"
+    op.__name__ = _operator_name(prim, reflected)
     op.__qualname__ = f"Tensor.{op.__name__}"
     return op
 
 
 _DUNDER = {"div": "truediv"}
+
+
+def _operator_name(prim: Primitive, reflected: bool) -> str:
+    """``__mul__``, ``__rtruediv__``, ...: the dunder name of ``prim``'s operator."""
+    return f"__{'r' if reflected else ''}{_DUNDER.get(prim.name, prim.name)}__"
 
 
 class Tensor(ArrayOps):
@@ -611,7 +616,7 @@ def _install_compiled_core() -> bool:
              engine._BIG)
     for prim in (_add, _sub, _mul, _div, _pow):
         for reflected in (False, True):
-            name = f"__{'r' if reflected else ''}{_DUNDER.get(prim.name, prim.name)}__"
+            name = _operator_name(prim, reflected)
             setattr(Tensor, name, cc.binary_method(prim, name, reflected))
     Tensor._process1 = cc.method("process1", "_process1")
     Primitive.__call__ = cc.method("call", "__call__")

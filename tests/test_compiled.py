@@ -36,6 +36,8 @@ def test_compiled_core_in_use_where_built():
         # CI sets CHAINRULE_REQUIRE_COMPILED: a failed build must not pass as "pure" silently.
         assert COMPILED, "chainrule._ccore is built (or required) but not in use"
         assert type(cr.Tensor.__mul__).__name__ == "TensorOp"
+    else:
+        pytest.skip("chainrule._ccore is not built here and not required")
 
 
 # A script run in a subprocess, once per mode: every case prints exact values (repr of floats,
