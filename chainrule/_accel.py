@@ -12,7 +12,7 @@ import warnings
 from types import ModuleType
 from typing import Optional
 
-ABI = 7   # must match ABI_VERSION in _ccore.c
+ABI = 8   # must match ABI_VERSION in _ccore.c
 
 
 def load() -> Optional[ModuleType]:

@@ -23,7 +23,7 @@
 #include <Python.h>
 #include <structmember.h>
 
-#define ABI_VERSION 7
+#define ABI_VERSION 8
 
 #define SLOT(o, off) (*(PyObject **)((char *)(o) + (off)))
 
@@ -47,7 +47,7 @@ static PyObject *zero = NULL;
 /* Slot offsets of Tensor and of Primitive. */
 static Py_ssize_t o_pyonly, o_data, o_rg, o_prim, o_inputs, o_params, o_vsum, o_level,
     o_version, o_seq;
-static Py_ssize_t o_impl, o_vjp, o_differentiable, o_variadic;
+static Py_ssize_t o_impl, o_vjp, o_differentiable, o_variadic, o_vjp_simple;
 
 static int
 slot_offset(PyObject *cls, const char *name, Py_ssize_t *off)
@@ -93,7 +93,8 @@ setup(PyObject *module, PyObject *args)
             || slot_offset(tensor, "_version", &o_version) || slot_offset(tensor, "_seq", &o_seq)
             || slot_offset(prim_cls, "impl", &o_impl) || slot_offset(prim_cls, "vjp", &o_vjp)
             || slot_offset(prim_cls, "differentiable", &o_differentiable)
-            || slot_offset(prim_cls, "variadic", &o_variadic))
+            || slot_offset(prim_cls, "variadic", &o_variadic)
+            || slot_offset(prim_cls, "vjp_simple", &o_vjp_simple))
         return NULL;
     str_grad = PyUnicode_InternFromString("grad");
     str_shape = PyUnicode_InternFromString("shape");
@@ -829,6 +830,31 @@ wants_grad(PyObject *x)
     return rg == NULL ? -1 : PyObject_IsTrue(rg);
 }
 
+/* Input i's cotangent, args = (g, out, *values): the row's VJP rule, or, where the row says
+ * which simple form that rule has (Primitive.vjp_simple), that form without the call: g
+ * itself (True), or g * p(out, *values). A new reference. */
+static PyObject *
+cotangent(PyObject *rule, PyObject *simple, Py_ssize_t i, PyObject *const *args,
+          Py_ssize_t nargs)
+{
+    PyObject *form = simple != NULL && PyTuple_CheckExact(simple)
+        && PyTuple_GET_SIZE(simple) == nargs - 2 ? PyTuple_GET_ITEM(simple, i) : Py_None;
+    if (form == Py_True) {
+        Py_INCREF(args[0]);
+        return args[0];
+    }
+    if (form == Py_None || form == Py_False)
+        return PyObject_Vectorcall(rule, args, nargs, NULL);
+    Py_INCREF(form);   /* held for the call: the row's tuple could be replaced meanwhile */
+    PyObject *q = PyObject_Vectorcall(form, args + 1, nargs - 1, NULL);
+    Py_DECREF(form);
+    if (q == NULL)
+        return NULL;
+    PyObject *gi = PyNumber_Multiply(args[0], q);
+    Py_DECREF(q);
+    return gi;
+}
+
 /* One step of the loop for node t (popped), cotangent g (a float or a small array, the
  * unrolled unary and binary paths of engine._propagate). 0 or -1. */
 static int
@@ -865,7 +891,7 @@ node_step(PyObject *t, PyObject *g, PyObject *prim, PyObject *inputs, PyObject *
                 Py_INCREF(va);   /* held for the call (see binary_op) */
                 Py_INCREF(out);
                 PyObject *args[3] = {g, out, va};
-                PyObject *gi = PyObject_Vectorcall(rule, args, 3, NULL);
+                PyObject *gi = cotangent(rule, SLOT(prim, o_vjp_simple), 0, args, 3);
                 int rc = gi == NULL ? -1 : add_grad(grads, heap, a, gi, va);
                 Py_DECREF(out);
                 Py_DECREF(va);
@@ -898,7 +924,7 @@ node_step(PyObject *t, PyObject *g, PyObject *prim, PyObject *inputs, PyObject *
             if ((w = wants_grad(a)) < 0)
                 rc = -1;
             else if (w) {
-                PyObject *gi = PyObject_Vectorcall(rule_a, args, 4, NULL);
+                PyObject *gi = cotangent(rule_a, SLOT(prim, o_vjp_simple), 0, args, 4);
                 rc = gi == NULL ? -1 : add_grad(grads, heap, a, gi, va);
             }
         }
@@ -906,7 +932,7 @@ node_step(PyObject *t, PyObject *g, PyObject *prim, PyObject *inputs, PyObject *
             if ((w = wants_grad(b)) < 0)
                 rc = -1;
             else if (w) {
-                PyObject *gi = PyObject_Vectorcall(rule_b, args, 4, NULL);
+                PyObject *gi = cotangent(rule_b, SLOT(prim, o_vjp_simple), 1, args, 4);
                 rc = gi == NULL ? -1 : add_grad(grads, heap, b, gi, vb);
             }
         }

@@ -90,10 +90,16 @@ class Primitive:
             or ``np.divide``. The engine uses it on large arrays to write the cotangent into
             a buffer it owns instead of a fresh one; the VJP rules stay the definition (a
             table test checks that both agree).
+        vjp_simple: per input, what the VJP rule is when it is one of two simple forms: True
+            when it hands the cotangent on unchanged (``g``), a callable ``p`` when it is
+            ``g * p(out, *args)`` (the derived rules), else None. The compiled core uses it
+            to skip a Python call per input; the rules stay the definition (a table test
+            checks that both agree).
     """
 
     __slots__ = ("name", "impl", "vjp", "jvp", "partials", "display", "domain",
-                 "differentiable", "variadic", "linear", "ufunc", "doc", "factors")
+                 "differentiable", "variadic", "linear", "ufunc", "doc", "factors",
+                 "vjp_simple")
 
     def __init__(self, name: str, impl: Callable, vjp: Sequence[Optional[Callable]] = (),
                  jvp: Sequence[Optional[Callable]] = (), *,
@@ -101,7 +107,8 @@ class Primitive:
                  display: Optional[dict] = None, domain: Optional[Callable] = None,
                  differentiable: bool = True, variadic: bool = False, linear: bool = False,
                  ufunc: Any = None, doc: str = "",
-                 factors: Optional[Sequence[Optional[tuple]]] = None):
+                 factors: Optional[Sequence[Optional[tuple]]] = None,
+                 vjp_simple: Optional[Sequence[Any]] = None):
         self.name = name
         self.impl = impl
         self.vjp = tuple(vjp)
@@ -115,6 +122,7 @@ class Primitive:
         self.ufunc = ufunc
         self.doc = doc
         self.factors = tuple(factors) if factors is not None else None
+        self.vjp_simple = tuple(vjp_simple) if vjp_simple is not None else None
 
     def __call__(self, *args: Any, **params: Any) -> Any:
         # bind(), inlined: rules call rows directly, so this is on the hot path.

@@ -178,21 +178,27 @@ def backward_pass(roots: Sequence[Any], root_grads: Sequence[Any], *,
         The gradients of ``targets`` (None where a target does not depend on the roots) when
         ``accumulate`` is False, else None.
     """
-    cls = type(roots[0])
-    level = roots[0]._level
-    target_ids: set = set() if targets is None else set(map(id, targets))
+    root = roots[0]
+    cls = type(root)
+    level = root._level
+    target_ids: set = set() if targets is None else \
+        {id(targets[0])} if len(targets) == 1 else set(map(id, targets))
     # Reverse topological order without a separate sort: every tensor carries a creation
     # sequence number (inputs are always older than their users), so popping the newest
     # pending tensor from a heap finishes all its users first. No recursion, one visit each.
-    grads: dict = {}
-    heap: list = []
-    for r, g in zip(roots, root_grads):
-        rid = id(r)
-        if rid in grads:
-            grads[rid] = grads[rid] + g
-        else:
-            grads[rid] = g
-            heappush(heap, (-r._seq, rid, r))
+    if len(roots) == 1:   # the common case, without the loop below
+        grads: dict = {id(root): root_grads[0]}
+        heap: list = [(-root._seq, id(root), root)]
+    else:
+        grads = {}
+        heap = []
+        for r, g in zip(roots, root_grads):
+            rid = id(r)
+            if rid in grads:
+                grads[rid] = grads[rid] + g
+            else:
+                grads[rid] = g
+                heappush(heap, (-r._seq, rid, r))
     results: dict = {}
     if not create_graph and _drain is not None:
         # Compiled: _propagate's steps for unrolled unary and binary nodes whose cotangent
@@ -206,6 +212,8 @@ def backward_pass(roots: Sequence[Any], root_grads: Sequence[Any], *,
                    accumulate, retain_graph, create_graph, wrap)
     if accumulate:
         return None
+    if len(targets) == 1:  # type: ignore[arg-type]
+        return [results.get(id(targets[0]))]  # type: ignore[index]
     return list(map(results.get, map(id, targets)))  # type: ignore[arg-type]
 
 

@@ -290,13 +290,19 @@ def _value_and_grad_plain(f: Callable, n: int, who: str, args: tuple, kwargs: di
     x = args[n]
     level = new_level()
     leaf = Tensor._leaf(x if type(x) is float else _as_primal(x), level)
-    full = list(args)
-    full[n] = leaf
-    token = _grad_enabled.set(True)   # enable_grad(), without the context manager's calls
-    try:
+    if len(args) == 1 and not kwargs:
+        full: Sequence = (leaf,)
+    else:
+        full = list(args)
+        full[n] = leaf
+    if _grad_enabled.get():
         out = f(*full, **kwargs)
-    finally:
-        _grad_enabled.reset(token)
+    else:   # enable_grad(), without the context manager's calls
+        token = _grad_enabled.set(True)
+        try:
+            out = f(*full, **kwargs)
+        finally:
+            _grad_enabled.reset(token)
     scalar = type(out) is Tensor and type(out._data) is float   # (a float is a scalar)
     if not scalar:
         _check_scalar_output(out, who, False)
@@ -307,8 +313,7 @@ def _value_and_grad_plain(f: Callable, n: int, who: str, args: tuple, kwargs: di
     g = None
     if traced and out.requires_grad:
         (g,) = engine.backward_pass([out], [1.0 if type(value) is float else _scalar_one(value)],
-                                    targets=[leaf], accumulate=False,
-                                    wrap=lambda v: Tensor._wrap(v, level))
+                                    targets=[leaf], accumulate=False, wrap=leaf._wrap_constant)
         if type(g) is float and type(x) is float:
             return (value, None), g
     return (value, None), _restore(_zeros_for(leaf) if g is None else _cast_like(g, leaf), x)

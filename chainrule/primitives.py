@@ -181,7 +181,14 @@ def elementwise(name: str, impl: Callable, partials: Sequence[Optional[Callable]
         name, impl,
         vjp if vjp is not None else [make_vjp(p) for p in partials],
         jvp if jvp is not None else [make_jvp(p) for p in partials],
-        partials=partials, factors=factors, **kwargs))
+        partials=partials, factors=factors,
+        vjp_simple=partials if vjp is None else [True if r is _same_g else None for r in vjp],
+        **kwargs))
+
+
+def _same_g(g, out, x, y):
+    """The VJP rule that hands the cotangent on unchanged (add, and sub's first input)."""
+    return g
 
 
 def linear(name: str, impl: Callable, transpose: Callable, **kwargs: Any) -> Primitive:
@@ -225,7 +232,7 @@ def _dom_binary(lo: float, hi: float, lo2: Optional[float] = None,
 
 add = elementwise(
     "add", operator.add, [lambda out, x, y: 1.0, lambda out, x, y: 1.0],
-    vjp=[lambda g, out, x, y: g, lambda g, out, x, y: g],
+    vjp=[_same_g, _same_g],
     jvp=[lambda t, out, x, y: t, lambda t, out, x, y: t],
     display={"symbol": "+", "prec": 1, "latex": "+"}, domain=_dom_binary(-2, 2),
     ufunc=np.add)
@@ -234,7 +241,7 @@ add = elementwise(
 # hottest path, and the printed formula keeps the user's minus sign.
 sub = elementwise(
     "sub", operator.sub, [lambda out, x, y: 1.0, lambda out, x, y: -1.0],
-    vjp=[lambda g, out, x, y: g, lambda g, out, x, y: -g],
+    vjp=[_same_g, lambda g, out, x, y: -g],
     jvp=[lambda t, out, x, y: t, lambda t, out, x, y: -t],
     factors=[None, (np.multiply, lambda out, x, y: -1.0)],
     display={"symbol": "-", "prec": 1, "latex": "-"}, domain=_dom_binary(-2, 2),

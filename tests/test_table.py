@@ -252,6 +252,37 @@ def test_factors_agree_with_vjp_rules(prim, args, params):
         np.testing.assert_allclose(ufunc(g, fn(out, *args)), expected, rtol=1e-12, atol=1e-300)
 
 
+def _simple_cases() -> list:
+    return [c for c in _cases(differentiable_only=True)
+            if any(form is not None for form in c.values[0].vjp_simple or ())]
+
+
+@pytest.mark.parametrize("prim, args, params", _simple_cases())
+def test_vjp_simple_agrees_with_vjp_rules(prim, args, params):
+    """A row's ``vjp_simple`` (the compiled core's shortcut) gives exactly what its VJP rules
+    give: the cotangent object itself, or ``g * p(out, *args)`` bit for bit."""
+    out = prim.impl(*args, **params)
+    g = _rng(prim.name + "-g").standard_normal(np.shape(out))
+    for i in _diff_positions(prim, args):
+        form = prim.vjp_simple[i]
+        expected = prim.vjp_rule(i)(g, out, *args, **params)
+        if form is True:
+            assert expected is g
+        elif form is not None:
+            assert callable(form)
+            np.testing.assert_array_equal(g * form(out, *args), expected, strict=True)
+
+
+def test_vjp_simple_covers_the_arithmetic_rows():
+    """The rows on the tutorial's path have their shortcuts (else the compiled core would
+    silently fall back to calling every rule)."""
+    assert P.add.vjp_simple == (True, True)
+    assert P.sub.vjp_simple == (True, None)
+    assert P.mul.vjp_simple == P.mul.partials
+    assert P.pow.vjp_simple == P.pow.partials
+    assert P.sin.vjp_simple == P.sin.partials
+
+
 def _large_cases() -> list:
     # Samples whose differentiated inputs are all Python numbers have nothing to enlarge.
     return [c for c in _factor_cases()
