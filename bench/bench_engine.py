@@ -47,7 +47,8 @@ def _sequential(fns: dict, repeat: int, number: int) -> dict:
 
 
 # ----------------------------------------------------------------------------------------
-def w1(quick: bool) -> dict:
+def w1_fns() -> dict:
+    """W1's implementations by name (bench/floor_w1.py times them too)."""
     def cr_tutorial():
         x = cr.autograd.Variable(cr.Tensor([2]), requires_grad=True)
         y = 5*x**4 + 3*x**3 + 7*x**2 + 9*x - 5
@@ -67,7 +68,6 @@ def w1(quick: bool) -> dict:
         x = np.array([2.0])
         return 20*x**3 + 9*x**2 + 14*x + 9
 
-    n = 200 if quick else 2000
     fns = {"chainrule (tutorial code, shape (1,))": cr_tutorial,
            "chainrule (0-d tensor)": cr_scalar,
            "chainrule cr.grad(f)(2.0)": lambda: df(2.0),
@@ -86,7 +86,12 @@ def w1(quick: bool) -> dict:
             y.backward()
             return x.grad
         fns["PyTorch (0-d tensor)"] = torch_scalar
-    return {k: v * 1e6 for k, v in _sequential(fns, 5, n).items()}
+    return fns
+
+
+def w1(quick: bool) -> dict:
+    n = 200 if quick else 2000
+    return {k: v * 1e6 for k, v in _sequential(w1_fns(), 5, n).items()}
 
 
 def w2(quick: bool) -> dict:
