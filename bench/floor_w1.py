@@ -1,5 +1,5 @@
-"""How fast can any engine run W1 on the tutorial's literal code? A measurement, not part
-of chainrule.
+"""How fast can an engine on NumPy arrays run W1 on the tutorial's literal code? A
+measurement, not part of chainrule.
 
 Run by hand:  python bench/floor_w1.py
 
