@@ -71,6 +71,26 @@ def test_grad_passes_keyword_arguments_through():
     assert cr.grad(f)(3.0, scale=2.0) == 12.0
 
 
+def test_grad_records_inside_no_grad_and_leaves_the_mode_alone():
+    """A transform differentiates its own function whatever the caller's grad mode (as
+    torch.func.grad does), and hands the caller's mode back unchanged."""
+    f = lambda x: 5*x**4 + 3*x**3 + 7*x**2 + 9*x - 5  # noqa: E731
+    with cr.no_grad():
+        assert cr.grad(f)(2.0) == 233.0
+        assert cr.value_and_grad(f)(np.array(2.0)) == (145.0, 233.0)
+        assert cr.grad(lambda x, y: x * y, argnums=1)(2.0, 5.0) == 2.0
+        assert not cr.is_grad_enabled()
+    assert cr.is_grad_enabled()
+
+    def fails(x):
+        assert cr.is_grad_enabled()   # the transform records, even inside no_grad()
+        raise ValueError("boom")
+
+    with pytest.raises(ValueError, match="boom"), cr.no_grad():
+        cr.grad(fails)(1.0)
+    assert cr.is_grad_enabled()
+
+
 def test_result_kinds_follow_the_input():
     f = cr.grad(lambda x: (x ** 3).sum())
     assert type(f(2.0)) is float and f(2.0) == 12.0
