@@ -108,9 +108,7 @@ def divide(x: Any, y: Any) -> Any:
     return bind(P.div, x, y)
 
 
-def true_divide(x: Any, y: Any) -> Any:
-    """x / y, elementwise (alias of divide)."""
-    return bind(P.div, x, y)
+true_divide = divide   # one function, two names: np.true_divide is np.divide
 
 
 def negative(x: Any) -> Any:
@@ -123,9 +121,7 @@ def power(x: Any, y: Any) -> Any:
     return bind(P.pow, x, y)
 
 
-def pow(x: Any, y: Any) -> Any:
-    """x ** y, elementwise (NumPy 2's alias of power)."""
-    return bind(P.pow, x, y)  # noqa: A001  (NumPy 2 alias)
+pow = power   # one function, two names: np.pow is np.power
 
 
 def square(x: Any) -> Any:
@@ -154,9 +150,7 @@ def mod(x: Any, y: Any) -> Any:
     return bind(PN.remainder, x, y)
 
 
-def remainder(x: Any, y: Any) -> Any:
-    """Remainder with the sign of y (Python's %); d/dy = -floor(x / y)."""
-    return bind(PN.remainder, x, y)
+remainder = mod   # one function, two names: np.remainder is np.mod
 
 
 def fmod(x: Any, y: Any) -> Any:
@@ -245,9 +239,15 @@ def arcsin(x: Any) -> Any:
     return bind(PN.arcsin, x)
 
 
+asin = arcsin   # one function, two names: np.asin is np.arcsin
+
+
 def arccos(x: Any) -> Any:
     """Inverse cosine, elementwise."""
     return bind(PN.arccos, x)
+
+
+acos = arccos   # one function, two names: np.acos is np.arccos
 
 
 def arctan(x: Any) -> Any:
@@ -255,9 +255,15 @@ def arctan(x: Any) -> Any:
     return bind(PN.arctan, x)
 
 
+atan = arctan   # one function, two names: np.atan is np.arctan
+
+
 def arctan2(y: Any, x: Any) -> Any:
     """Angle of the point (x, y), quadrant-aware: arctan(y / x)."""
     return bind(PN.arctan2, y, x)
+
+
+atan2 = arctan2   # one function, two names: np.atan2 is np.arctan2
 
 
 def sinh(x: Any) -> Any:
@@ -280,9 +286,15 @@ def arcsinh(x: Any) -> Any:
     return bind(PN.arcsinh, x)
 
 
+asinh = arcsinh   # one function, two names: np.asinh is np.arcsinh
+
+
 def arccosh(x: Any) -> Any:
     """Inverse hyperbolic cosine, elementwise (x >= 1)."""
     return bind(PN.arccosh, x)
+
+
+acosh = arccosh   # one function, two names: np.acosh is np.arccosh
 
 
 def arctanh(x: Any) -> Any:
@@ -290,39 +302,7 @@ def arctanh(x: Any) -> Any:
     return bind(PN.arctanh, x)
 
 
-def asin(x: Any) -> Any:
-    """Inverse sine (NumPy 2's alias of arcsin)."""
-    return bind(PN.arcsin, x)
-
-
-def acos(x: Any) -> Any:
-    """Inverse cosine (NumPy 2's alias of arccos)."""
-    return bind(PN.arccos, x)
-
-
-def atan(x: Any) -> Any:
-    """Inverse tangent (NumPy 2's alias of arctan)."""
-    return bind(PN.arctan, x)
-
-
-def atan2(y: Any, x: Any) -> Any:
-    """Quadrant-aware inverse tangent (NumPy 2's alias of arctan2)."""
-    return bind(PN.arctan2, y, x)
-
-
-def asinh(x: Any) -> Any:
-    """Inverse hyperbolic sine (NumPy 2's alias of arcsinh)."""
-    return bind(PN.arcsinh, x)
-
-
-def acosh(x: Any) -> Any:
-    """Inverse hyperbolic cosine (NumPy 2's alias of arccosh)."""
-    return bind(PN.arccosh, x)
-
-
-def atanh(x: Any) -> Any:
-    """Inverse hyperbolic tangent (NumPy 2's alias of arctanh)."""
-    return bind(PN.arctanh, x)
+atanh = arctanh   # one function, two names: np.atanh is np.arctanh
 
 
 def hypot(x: Any, y: Any) -> Any:
@@ -365,9 +345,7 @@ def abs(x: Any) -> Any:  # noqa: A001
     return bind1(P.abs, x)
 
 
-def absolute(x: Any) -> Any:
-    """|x| (alias of abs)."""
-    return abs(x)
+absolute = abs   # one function, two names: np.absolute is np.abs
 
 
 def fabs(x: Any) -> Any:
@@ -579,9 +557,7 @@ def conj(x: Any) -> Any:
     return bind(PN.conj, x) if _is_complex(x) else x
 
 
-def conjugate(x: Any) -> Any:
-    """Complex conjugate (alias of conj)."""
-    return conj(x)
+conjugate = conj   # one function, two names: np.conjugate is np.conj
 
 
 def angle(z: Any, deg: bool = False) -> Any:
@@ -958,9 +934,7 @@ def transpose(x: Any, axes: Any = None) -> Any:
     return bind(P.transpose, x, axes=None if axes is None else tuple(axes))
 
 
-def permute_dims(x: Any, axes: Any = None) -> Any:
-    """Axes permuted (the Array API's name for transpose)."""
-    return transpose(x, axes)
+permute_dims = transpose   # one function, two names: np.permute_dims is np.transpose
 
 
 def matrix_transpose(x: Any) -> Any:
@@ -1067,14 +1041,13 @@ def concatenate(arrays: Sequence[Any], axis: Optional[int] = 0) -> Any:
     return bind(P.concatenate, *arrays, axis=axis)
 
 
+concat = concatenate   # one function, two names: np.concat is np.concatenate
+
+
 def stack(arrays: Sequence[Any], axis: int = 0) -> Any:
     """Arrays joined along a new axis."""
     return bind(P.stack, *arrays, axis=axis)
 
-
-def concat(arrays: Sequence[Any], axis: Optional[int] = 0) -> Any:
-    """Arrays joined along an axis (the Array API's name for concatenate)."""
-    return concatenate(arrays, axis=axis)
 
 
 def unstack(x: Any, axis: int = 0) -> tuple:

@@ -90,6 +90,18 @@ def test_handled_functions_cover_the_namespace():
             f"numpy.{name} on a Tensor does not reach chainrule.numpy.{name}"
 
 
+def test_numpys_aliases_are_aliases_here_too():
+    """Where NumPy gives one function two names (np.asin is np.arcsin, np.concat is
+    np.concatenate), chainrule.numpy does too: one definition, not two copies to keep alike."""
+    names = [n for n in dir(cnp) if not n.startswith("_") and callable(getattr(cnp, n))
+             and callable(getattr(np, n, None)) and not isinstance(getattr(np, n), type)]
+    pairs = [(a, b) for i, a in enumerate(names) for b in names[i + 1:]
+             if getattr(np, a) is getattr(np, b)]
+    assert len(pairs) >= 14, pairs
+    for a, b in pairs:
+        assert getattr(cnp, a) is getattr(cnp, b), f"chainrule.numpy.{a} is not .{b}"
+
+
 def test_coverage_doc_lists_every_entry_and_no_failure():
     doc = (ROOT / "docs" / "coverage.md").read_text(encoding="utf-8")
     listed = {line.split("`")[1] for line in doc.splitlines() if line.startswith("| `")}
