@@ -843,7 +843,7 @@ cotangent(PyObject *rule, PyObject *simple, Py_ssize_t i, PyObject *const *args,
         Py_INCREF(args[0]);
         return args[0];
     }
-    if (form == Py_None || form == Py_False)
+    if (form == Py_None)
         return PyObject_Vectorcall(rule, args, nargs, NULL);
     Py_INCREF(form);   /* held for the call: the row's tuple could be replaced meanwhile */
     PyObject *q = PyObject_Vectorcall(form, args + 1, nargs - 1, NULL);

@@ -1049,7 +1049,6 @@ def stack(arrays: Sequence[Any], axis: int = 0) -> Any:
     return bind(P.stack, *arrays, axis=axis)
 
 
-
 def unstack(x: Any, axis: int = 0) -> tuple:
     """The slices along an axis, as a tuple (the inverse of stack)."""
     x = _arr(x)
