@@ -7,7 +7,9 @@ arithmetic operators, comparisons, indexing and the table's methods (``x.sin()``
 
 from __future__ import annotations
 
-from typing import Any
+import functools
+import sys
+from typing import Any, NoReturn
 
 import numpy as np
 
@@ -38,12 +40,145 @@ def mean(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
     return bind(P.div, total, count)
 
 
+class TracerConversionError(TypeError):
+    """A traced value was turned into a plain number or array, which would drop its
+    derivative (``np.asarray(x)``, ``float(x)``, ``math.sin(x)``, ``a[0] = x`` into a NumPy
+    array, SciPy functions that call ``asarray`` inside, ...)."""
+
+
+# Modules whose frames are skipped when naming who asked for a conversion: the library itself
+# and NumPy's internals, so the message points at the user's code or at the SciPy function.
+_INTERNAL = ("chainrule", "numpy")
+
+
+def _caller() -> str:
+    frame = sys._getframe(2)
+    while frame is not None:
+        module = frame.f_globals.get("__name__", "")
+        if module.split(".")[0] not in _INTERNAL:
+            return module
+        frame = frame.f_back
+    return ""
+
+
+def conversion_error(x: Any, what: str) -> NoReturn:
+    """Raise the error for ``what`` (``"np.asarray()"``, ``"float()"``, ...) applied to the
+    traced value ``x``: what happened, who asked, and what to write instead."""
+    module = _caller()
+    where = ""
+    if module.split(".")[0] == "scipy":
+        where = (f" It was called inside {module}, which converts its inputs with "
+                 "np.asarray; use the chainrule.numpy function of that name where there is one "
+                 "(cnp.logsumexp, cnp.softmax, ...), or write the formula with NumPy functions.")
+    raise TracerConversionError(
+        f"{what} on {x._describe()} would turn it into a plain number or array and silently "
+        f"drop its derivative.{where} Keep it traced: use NumPy's functions on it (np.sin(x), "
+        "np.stack([...]) instead of np.array([...])) or chainrule.numpy's; call .detach() "
+        "first if you really want the value without its derivative.")
+
+
+@functools.lru_cache(maxsize=1)
+def _ufunc_table() -> dict:
+    return {p.ufunc: p for p in P.TABLE.values() if p.ufunc is not None}
+
+
+def numpy_namespace() -> Any:
+    """``chainrule.numpy``, a higher layer, imported on first use: NumPy hands calls on tracers
+    (``np.sin(x)``, ``x.var()``) to its functions, and importing chainrule stays light."""
+    from . import numpy as cnp  # noqa: PLC0415  (the allowed lazy upward import)
+    return cnp
+
+
+def _function_table() -> dict:
+    return numpy_namespace().HANDLED_FUNCTIONS
+
+
 class ArrayOps(Tracer):
-    """Mixin: operators and methods for tracers. Subclasses provide ``shape`` and ``dtype``."""
+    """Mixin: operators and methods for tracers. Subclasses provide ``shape`` and ``dtype``.
+
+    NumPy's own functions called on a tracer (``np.sin(x)``, ``np.sum(x, axis=0)``,
+    ``np.linalg.det(x)``) come back here through NumPy's dispatch protocols and run the
+    table's rows, so the same NumPy code differentiates in every mode; a function chainrule
+    does not support raises instead of handing back a value without its derivative."""
 
     __slots__ = ()
-    # NumPy must hand mixed expressions (ndarray * tracer) back to our reflected operators.
-    __array_ufunc__ = None
+    # How error messages name this kind of value ("chainrule Tensors", ...).
+    _kind = "traced values"
+
+    def _describe(self) -> str:
+        """This value, for an error message."""
+        return f"a traced value ({type(self).__name__}, inside a chainrule transform)"
+
+    def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
+        prim = _ufunc_table().get(ufunc)
+        # chainrule.numpy's function where it has one: some ufuncs are composites there
+        # (fabs, deg2rad, ...) or depend on the dtype (absolute of a complex tensor).
+        handler = _function_table().get(ufunc) if method == "__call__" else None
+        if method != "__call__" or (prim is None and handler is None):
+            raise TypeError(
+                f"numpy.{ufunc.__name__}{'' if method == '__call__' else '.' + method} is not "
+                f"supported on {self._kind} (it would drop the derivative); use the "
+                "chainrule.numpy function of that name, or call .detach() first if you do "
+                "not need the derivative")
+        out = kwargs.pop("out", None)
+        if kwargs:
+            raise TypeError(f"numpy.{ufunc.__name__} on {self._kind} does not take "
+                            f"{', '.join(sorted(kwargs))}; call it without them (to pick "
+                            "elements use cr.where(mask, result, other), to convert use "
+                            "x.astype(dtype))")
+        result = handler(*inputs) if handler is not None else bind(prim, *inputs)
+        if out is None:
+            return result
+        (target,) = out
+        assign = getattr(target, "_assign_inplace", None)
+        if assign is None:
+            raise TypeError(
+                f"numpy.{ufunc.__name__}(..., out=) got a {type(target).__name__} as out "
+                f"while an input is one of the {self._kind}: storing into it would drop the "
+                "derivative; assign the result instead (y = np.sin(x))")
+        return assign(result)
+
+    def __array_function__(self, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
+        handler = _function_table().get(func)
+        if handler is None:
+            raise TypeError(
+                f"numpy.{func.__name__} is not supported on {self._kind} (it would drop the "
+                "derivative); see chainrule.numpy for the supported functions "
+                "(docs/coverage.md), or call .detach() first if you do not need the derivative")
+        return handler(*args, **kwargs)
+
+    # Conversions to plain values would drop the derivative: they raise (see Tensor for the
+    # ones allowed on values that are not being differentiated).
+    def __array__(self, dtype: Any = None, copy: Any = None) -> NoReturn:
+        conversion_error(self, "np.asarray()")
+
+    def __float__(self) -> NoReturn:
+        conversion_error(self, "float()")
+
+    def __int__(self) -> NoReturn:
+        conversion_error(self, "int()")
+
+    def __complex__(self) -> NoReturn:
+        conversion_error(self, "complex()")
+
+    def item(self) -> NoReturn:
+        conversion_error(self, ".item()")
+
+    def tolist(self) -> NoReturn:
+        conversion_error(self, ".tolist()")
+
+    def __bool__(self) -> bool:
+        # Control flow on a value (`if x > 0:` reads a comparison, which has no derivative)
+        # is eager here, as in autograd: the truth of the value itself.
+        v = np.asarray(P.value_of(self))
+        if v.size != 1:
+            raise ValueError(f"the truth value of an array with {v.size} elements is "
+                             "ambiguous; use .any() or .all()")
+        return bool(v)
+
+    def detach(self) -> Any:
+        """The value without this transform's derivative (``jax.lax.stop_gradient``)."""
+        return self._value()
 
     # arithmetic -------------------------------------------------------------------------
     def __add__(self, o): return bind(P.add, self, o)

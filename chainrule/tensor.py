@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import functools
 import itertools
 from sys import getrefcount
 from typing import Any, Callable, Optional, Sequence
@@ -13,7 +12,7 @@ import numpy as np
 from . import engine
 from . import primitives as P
 from ._core import Primitive, Tracer, _grad_enabled, bind
-from ._ops import ArrayOps, _unwrap_index
+from ._ops import ArrayOps, _unwrap_index, conversion_error, numpy_namespace
 
 __all__ = ["Tensor", "tensor", "as_tensor", "no_grad", "enable_grad", "set_grad_enabled"]
 
@@ -254,48 +253,26 @@ class Tensor(ArrayOps):
     __pow__, __rpow__ = _operator(_pow, False), _operator(_pow, True)
 
     # ------------------------------------------------------------------------------------
-    # NumPy interop: np.sin(t), np.ones(3) * t and friends give Tensors.
+    # NumPy interop: np.sin(t), np.ones(3) * t and friends give Tensors (ArrayOps's
+    # __array_ufunc__/__array_function__). Conversions to plain values are allowed only where
+    # no derivative can be lost.
 
-    def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
-        prim = _ufunc_table().get(ufunc)
-        # chainrule.numpy's function where it has one: some ufuncs are composites there
-        # (fabs, deg2rad, ...) or depend on the dtype (absolute of a complex tensor).
-        handler = _array_function_table().get(ufunc) if method == "__call__" else None
-        if method != "__call__" or (prim is None and handler is None):
-            raise TypeError(
-                f"numpy.{ufunc.__name__}{'' if method == '__call__' else '.' + method} is not "
-                "supported on chainrule Tensors (it would drop the gradient); use the "
-                "chainrule.numpy function of that name, or pass t.detach().numpy() if you do "
-                "not need the gradient")
-        out = kwargs.pop("out", None)
-        if kwargs:
-            raise TypeError(f"numpy.{ufunc.__name__} on Tensors does not take "
-                            f"{', '.join(sorted(kwargs))}; call it without them (to pick "
-                            "elements use cr.where(mask, result, other), to convert use "
-                            "t.astype(dtype))")
-        result = handler(*inputs) if handler is not None else bind(prim, *inputs)
-        if out is not None:
-            (target,) = out
-            if not isinstance(target, Tensor):
-                raise TypeError(
-                    f"numpy.{ufunc.__name__}(..., out=) got a {type(target).__name__} as out "
-                    "while an input is a Tensor: storing into it would drop the gradient; "
-                    "pass a Tensor as out, or assign the result instead")
-            target._assign_inplace(result)
-            return target
-        return result
+    _kind = "chainrule Tensors"
 
-    def __array_function__(self, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
-        handler = _array_function_table().get(func)
-        if handler is None:
-            raise TypeError(
-                f"numpy.{func.__name__} is not supported on chainrule Tensors (it would drop the "
-                "gradient); see chainrule.numpy for the supported functions, or pass "
-                "t.detach().numpy() if you do not need the gradient")
-        return handler(*args, **kwargs)
+    def _traced(self) -> bool:
+        """Whether a plain copy of this tensor's values would lose a derivative: it requires
+        grad, or it holds a value another transform traces (a dual number, ...)."""
+        return self.requires_grad or isinstance(self._data, Tracer)
+
+    def _describe(self) -> str:
+        if isinstance(self._data, Tracer) or self._level:
+            return "a Tensor being differentiated by a chainrule transform (grad, jvp, ...)"
+        return "a Tensor that requires grad"
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
-        arr = np.asarray(P.value_of(self._data))
+        if self._traced():
+            conversion_error(self, "np.asarray()")
+        arr = np.asarray(self._data)
         return arr if dtype is None else arr.astype(dtype)
 
     # ------------------------------------------------------------------------------------
@@ -441,25 +418,42 @@ class Tensor(ArrayOps):
     # Conversions.
 
     def numpy(self) -> np.ndarray:
-        if self.requires_grad:
-            raise RuntimeError("Can't call numpy() on a tensor that requires grad: call "
+        if self._traced():
+            raise RuntimeError(f"Can't call numpy() on {self._describe()}: call "
                                "t.detach().numpy() instead.")
+        return np.asarray(self._data)
+
+    def _plain(self, what: str) -> Any:
+        """The values as a NumPy array for an explicit read (item, tolist): allowed on a
+        tensor that requires grad only in tensor style (as in PyTorch), never on one a
+        transform is differentiating."""
+        if isinstance(self._data, Tracer) or (self._level and self.requires_grad):
+            conversion_error(self, what)
         return np.asarray(P.value_of(self._data))
 
     def item(self) -> Any:
         if self.size != 1:
             raise ValueError(f"item() needs a tensor with one element, but this one has shape "
                              f"{self.shape} ({self.size} elements); use .tolist() or index it.")
-        return np.asarray(P.value_of(self._data)).item()
+        return self._plain(".item()").item()
 
     def tolist(self) -> Any:
-        return np.asarray(P.value_of(self._data)).tolist()
+        return self._plain(".tolist()").tolist()
 
     def __float__(self) -> float:
+        if self._traced():
+            conversion_error(self, "float()")
         return float(self.item())
 
     def __int__(self) -> int:
+        if self._traced():
+            conversion_error(self, "int()")
         return int(self.item())
+
+    def __complex__(self) -> complex:
+        if self._traced():
+            conversion_error(self, "complex()")
+        return complex(self.item())
 
     def __index__(self) -> int:
         if self.dtype.kind not in "iub":
@@ -471,7 +465,7 @@ class Tensor(ArrayOps):
         if self.size != 1:
             raise ValueError(f"the truth value of a tensor with {self.size} elements is "
                              "ambiguous; use .any() or .all()")
-        return bool(self.item())
+        return bool(np.asarray(P.value_of(self._data)))   # control flow reads the value
 
     def any(self) -> bool:
         return bool(np.any(P.value_of(self._data)))
@@ -495,7 +489,7 @@ class Tensor(ArrayOps):
 
     def __format__(self, spec: str) -> str:
         if self.size == 1 and spec:
-            return format(self.item(), spec)
+            return format(np.asarray(P.value_of(self._data)).item(), spec)   # printing only
         return str(self)
 
     # ------------------------------------------------------------------------------------
@@ -665,11 +659,6 @@ class RemovableHandle:
             self._hooks.remove(self._fn)
 
 
-@functools.lru_cache(maxsize=1)
-def _ufunc_table() -> dict:
-    return {p.ufunc: p for p in P.TABLE.values() if p.ufunc is not None}
-
-
 # ndarray methods and properties that chainrule.numpy provides (x.var(), x.prod(), z.real,
 # ...), so NumPy code written for arrays runs unchanged. Each is a real class attribute: a
 # __getattr__ hook would slow every attribute access of every Tensor (CPython cannot
@@ -682,8 +671,7 @@ _NUMPY_PROPERTIES = ("real", "imag")
 
 
 def _numpy_function(name: str) -> Callable:
-    from . import numpy as cnp  # noqa: PLC0415  (the allowed lazy upward import)
-    return getattr(cnp, name)
+    return getattr(numpy_namespace(), name)
 
 
 def _numpy_method(name: str) -> Callable:
@@ -704,13 +692,6 @@ for _name in _NUMPY_METHODS:
         setattr(Tensor, _name, _numpy_method(_name))
 for _name in _NUMPY_PROPERTIES:
     setattr(Tensor, _name, _numpy_property(_name))
-
-
-def _array_function_table() -> dict:
-    # The NumPy namespace (a higher layer) owns this mapping; it is looked up only when NumPy
-    # hands a function call to a Tensor, so importing chainrule stays light.
-    from . import numpy as cnp  # noqa: PLC0415
-    return getattr(cnp, "HANDLED_FUNCTIONS", {})
 
 
 def as_tensor(data: Any, dtype: Any = None) -> Tensor:

@@ -123,7 +123,7 @@ def test_item_on_many_elements():
 def test_numpy_on_requires_grad():
     with pytest.raises(RuntimeError) as e:
         leaf().numpy()
-    check(e, ["requires grad"], ["detach().numpy()"])
+    check(e, ["requires grad"], [".detach()"])
 
 
 def test_truth_value_of_many_elements():
@@ -188,13 +188,13 @@ def test_unsupported_numpy_function():
     with pytest.raises(TypeError) as e:
         func(leaf())
     check(e, [f"numpy.{func.__name__} is not supported"], ["chainrule.numpy",
-                                                            "t.detach().numpy()"])
+                                                            ".detach()"])
 
 
 def test_unsupported_ufunc_method():
     with pytest.raises(TypeError) as e:
         np.add.reduce(leaf())
-    check(e, ["numpy.add.reduce is not supported"], ["chainrule.numpy", "detach().numpy()"])
+    check(e, ["numpy.add.reduce is not supported"], ["chainrule.numpy", ".detach()"])
 
 
 def test_ufunc_with_unsupported_keyword():

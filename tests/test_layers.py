@@ -35,7 +35,7 @@ LAYERS = {
 ALLOWED_UPWARD = {
     # NumPy hands np.<function>(tensor) to Tensor.__array_function__; the mapping to our
     # functions belongs to the NumPy namespace, looked up only when NumPy calls.
-    ("tensor", "numpy"),
+    ("_ops", "numpy"),
 }
 
 
