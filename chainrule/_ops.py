@@ -46,30 +46,38 @@ class TracerConversionError(TypeError):
     array, SciPy functions that call ``asarray`` inside, ...)."""
 
 
-# Modules whose frames are skipped when naming who asked for a conversion: the library itself
-# and NumPy's internals, so the message points at the user's code or at the SciPy function.
-_INTERNAL = ("chainrule", "numpy")
-
-
-def _caller() -> str:
+def _library_entry() -> str:
+    """The NumPy or SciPy function that the user's code called and that asked for the
+    conversion (``"scipy.special.logsumexp"``), or "" when the user's code asked itself."""
     frame = sys._getframe(2)
+    entry = ""
     while frame is not None:
         module = frame.f_globals.get("__name__", "")
-        if module.split(".")[0] not in _INTERNAL:
-            return module
+        top = module.split(".")[0]
+        if top in ("numpy", "scipy"):
+            code = frame.f_code   # co_qualname is Python 3.11+
+            name = getattr(code, "co_qualname", code.co_name)
+            entry = f"numpy.{name}" if top == "numpy" else f"{module}.{name}"
+        elif top != "chainrule":
+            return entry
         frame = frame.f_back
-    return ""
+    return entry
 
 
 def conversion_error(x: Any, what: str) -> NoReturn:
     """Raise the error for ``what`` (``"np.asarray()"``, ``"float()"``, ...) applied to the
     traced value ``x``: what happened, who asked, and what to write instead."""
-    module = _caller()
+    entry = _library_entry()
     where = ""
-    if module.split(".")[0] == "scipy":
-        where = (f" It was called inside {module}, which converts its inputs with "
-                 "np.asarray; use the chainrule.numpy function of that name where there is one "
+    if "vectorize" in entry:
+        where = (" np.vectorize calls its function on plain numbers; write the function with "
+                 "array operations instead (they apply elementwise).")
+    elif entry.startswith("scipy"):
+        where = (f" It happened inside {entry}, which converts its inputs to NumPy arrays; "
+                 "use the chainrule.numpy function of that name where there is one "
                  "(cnp.logsumexp, cnp.softmax, ...), or write the formula with NumPy functions.")
+    elif entry:
+        where = f" It happened inside {entry}."
     raise TracerConversionError(
         f"{what} on {x._describe()} would turn it into a plain number or array and silently "
         f"drop its derivative.{where} Keep it traced: use NumPy's functions on it (np.sin(x), "

@@ -1698,7 +1698,10 @@ def quantile(a: Any, q: Any, axis: Optional[int] = None, keepdims: bool = False,
     pos = qv * (n - 1)
     lo = _np.floor(pos).astype(int)
     hi = _np.minimum(lo + 1, n - 1)
-    frac = (pos - lo).astype(P.dtype_of(a))
+    # The fraction between the two order statistics carries q's derivative when q is traced
+    # (d/dq of the interpolation is (n - 1)·(s[hi] - s[lo])).
+    frac = (pos - lo).astype(P.dtype_of(a)) if not isinstance(q, Tracer) else \
+        _arr(q) * (n - 1) - lo
     out = take(s, lo, axis=-1) * (1 - frac) + take(s, hi, axis=-1) * frac
     if qv.ndim == 1:
         out = moveaxis(out, -1, 0)
@@ -1712,7 +1715,8 @@ def quantile(a: Any, q: Any, axis: Optional[int] = None, keepdims: bool = False,
 def percentile(a: Any, q: Any, axis: Optional[int] = None, keepdims: bool = False,
                method: str = "linear") -> Any:
     """Percentiles (q in [0, 100]) by linear interpolation."""
-    return quantile(a, _np.asarray(P.value_of(q), dtype=float) / 100.0, axis=axis,
+    q = _arr(q) / 100.0 if isinstance(q, Tracer) else _np.asarray(q, dtype=float) / 100.0
+    return quantile(a, q, axis=axis,
                     keepdims=keepdims, method=method)
 
 

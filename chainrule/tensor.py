@@ -531,6 +531,10 @@ class Tensor(ArrayOps):
             self._vsum = result._vsum if isinstance(result, Tensor) else 0
             self._seq = result._seq if isinstance(result, Tensor) else 0
             self.requires_grad = self._prim is not None
+            if isinstance(result, Tensor):
+                # A value from inside a transform stored into a tensor made outside it
+                # (a[0] = x[0] inside cr.grad): the tensor now belongs to that transform.
+                self._level = result._level
             self._data = rvalue
         else:
             # Nothing records it. Write into the array only if no one else can see it;
@@ -687,11 +691,12 @@ def _numpy_property(name: str) -> property:
                     doc=f"Same as ``chainrule.numpy.{name}(self)``.")
 
 
+# On every tracer (Tensor, the forward-mode Dual, ...): NumPy code reads the same in each mode.
 for _name in _NUMPY_METHODS:
-    if not hasattr(Tensor, _name):
-        setattr(Tensor, _name, _numpy_method(_name))
+    if not hasattr(ArrayOps, _name):
+        setattr(ArrayOps, _name, _numpy_method(_name))
 for _name in _NUMPY_PROPERTIES:
-    setattr(Tensor, _name, _numpy_property(_name))
+    setattr(ArrayOps, _name, _numpy_property(_name))
 
 
 def as_tensor(data: Any, dtype: Any = None) -> Tensor:
