@@ -4,4 +4,4 @@ still succeeds and chainrule runs its pure-Python code, which is the same algori
 
 from setuptools import Extension, setup
 
-setup(ext_modules=[Extension("chainrule._ccore", ["chainrule/_ccore.c"], optional=True)])
+setup(ext_modules=[Extension("chainrule._kernel._ccore", ["chainrule/_kernel/_ccore.c"], optional=True)])

@@ -11,9 +11,9 @@ tensor(233.)
 
 from __future__ import annotations
 
-from . import autograd, primitives, testing
+from . import autograd, ops, testing
 from . import numpy as numpy  # noqa: PLC0414  (chainrule.numpy, the NumPy namespace)
-from ._core import is_grad_enabled
+from .core import is_grad_enabled
 from .functional import (derivative, elementwise_grad, grad, hessian, hvp, jacfwd, jacobian,
                          jacrev, jvp, taylor_coefficients, value_and_grad, vjp)
 from .numpy import (abs, broadcast_to, concatenate, cos, exp, log, log1p, matmul, max,
@@ -34,7 +34,7 @@ __all__ = [
     "is_grad_enabled",
     "grad", "value_and_grad", "vjp", "jvp", "jacrev", "jacfwd", "jacobian", "hessian", "hvp",
     "elementwise_grad", "derivative", "taylor_coefficients", "check_grads", "gradcheck",
-    "autograd", "primitives", "testing", "numpy",
+    "autograd", "ops", "testing", "numpy",
     "abs", "broadcast_to", "concatenate", "cos", "exp", "log", "log1p", "matmul", "max",
     "maximum", "mean", "min", "minimum", "relu", "reshape", "sigmoid", "sign", "sin",
     "softplus", "sqrt", "square", "stack", "sum", "tan", "tanh", "transpose", "where",

@@ -4,7 +4,7 @@ fft, ifft, rfft and irfft along one axis are rows of the table (the DFT matrix i
 symmetric, so each transpose is again a DFT); the n-d forms apply them axis by axis.
 Spectra are complex Tensors; take ``cnp.real``, ``cnp.imag`` or ``cnp.abs`` of them to get
 back to the real numbers a loss is made of. Cotangents of complex values follow the
-convention dL = Re(sum(c * dz)) (see chainrule.primitives_numpy).
+convention dL = Re(sum(c * dz)) (see chainrule.ops).
 
 >>> import chainrule as cr, chainrule.numpy as cnp
 >>> f = lambda x: cnp.sum(cnp.abs(cnp.fft.rfft(x)) ** 2)
@@ -19,8 +19,8 @@ from typing import Any, Optional, Sequence
 import numpy as _np
 
 from . import numpy as cnp
-from . import primitives_numpy as PN
-from ._core import bind
+from . import ops as PN
+from .core import bind
 
 __all__ = ["fft", "ifft", "rfft", "irfft", "fft2", "ifft2", "rfft2", "irfft2", "fftn", "ifftn",
            "rfftn", "irfftn", "hfft", "ihfft", "fftshift", "ifftshift", "fftfreq", "rfftfreq"]

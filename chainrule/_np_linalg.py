@@ -1,7 +1,7 @@
 """``chainrule.numpy.linalg``: NumPy's linear algebra, differentiable (``cnp.linalg``).
 
 The rows behind it (inv, det, logabsdet, solve, cholesky, eigh, svd, qr, pinv) live in
-:mod:`chainrule.primitives_numpy` with the standard matrix identities as rules. Functions
+:mod:`chainrule.ops` with the standard matrix identities as rules. Functions
 with several outputs (eigh, svd, qr) run one row that returns the outputs packed into one
 array, and unpack it here, so one decomposition serves all outputs and their gradients.
 
@@ -29,9 +29,9 @@ from typing import Any, Optional
 import numpy as _np
 
 from . import numpy as cnp
-from . import primitives as P
-from . import primitives_numpy as PN
-from ._core import bind
+from . import ops as P
+from . import ops as PN
+from .core import bind
 
 __all__ = ["inv", "pinv", "det", "slogdet", "solve", "cholesky", "eigh", "eigvalsh", "svd",
            "svdvals", "qr", "norm", "vector_norm", "matrix_norm", "matrix_power", "multi_dot",

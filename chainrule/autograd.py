@@ -10,8 +10,8 @@ from typing import Any, Optional, Sequence, Union
 
 import numpy as np
 
-from . import engine
-from . import primitives as P
+from .interpret import reverse as engine
+from . import ops as P
 from .tensor import Tensor, _as_value
 
 __all__ = ["Variable", "grad", "backward"]

@@ -303,7 +303,7 @@ def _evaluate(expr: Any, point: dict) -> float:
             value = expr.evaluate({k: point[k] for k in names})
     except (ZeroDivisionError, OverflowError):
         return math.nan   # Python float arithmetic met the singularity: undefined here
-    from .primitives import value_of  # noqa: PLC0415
+    from .core import value_of  # noqa: PLC0415
     return float(np.asarray(value_of(value), dtype=float))
 
 
@@ -311,7 +311,7 @@ def _autodiff(expr: Any, variables: list, point: dict, var: str, order: int) -> 
     """The ``order``-th partial derivative at the point, from the engine: ``cr.grad`` nested
     ``order`` times around the expression evaluated on tracers."""
     from .functional import grad  # noqa: PLC0415
-    from .primitives import value_of  # noqa: PLC0415
+    from .core import value_of  # noqa: PLC0415
     names = list(variables) + ([var] if var not in variables else [])
 
     def f(*vals):

@@ -25,7 +25,7 @@ from typing import Any, Callable, Optional
 import numpy as np
 
 from . import numpy as cnp
-from .primitives import dtype_of
+from .core import dtype_of
 from .testing import GradcheckError, check_grads
 
 DIFF = "diff"        # differentiable: reverse, forward and second order are checked

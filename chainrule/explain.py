@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import List, Optional, Union
 
-from . import primitives as P
+from . import ops as P
 from .calculus import as_expr
 from .symbolic import Expr, _node, _postorder, _wrap, const, diff, simplify, symbol
 

@@ -1,18 +1,18 @@
 """JAX-style transforms: functions in, functions out. They never touch ``.grad``.
 
-Each call takes a fresh level (see :mod:`chainrule._core`), so transforms nest freely:
+Each call takes a fresh level (see :mod:`chainrule.core`), so transforms nest freely:
 ``grad(grad(f))``, ``jvp`` of ``grad``, ``grad`` of ``jvp`` all work, and perturbations of
 different calls never mix.
 
 Arguments and outputs may be pytrees (nested tuples, lists and dicts of arrays, see
-:mod:`chainrule.pytree`); every result has the structure of what it belongs to. Results have
+:mod:`chainrule.core.pytree`); every result has the structure of what it belongs to. Results have
 the kind of the input they belong to: a float for a Python number, an ndarray for an array, a
 Tensor for a Tensor (a Tensor passed in stays in its own graph, so the result is differentiable
 by ``backward()`` too).
 
-Jacobians push all basis directions through ONE pass (:mod:`chainrule.batching`), so
+Jacobians push all basis directions through ONE pass (:mod:`chainrule.interpret.batching`), so
 ``jacfwd``/``jacrev``/``hessian`` cost one batched forward or reverse sweep, not one sweep per
-row in a Python loop. ``derivative(f, n)`` runs in Taylor mode (:mod:`chainrule.taylor`).
+row in a Python loop. ``derivative(f, n)`` runs in Taylor mode (:mod:`chainrule.interpret.taylor`).
 """
 
 from __future__ import annotations
@@ -22,13 +22,13 @@ from typing import Any, Callable, Sequence, Union
 
 import numpy as np
 
-from . import engine
-from . import primitives as P
-from ._core import Tracer, _grad_enabled, bind, new_level
-from .batching import batched_call
-from .forward import Dual, unpack
-from .pytree import tree_flatten, tree_map, tree_unflatten
-from .taylor import series
+from .interpret import reverse as engine
+from . import ops as P
+from .core import Tracer, _grad_enabled, bind, new_level
+from .interpret.batching import batched_call
+from .interpret.forward import Dual, unpack
+from .core.pytree import tree_flatten, tree_map, tree_unflatten
+from .interpret.taylor import series
 from .tensor import Tensor, _as_value, enable_grad
 
 __all__ = ["grad", "value_and_grad", "vjp", "jvp", "jacrev", "jacfwd", "jacobian", "hessian",

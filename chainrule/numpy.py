@@ -24,10 +24,10 @@ from typing import Any, Optional, Sequence
 
 import numpy as _np
 
-from . import primitives as P
-from . import primitives_numpy as PN
-from ._core import Tracer, bind, bind1
-from ._ops import mean as _mean
+from . import ops as P
+from . import ops as PN
+from .core import Tracer, bind, bind1
+from .ops.methods import mean as _mean
 
 pi = _np.pi
 e = _np.e
@@ -75,7 +75,7 @@ def _axis(axis: Any, ndim: int) -> int:
 
 def _count(shape: tuple, axis: Any) -> int:
     n = 1
-    for a in P._normalize_axes(axis, len(shape)):
+    for a in P.normalize_axes(axis, len(shape)):
         n *= shape[a]
     return n
 
@@ -971,7 +971,7 @@ def squeeze(x: Any, axis: Any = None) -> Any:
     """Length-1 axes removed (all of them, or the given ones)."""
     x = _arr(x)
     s = _shape(x)
-    axes = P._normalize_axes(axis, len(s)) if axis is not None else \
+    axes = P.normalize_axes(axis, len(s)) if axis is not None else \
         tuple(i for i, n in enumerate(s) if n == 1)
     for a in axes:
         if s[a] != 1:
@@ -1159,7 +1159,7 @@ def flip(x: Any, axis: Any = None) -> Any:
     """Element order reversed along the given axes (all when None)."""
     x = _arr(x)
     n = len(_shape(x))
-    axes = P._normalize_axes(axis, n)
+    axes = P.normalize_axes(axis, n)
     return bind(P.getitem, x, idx=tuple(slice(None, None, -1) if i in axes else slice(None)
                                         for i in range(n)))
 

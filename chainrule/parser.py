@@ -19,7 +19,7 @@ import unicodedata
 from typing import Any, Optional
 
 import numpy as np
-from . import primitives as P
+from . import ops as P
 from . import symbolic
 from .symbolic import E, PI, Expr, const, symbol
 

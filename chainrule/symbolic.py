@@ -21,9 +21,9 @@ from typing import Any, Callable, Iterable, Optional, Sequence, Union
 
 import numpy as np
 
-from . import primitives as P
-from ._core import Primitive, Tracer
-from ._ops import ArrayOps
+from . import ops as P
+from .core import Primitive, Tracer
+from .ops.methods import ArrayOps
 
 __all__ = ["Expr", "symbol", "const", "diff", "gradient", "to_function", "simplify", "PI", "E"]
 

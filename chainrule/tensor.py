@@ -9,10 +9,10 @@ from typing import Any, Callable, Optional, Sequence
 
 import numpy as np
 
-from . import engine
-from . import primitives as P
-from ._core import Primitive, Tracer, _grad_enabled, bind
-from ._ops import ArrayOps, _unwrap_index, conversion_error, numpy_namespace
+from .interpret import reverse as engine
+from . import ops as P
+from .core import Primitive, Tracer, _grad_enabled, bind
+from .ops.methods import ArrayOps, _unwrap_index, conversion_error, numpy_namespace
 
 __all__ = ["Tensor", "tensor", "as_tensor", "no_grad", "enable_grad", "set_grad_enabled"]
 
@@ -603,9 +603,9 @@ def _node(value: Any, level: int, prim: Primitive, inputs: tuple, params: dict,
 
 def _install_compiled_core() -> bool:
     """Swap in the compiled operators, _process1, Primitive.__call__ and backward steps
-    (chainrule._ccore, docs/compiled.md) when the extension is built and not disabled; they
+    (chainrule._kernel._ccore, docs/compiled.md) when the extension is built and not disabled; they
     do exactly what the Python code does, which stays the definition and the fallback."""
-    from . import _accel
+    from . import _kernel as _accel
     cc = _accel.load()
     if cc is None:
         return False

@@ -12,7 +12,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from . import primitives as P
+from . import ops as P
 from .functional import jvp, vjp
 from .tensor import Tensor
 

@@ -2,7 +2,7 @@
 
 :func:`graph` walks a recorded graph (a Tensor's history, or a symbolic expression evaluated on
 Tensors) and gives each node its value (forward pass), its gradient (backward pass, computed
-with :func:`chainrule.engine.backward_pass` without touching ``.grad``) and each edge its local
+with :func:`chainrule.interpret.reverse.backward_pass` without touching ``.grad``) and each edge its local
 derivative (the table's ``partials``). The result prints as a text tree, as Graphviz DOT and
 as SVG (Graphviz ``dot`` when it is installed, else a small built-in layered layout), and shows
 itself in Jupyter.
@@ -32,9 +32,9 @@ from xml.sax.saxutils import escape as _xml_escape
 
 import numpy as np
 
-from . import engine
-from . import primitives as P
-from ._core import Tracer, bind
+from .interpret import reverse as engine
+from . import ops as P
+from .core import Tracer, bind
 from .tensor import Tensor
 
 __all__ = ["graph", "Graph", "GraphNode", "GraphEdge", "plot_tangent"]

@@ -19,25 +19,25 @@ import numpy as np
 import pytest
 
 import chainrule as cr
-from chainrule import primitives as P
+from chainrule import ops as P
 
 tensor_module = sys.modules["chainrule.tensor"]
 COMPILED = tensor_module.COMPILED
-needs_compiled = pytest.mark.skipif(not COMPILED, reason="chainrule._ccore is not in use")
+needs_compiled = pytest.mark.skipif(not COMPILED, reason="chainrule._kernel._ccore is not in use")
 
 
 def test_compiled_core_in_use_where_built():
     pure = os.environ.get("CHAINRULE_PURE", "") not in ("", "0")
-    built = importlib.util.find_spec("chainrule._ccore") is not None
+    built = importlib.util.find_spec("chainrule._kernel._ccore") is not None
     if pure:
         assert not COMPILED
         assert type(cr.Tensor.__mul__).__name__ == "function"
     elif built or os.environ.get("CHAINRULE_REQUIRE_COMPILED"):
         # CI sets CHAINRULE_REQUIRE_COMPILED: a failed build must not pass as "pure" silently.
-        assert COMPILED, "chainrule._ccore is built (or required) but not in use"
+        assert COMPILED, "chainrule._kernel._ccore is built (or required) but not in use"
         assert type(cr.Tensor.__mul__).__name__ == "TensorOp"
     else:
-        pytest.skip("chainrule._ccore is not built here and not required")
+        pytest.skip("chainrule._kernel._ccore is not built here and not required")
 
 
 # A script run in a subprocess, once per mode: every case prints exact values (repr of floats,
@@ -221,11 +221,11 @@ def test_compiled_methods_check_their_arguments():
 
 
 def test_a_stale_or_disabled_build_is_not_used(monkeypatch):
-    from chainrule import _accel
+    from chainrule import _kernel as _accel
     monkeypatch.setenv("CHAINRULE_PURE", "1")
     assert _accel.load() is None
     monkeypatch.delenv("CHAINRULE_PURE")
-    if importlib.util.find_spec("chainrule._ccore") is None:
+    if importlib.util.find_spec("chainrule._kernel._ccore") is None:
         assert _accel.load() is None
         return
     assert _accel.load() is not None

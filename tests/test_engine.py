@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 
 import chainrule as cr
-from chainrule import primitives as P
-from chainrule._core import Primitive
+from chainrule import ops as P
+from chainrule.core import Primitive
 from chainrule.testing import GradcheckError
 
 # ----------------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import chainrule as cr
-from chainrule.pytree import tree_flatten, tree_map, tree_unflatten
+from chainrule.core.pytree import tree_flatten, tree_map, tree_unflatten
 
 
 def numeric_jacobian(f, x, eps=1e-6):
@@ -59,9 +59,9 @@ def test_value_and_grad_and_has_aux():
     assert set(aux2) == {"pred"}
     jac, aux3 = cr.jacfwd(lambda w: (x @ w, {"n": (w * w).sum()}), has_aux=True)(w)
     np.testing.assert_allclose(jac, x)
-    assert aux3["n"] == 5.0 and not isinstance(aux3["n"], cr.primitives.Tracer)
+    assert aux3["n"] == 5.0 and not isinstance(aux3["n"], cr.ops.Tracer)
     _, _, aux4 = cr.jvp(lambda w: (w * 2.0, w[0]), (w,), (np.ones(2),), has_aux=True)
-    assert aux4 == 1.0 and not isinstance(aux4, cr.primitives.Tracer)
+    assert aux4 == 1.0 and not isinstance(aux4, cr.ops.Tracer)
 
 
 def test_grad_passes_keyword_arguments_through():
@@ -251,7 +251,7 @@ def _vector_functions():
 
 def _setitem(x):
     # what `y[1] = x[0] * x[3]` records on Tensors (Dual has no in-place assignment)
-    y = cr.primitives.index_update(x * 1.0, x[0] * x[3], idx=1)
+    y = cr.ops.index_update(x * 1.0, x[0] * x[3], idx=1)
     return y * x
 
 
@@ -457,11 +457,11 @@ def test_hessian_of_a_tensor_is_differentiable_by_backward():
 
 def _table_cases():
     cases = []
-    for name, prim in sorted(cr.primitives.TABLE.items()):
+    for name, prim in sorted(cr.ops.TABLE.items()):
         if not prim.differentiable or prim.domain is None:
             continue
         for k, (args, params) in enumerate(prim.domain(np.random.default_rng(0))):
-            out = cr.primitives.bind(prim, *args, **params)
+            out = cr.ops.bind(prim, *args, **params)
             if np.iscomplexobj(out):
                 continue    # finite differences below are for real outputs
             for i, a in enumerate(args):
@@ -474,7 +474,7 @@ def _closure(prim, args, params, i):
     def f(v):
         full = list(args)
         full[i] = v
-        return cr.primitives.bind(prim, *full, **params)
+        return cr.ops.bind(prim, *full, **params)
     return f
 
 
@@ -519,15 +519,15 @@ def test_batched_jacobians_and_hessians_of_every_row(prim, args, params, i):
 def test_batching_rules_agree_with_the_loop(name, args, params):
     """Each batching rule, for every choice of batched operands, against one call per
     batch element."""
-    from chainrule.batching import batched_call
-    prim = cr.primitives.TABLE[name]
+    from chainrule.interpret.batching import batched_call
+    prim = cr.ops.TABLE[name]
     rng = np.random.default_rng(0)
     for flags in itertools.product([False, True], repeat=len(args)):
         if not any(flags):
             continue
         vals = [rng.normal(size=(3,) + np.shape(a)) + a if b else a
                 for a, b in zip(args, flags)]
-        got = batched_call(lambda *xs: cr.primitives.bind(prim, *xs, **params), vals,
+        got = batched_call(lambda *xs: cr.ops.bind(prim, *xs, **params), vals,
                            list(flags), 3)
         want = np.stack([prim.impl(*[v[i] if b else v for v, b in zip(vals, flags)], **params)
                          for i in range(3)])

@@ -1,7 +1,10 @@
-"""The layers of ARCHITECTURE.md stay one-way: a module imports only from its layer or below.
+"""The house stays one-way: folders are layers, imports point down, and the files inside a folder
+import only files listed before them (so no circle between files is possible).
 
 Parsed with `ast`, so it sees every import, including those inside functions.
 """
+
+from __future__ import annotations
 
 import ast
 import pathlib
@@ -10,79 +13,128 @@ import pytest
 
 PACKAGE = pathlib.Path(__file__).resolve().parent.parent / "chainrule"
 
+# Each entry of the package (a folder or a top-level module) and its layer.
 LAYERS = {
-    # L0: what a primitive is, and the table itself
-    "_core": 0, "pytree": 0,
-    # finds the optional compiled fast paths (_ccore.c), which the Tensor layer installs
-    "_accel": 0, "primitives": 1, "primitives_numpy": 1,
-    # operators shared by every tracer
-    "_ops": 2,
+    # what a primitive is, tracers, levels, grad mode, value helpers, pytrees; and the finder of
+    # the optional compiled hot paths
+    "core": 0, "_kernel": 0,
+    # THE table, and the operators every tracer shares
+    "ops": 1,
     # interpreters of the table: reverse pass, forward mode, batching, Taylor series
-    "engine": 3, "forward": 3, "batching": 3, "taylor": 3,
+    "interpret": 2,
     # the Tensor
-    "tensor": 4,
+    "tensor": 3,
     # namespaces and transforms
-    "numpy": 5, "_np_linalg": 5, "_np_fft": 5, "functional": 5, "autograd": 5,
+    "numpy": 4, "_np_linalg": 4, "_np_fft": 4, "functional": 4, "autograd": 4,
     # checks and the symbolic reader
-    "testing": 6, "symbolic": 6, "coverage": 6,
+    "testing": 5, "symbolic": 5, "coverage": 5,
     # text in, pictures out
-    "parser": 7, "calculus": 7, "explain": 7, "visual": 7,
+    "parser": 6, "calculus": 6, "explain": 6, "visual": 6,
     # the command line
-    "cli": 8, "__main__": 8,
+    "cli": 7, "__main__": 7,
 }
 
-# Upward imports done lazily inside one function, each with its reason.
-ALLOWED_UPWARD = {
-    # NumPy hands np.<function>(tensor) to Tensor.__array_function__; the mapping to our
-    # functions belongs to the NumPy namespace, looked up only when NumPy calls.
-    ("_ops", "numpy"),
+# Inside a folder, a file may import only the files before it ("__init__" may import all).
+ORDER = {
+    "core": ["primitive", "values", "pytree"],
+    "ops": ["rows", "rows_numpy", "methods"],
+    "interpret": ["reverse", "forward", "batching", "taylor"],
+    "_kernel": [],
 }
+
+# Imports against the grain, each done lazily inside one function, with its reason.
+ALLOWED_UPWARD = {
+    # NumPy hands np.<function>(tracer) to ArrayOps.__array_function__; the mapping to our
+    # functions belongs to the NumPy namespace, looked up only when NumPy calls.
+    ("ops.methods", "numpy"),
+}
+
+
+def _module_name(path: pathlib.Path) -> str:
+    rel = path.relative_to(PACKAGE).with_suffix("")
+    parts = list(rel.parts)
+    if parts[-1] == "__init__":
+        parts = parts[:-1] + ["__init__"] if len(parts) > 1 else ["__init__"]
+    return ".".join(parts)
+
+
+def _package_of(module: str) -> list:
+    parts = module.split(".")
+    return parts[:-1]
 
 
 def _imports(path: pathlib.Path) -> set:
+    """Dotted names (relative to chainrule) of every chainrule module this file imports."""
+    module = _module_name(path)
     tree = ast.parse(path.read_text(encoding="utf-8"))
     found = set()
     for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom) and node.level == 1:
-            if node.module:
-                found.add(node.module.split(".")[0])
-            else:
-                found.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module and \
-                node.module.startswith("chainrule"):
-            parts = node.module.split(".")
-            if len(parts) > 1:
-                found.add(parts[1])
-            else:
-                found.update(alias.name for alias in node.names)
-    return found
-
-
-MODULES = sorted(p.stem for p in PACKAGE.glob("*.py") if p.stem != "__init__")
-
-
-def test_every_module_has_a_layer():
-    missing = [m for m in MODULES if m not in LAYERS]
-    assert not missing, f"add these modules to LAYERS in tests/test_layers.py: {missing}"
-
-
-@pytest.mark.parametrize("module", MODULES)
-def test_imports_point_down(module):
-    if module not in LAYERS:
-        pytest.fail(f"{module} has no layer")
-    upward = []
-    for dep in _imports(PACKAGE / f"{module}.py"):
-        if dep not in LAYERS or dep == module:
+        if not isinstance(node, ast.ImportFrom):
             continue
-        if LAYERS[dep] > LAYERS[module] and (module, dep) not in ALLOWED_UPWARD:
-            upward.append(f"{dep} (layer {LAYERS[dep]})")
-    assert not upward, f"{module} (layer {LAYERS[module]}) imports upward: {upward}"
+        if node.level:
+            base = _package_of(module)
+            base = base[:len(base) - (node.level - 1)] if node.level > 1 else base
+        elif node.module and node.module.split(".")[0] == "chainrule":
+            base = []
+            node_module = node.module.split(".", 1)[1] if "." in node.module else ""
+            for alias in node.names:
+                found.add(".".join(filter(None, [node_module, alias.name])))
+            continue
+        else:
+            continue
+        target = base + (node.module.split(".") if node.module else [])
+        if node.module:
+            found.add(".".join(target))
+        for alias in node.names:
+            found.add(".".join(target + [alias.name]))
+    files = {_module_name(p).replace(".__init__", "") for p in PACKAGE.rglob("*.py")}
+    return {f for f in found if f in files}
+
+
+FILES = sorted(p for p in PACKAGE.rglob("*.py") if p.name != "__init__.py" or
+               p.parent != PACKAGE)
+MODULES = {_module_name(p): p for p in FILES}
+
+
+def _entry(module: str) -> str:
+    return module.split(".")[0]
+
+
+def test_every_entry_has_a_layer():
+    entries = {_entry(m) for m in MODULES}
+    missing = sorted(e for e in entries if e not in LAYERS)
+    assert not missing, f"add these to LAYERS in tests/test_layers.py: {missing}"
+    for folder, files in ORDER.items():
+        present = sorted(m.split(".", 1)[1] for m in MODULES
+                         if m.startswith(folder + ".") and not m.endswith("__init__"))
+        assert sorted(files) == present, f"ORDER[{folder!r}] must list exactly {present}"
+
+
+@pytest.mark.parametrize("module", sorted(MODULES))
+def test_imports_point_down(module):
+    here = _entry(module)
+    wrong = []
+    for dep in _imports(MODULES[module]):
+        there = _entry(dep)
+        if (module, dep) in ALLOWED_UPWARD or (module, there) in ALLOWED_UPWARD:
+            continue
+        if there != here:
+            if LAYERS[there] > LAYERS[here]:
+                wrong.append(f"{dep} (layer {LAYERS[there]} above {LAYERS[here]})")
+            continue
+        if module.endswith("__init__") or dep == here:
+            continue
+        order = ORDER[here]
+        mine, theirs = module.split(".", 1)[1], dep.split(".", 1)[1]
+        if theirs != mine and order.index(theirs) > order.index(mine):
+            wrong.append(f"{dep} (listed after {module} in its folder)")
+    assert not wrong, f"{module} imports against the grain: {wrong}"
 
 
 def test_hot_classes_keep_fast_attribute_access():
     # A __getattr__ (or __getattribute__) on Tensor makes CPython give up its specialised
     # attribute loads for every Tensor, on every operation: measured 30% slower per op.
-    from chainrule.forward import Dual
+    from chainrule.interpret.forward import Dual
     from chainrule.tensor import Tensor
     for cls in (Tensor, Dual):
         for hook in ("__getattr__", "__getattribute__"):

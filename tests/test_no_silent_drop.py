@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import chainrule as cr
-from chainrule._ops import TracerConversionError
+from chainrule.ops.methods import TracerConversionError
 
 X = np.array([0.5, -1.5, 2.0])
 

@@ -91,7 +91,7 @@ def _flatten(out: object) -> object:
         if isinstance(leaf, (list, tuple)):
             parts.append(_flatten(leaf))
             continue
-        kind = cr.primitives.dtype_of(leaf).kind
+        kind = cr.ops.dtype_of(leaf).kind
         if kind not in "fc":
             continue
         flat = cnp.ravel(leaf)

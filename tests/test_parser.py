@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import chainrule as cr
-from chainrule import primitives as P
+from chainrule import ops as P
 from chainrule.parser import MAX_DEPTH, MAX_LENGTH, ParseError, functions, parse
 
 # ----------------------------------------------------------------------------------------

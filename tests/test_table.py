@@ -1,6 +1,6 @@
 """Every row of the primitive table, tested automatically.
 
-The parametrisation reads ``chainrule.primitives.TABLE`` when the tests are collected, so a row
+The parametrisation reads ``chainrule.ops.TABLE`` when the tests are collected, so a row
 added anywhere (``primitives.py``, ``primitives_numpy.py``) is picked up with no edit here: its
 values are compared with its NumPy implementation, its rules are checked against central
 differences at order 1 and 2 in reverse and forward mode on every sample of its ``domain``,
@@ -15,8 +15,8 @@ import numpy as np
 import pytest
 
 import chainrule as cr
-from chainrule import primitives as P
-from chainrule._core import bind
+from chainrule import ops as P
+from chainrule.core import bind
 
 TABLE = dict(P.TABLE)
 
@@ -294,7 +294,7 @@ def test_large_array_backward_matches_small(prim, args, params):
     """On arrays big enough for the engine's buffer reuse, each way a cotangent can arrive
     (the caller's array, one the engine owns, the ones of sum()) gives the small-array
     gradients, and no input or cotangent is changed."""
-    from chainrule.engine import _BIG
+    from chainrule.interpret.reverse import _BIG
     f, xs = _closure(prim, args, params)
     out_small, pullback = cr.vjp(f, *xs)
     size = max(np.size(out_small), 1)

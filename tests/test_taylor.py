@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import chainrule as cr
-from chainrule._core import Primitive
+from chainrule.core import Primitive
 
 ORDERS = range(0, 13)
 
@@ -218,7 +218,7 @@ def test_tensor_input_keeps_the_result_in_the_users_graph():
 
 def _table_cases():
     cases = []
-    for name, prim in sorted(cr.primitives.TABLE.items()):
+    for name, prim in sorted(cr.ops.TABLE.items()):
         if not prim.differentiable or prim.domain is None:
             continue
         for k, (args, params) in enumerate(prim.domain(np.random.default_rng(0))):
@@ -233,7 +233,7 @@ def test_every_row_against_nested_forward_mode(prim, args, params, i):
     def f(v):
         full = list(args)
         full[i] = v
-        return cr.primitives.bind(prim, *full, **params)
+        return cr.ops.bind(prim, *full, **params)
 
     x = args[i]
     for n in (1, 2, 3):

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import chainrule as cr
-from chainrule import primitives as P
+from chainrule import ops as P
 
 
 def grad_of(f, value, **kwargs):

@@ -287,7 +287,7 @@ def test_graphviz_engine_without_dot_is_a_clear_error(monkeypatch):
 def test_graph_argument_errors():
     with pytest.raises(TypeError, match="Tensor, an expression or a string"):
         cr.graph(3.0)
-    from chainrule.forward import Dual
+    from chainrule.interpret.forward import Dual
     with pytest.raises(TypeError, match="got Dual"):
         cr.graph(Dual(1.0, 1.0, 1))
     x = cr.tensor(1.0, requires_grad=True)

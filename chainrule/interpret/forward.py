@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import primitives as P
-from ._core import Primitive, Tracer, bind
-from ._ops import ArrayOps
+from .. import ops as P
+from ..core import Primitive, Tracer, bind
+from ..ops.methods import ArrayOps
 
 
 class Dual(ArrayOps):

@@ -6,7 +6,7 @@ primitive's NumPy implementation runs directly. Otherwise the tracer with the hi
 ``_level`` runs it; tracers of lower levels are plain constants to it. Levels keep nested
 transforms apart (no perturbation confusion): each transform call takes a fresh level.
 
-Derivative rules are written with operations from :mod:`chainrule.primitives`, which all go
+Derivative rules are written with operations from :mod:`chainrule.ops`, which all go
 through ``bind``; so the same rule runs on arrays (first derivatives), on Tensors that record
 (higher derivatives), on dual numbers (forward over reverse) and on symbolic expressions
 (printed formulas).

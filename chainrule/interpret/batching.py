@@ -34,10 +34,10 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from . import primitives as P
-from ._core import Primitive, Tracer, bind, new_level
-from ._ops import ArrayOps
-from .pytree import tree_map
+from .. import ops as P
+from ..core import Primitive, Tracer, bind, new_level
+from ..ops.methods import ArrayOps
+from ..core.pytree import tree_map
 
 __all__ = ["Batched", "batched_call"]
 
@@ -115,7 +115,7 @@ def _loop(prim: Primitive, vals: list, flags: list, params: dict, size: int) -> 
 
 
 def _shift_axes(axis: Any, nd: int) -> tuple:
-    return tuple(a + 1 for a in P._normalize_axes(axis, nd))
+    return tuple(a + 1 for a in P.normalize_axes(axis, nd))
 
 
 def _reduce(prim, vals, flags, params, size):

@@ -13,8 +13,8 @@ from typing import Any, NoReturn
 
 import numpy as np
 
-from . import primitives as P
-from ._core import Tracer, bind
+from . import rows as P
+from ..core import Tracer, bind
 
 
 def _unwrap_index(idx: Any) -> Any:
@@ -31,7 +31,7 @@ def _unwrap_index(idx: Any) -> Any:
 def mean(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
     """Arithmetic mean: a composite, ``sum / count``."""
     shape = P.shape_of(x)
-    axes = P._normalize_axes(axis, len(shape))
+    axes = P.normalize_axes(axis, len(shape))
     count = 1
     for a in axes:
         count *= shape[a]
@@ -93,7 +93,7 @@ def _ufunc_table() -> dict:
 def numpy_namespace() -> Any:
     """``chainrule.numpy``, a higher layer, imported on first use: NumPy hands calls on tracers
     (``np.sin(x)``, ``x.var()``) to its functions, and importing chainrule stays light."""
-    from . import numpy as cnp  # noqa: PLC0415  (the allowed lazy upward import)
+    from .. import numpy as cnp  # noqa: PLC0415  (the allowed lazy upward import)
     return cnp
 
 

@@ -1,6 +1,6 @@
 """The second half of the primitive table: rows behind the ``chainrule.numpy`` namespace
 (more ufuncs, reductions, linear algebra, FFT). Same constructors, same rule vocabulary as
-:mod:`chainrule.primitives`, which imports this module at its end so ``TABLE`` is complete
+:mod:`chainrule.ops`, which imports this module at its end so ``TABLE`` is complete
 whenever chainrule is imported.
 
 Rows exist where a composite would be unstable (``log1p``, ``expm1``, ``logaddexp``), where
@@ -20,8 +20,8 @@ from typing import Callable
 
 import numpy as np
 
-from .primitives import (
-    Primitive, _dom_binary, _dom_unary, _keepdims_shape, _row, _unary_impl, concatenate, cos,
+from .rows import (
+    Primitive, _dom_binary, _dom_unary, keepdims_shape, _row, _unary_impl, concatenate, cos,
     div, dtype_of, elementwise, exp, getitem, linear, matmul, ndim_of, nondifferentiable, reshape,
     shape_of, sqrt, sum, transpose, value_of, weighted_reduction, where)
 
@@ -232,7 +232,7 @@ def _prod_weights(out, x, axis, keepdims):
     zero = xv == 0
     count = np.sum(zero, axis=axis, keepdims=True)
     if not np.any(count):
-        ov = out if keepdims else reshape(out, shape=_keepdims_shape(shape_of(x), axis))
+        ov = out if keepdims else reshape(out, shape=keepdims_shape(shape_of(x), axis))
         return ov / x
     safe = where(zero, 1.0, x)
     p = _prod_impl_traced(safe, axis)

@@ -22,8 +22,8 @@ from typing import Any, Callable, Optional, Sequence
 import numpy as np
 from numpy import ndarray
 
-from . import primitives as P
-from ._core import _grad_enabled
+from .. import ops as P
+from ..core import _grad_enabled
 
 
 def toposort(roots: Sequence[Any], level: int) -> list:

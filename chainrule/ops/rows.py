@@ -1,7 +1,7 @@
 """THE primitive table: every differentiable operation, declared once.
 
 Each row gives the forward computation and its derivative rules side by side. The rules are
-written with the operations of this module (which go through :func:`chainrule._core.bind`),
+written with the operations of this module (which go through :func:`chainrule.core.bind`),
 never with raw NumPy, so they run on arrays, on recording Tensors (higher derivatives), on
 dual numbers (forward mode) and on symbolic expressions (printed formulas) alike.
 
@@ -24,62 +24,8 @@ from typing import Any, Callable, Optional, Sequence
 
 import numpy as np
 
-from ._core import Primitive, Tracer, bind
-
-# ----------------------------------------------------------------------------------------
-# Helpers that look at values without recording anything.
-
-
-def shape_of(x: Any) -> tuple:
-    """Shape of an array, number or tracer."""
-    if type(x) is float:
-        return ()
-    if type(x) is np.ndarray:
-        return x.shape
-    s = getattr(x, "shape", None)
-    return () if s is None else tuple(s)
-
-
-def ndim_of(x: Any) -> int:
-    return len(shape_of(x))
-
-
-def value_of(x: Any) -> Any:
-    """The plain NumPy value under any stack of tracers (for masks and other constants)."""
-    while isinstance(x, Tracer):
-        x = x._value()
-    return x
-
-
-def dtype_of(x: Any) -> np.dtype:
-    v = value_of(x)
-    d = getattr(v, "dtype", None)
-    return d if d is not None else np.result_type(v)
-
-
-def _zeros_like_value(x: Any) -> np.ndarray:
-    v = value_of(x)
-    return np.zeros(np.shape(v), dtype=np.result_type(v) if not hasattr(v, "dtype") else v.dtype)
-
-
-def _normalize_axes(axis: Any, ndim: int) -> tuple:
-    if axis is None:
-        return tuple(range(ndim))
-    if isinstance(axis, (int, np.integer)):
-        axis = (axis,)
-    out = []
-    for a in axis:
-        a = int(a)
-        if not -ndim <= a < max(ndim, 1):
-            raise np.exceptions.AxisError(a, ndim)
-        out.append(a % ndim if ndim else 0)
-    return tuple(out)
-
-
-def _keepdims_shape(shape: tuple, axis: Any) -> tuple:
-    axes = _normalize_axes(axis, len(shape))
-    return tuple(1 if i in axes else n for i, n in enumerate(shape))
-
+from ..core import (Primitive, Tracer, bind, dtype_of, keepdims_shape, ndim_of, normalize_axes,
+                    shape_of, value_of, zeros_like_value)
 
 # ----------------------------------------------------------------------------------------
 # Forward implementations. Python floats take the `math` module (50x cheaper than a NumPy
@@ -278,7 +224,7 @@ def _pow_dx(out, x, y):
         # pow(), not `**`: a Python float 0.0 ** -0.5 raises and (-8.0) ** (-2/3) is complex;
         # the row's impl gives NumPy's inf and nan.
         if y == 0:
-            return _zeros_like_value(x)
+            return zeros_like_value(x)
         return y * x if y == 2 else y * pow(x, y - 1)   # 2*x: no x**1 pass over the data
     # The exponent is made safe too (1 where y == 0): else 0 ** -1 in the unselected branch
     # warns, and its derivative (0 * inf = nan) poisons second derivatives.
@@ -289,7 +235,7 @@ def _pow_dx(out, x, y):
 def _pow_dy(out, x, y):
     # d/dy x**y = x**y * log(x); pinned to 0 where x == 0 (0**y is flat in y for y > 0).
     if isinstance(x, (int, float)) and not isinstance(x, bool):
-        return _zeros_like_value(y) if x == 0 else out * math.log(x) if x > 0 else out * log(x)
+        return zeros_like_value(y) if x == 0 else out * math.log(x) if x > 0 else out * log(x)
     zero = equal(x, 0)
     return where(zero, 0.0, out * log(where(zero, 1.0, x)))
 
@@ -438,7 +384,7 @@ def _sum_impl(x, axis=None, keepdims=False):
 def _sum_t(g, x, axis=None, keepdims=False):
     shape = shape_of(x)
     if not keepdims:
-        g = reshape(g, shape=_keepdims_shape(shape, axis))
+        g = reshape(g, shape=keepdims_shape(shape, axis))
     return broadcast_to(g, shape=shape)
 
 
@@ -459,7 +405,7 @@ def weighted_reduction(name: str, impl: Callable, weights: Callable,
     mask; prod: the product of the other elements)."""
     def vjp(g, out, x, axis=None, keepdims=False):
         if not keepdims:
-            g = reshape(g, shape=_keepdims_shape(shape_of(x), axis))
+            g = reshape(g, shape=keepdims_shape(shape_of(x), axis))
         return g * weights(out, x, axis, keepdims)
 
     def jvp(t, out, x, axis=None, keepdims=False):
@@ -476,7 +422,7 @@ def _extreme(name: str, np_fn: Callable) -> Primitive:
         # Every element equal to the extreme shares the gradient evenly (ties split).
         xv, ov = value_of(x), value_of(out)
         if not keepdims:
-            ov = np.reshape(ov, _keepdims_shape(np.shape(xv), axis))
+            ov = np.reshape(ov, keepdims_shape(np.shape(xv), axis))
         mask = (xv == ov)
         return mask / np.sum(mask, axis=axis, keepdims=True)
 
@@ -612,7 +558,7 @@ index_update = _row(Primitive(
     "index_update", _index_update_impl,
     [lambda g, out, x, v, idx: where(_kept(x, idx), g, 0.0), _index_update_vjp_v],
     [lambda t, out, x, v, idx: where(_kept(x, idx), t, 0.0),
-     lambda t, out, x, v, idx: index_update(_zeros_like_value(out), t, idx=idx)],
+     lambda t, out, x, v, idx: index_update(zeros_like_value(out), t, idx=idx)],
     doc="x with x[idx] replaced by v (what `x[idx] = v` records)", linear=True,
     domain=lambda rng: [((rng.normal(size=(4, 3)), rng.normal(size=(3,))), {"idx": 1}),
                         ((rng.normal(size=(5,)), rng.normal(size=(2,))),
@@ -642,7 +588,7 @@ def _concatenate_vjp(i, g, out, *xs, axis=0):
 
 
 def _concatenate_jvp(i, t, out, *xs, axis=0):
-    parts = [t if j == i else _zeros_like_value(x) for j, x in enumerate(xs)]
+    parts = [t if j == i else zeros_like_value(x) for j, x in enumerate(xs)]
     return concatenate(*parts, axis=axis)
 
 
@@ -663,7 +609,7 @@ def _stack_vjp(i, g, out, *xs, axis=0):
 
 
 def _stack_jvp(i, t, out, *xs, axis=0):
-    parts = [t if j == i else _zeros_like_value(x) for j, x in enumerate(xs)]
+    parts = [t if j == i else zeros_like_value(x) for j, x in enumerate(xs)]
     return stack(*parts, axis=axis)
 
 
@@ -690,7 +636,3 @@ def sum_to(g: Any, shape: tuple) -> Any:
         g = sum(g, axis=axes)
     return g if shape_of(g) == shape else reshape(g, shape=shape)
 
-
-# The table continues in primitives_numpy.py (rows for the NumPy namespace); importing it here
-# keeps TABLE complete for every reader. It is last so that file can use everything above.
-from . import primitives_numpy  # noqa: E402,F401

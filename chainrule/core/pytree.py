@@ -6,7 +6,7 @@ or ``(x, [y, z])``; gradients come back in the same structure. Anything that is 
 tuple, list, dict or ``None`` is a leaf (numbers, arrays, Tensors, tracers). ``None`` is an
 empty container (it holds no leaves), as in JAX.
 
->>> from chainrule.pytree import tree_flatten, tree_unflatten
+>>> from chainrule.core.pytree import tree_flatten, tree_unflatten
 >>> leaves, tree = tree_flatten({"b": (1.0, 2.0), "a": [3.0]})
 >>> leaves
 [3.0, 1.0, 2.0]

@@ -1,4 +1,4 @@
-"""Finds chainrule._ccore, the optional compiled fast paths of the engine (see _ccore.c).
+"""Finds chainrule._kernel._ccore, the optional compiled fast paths of the engine (see _ccore.c).
 
 The pure-Python code is the definition and the fallback: without a C compiler at install,
 or with the environment variable ``CHAINRULE_PURE=1``, chainrule runs it instead, with the
@@ -24,7 +24,7 @@ def load() -> Optional[ModuleType]:
     except ImportError:
         return None
     if getattr(_ccore, "ABI", None) != ABI:
-        warnings.warn("chainrule._ccore was built from another version of chainrule and is "
+        warnings.warn("chainrule._kernel._ccore was built from another version of chainrule and is "
                       "not used; rebuild it with `python -m pip install -e .`",
                       RuntimeWarning, stacklevel=2)
         return None

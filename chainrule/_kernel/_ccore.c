@@ -1,4 +1,4 @@
-/* chainrule._ccore: optional compiled versions of the engine's hottest paths
+/* chainrule._kernel._ccore: optional compiled versions of the engine's hottest paths
  * (docs/compiled.md):
  *
  *   - Tensor's arithmetic operators (tensor.py: _operator),
@@ -29,9 +29,9 @@
 
 /* Set by setup(); strong references, kept for the life of the process. */
 static PyTypeObject *tensor_type = NULL;
-static PyObject *tracer_type = NULL;     /* chainrule._core.Tracer */
-static PyTypeObject *prim_type = NULL;   /* chainrule._core.Primitive */
-static PyObject *bind_fn = NULL;         /* chainrule._core.bind */
+static PyObject *tracer_type = NULL;     /* chainrule.core.Tracer */
+static PyTypeObject *prim_type = NULL;   /* chainrule.core.Primitive */
+static PyObject *bind_fn = NULL;         /* chainrule.core.bind */
 static PyObject *grad_var = NULL;        /* the grad-mode ContextVar */
 static PyObject *sequence = NULL;        /* tensor._sequence, an itertools.count */
 static PyObject *no_params = NULL;       /* tensor._NO_PARAMS, the shared empty dict */
@@ -128,7 +128,7 @@ static int
 check_setup(void)
 {
     if (tensor_type == NULL) {
-        PyErr_SetString(PyExc_RuntimeError, "chainrule._ccore: setup() has not been called "
+        PyErr_SetString(PyExc_RuntimeError, "chainrule._kernel._ccore: setup() has not been called "
                         "(chainrule.tensor calls it on import)");
         return -1;
     }
@@ -566,7 +566,7 @@ static PyMemberDef tensorop_members[] = {
 
 static PyTypeObject TensorOpType = {
     PyVarObject_HEAD_INIT(NULL, 0)
-    .tp_name = "chainrule._ccore.TensorOp",
+    .tp_name = "chainrule._kernel._ccore.TensorOp",
     .tp_basicsize = sizeof(TensorOp),
     .tp_dealloc = (destructor)tensorop_dealloc,
     .tp_vectorcall_offset = offsetof(TensorOp, vectorcall),
@@ -1145,7 +1145,7 @@ static PyMethodDef methods[] = {
 };
 
 static struct PyModuleDef moduledef = {
-    PyModuleDef_HEAD_INIT, "chainrule._ccore",
+    PyModuleDef_HEAD_INIT, "chainrule._kernel._ccore",
     "Optional compiled fast paths of chainrule's engine (see _ccore.c).", -1, methods,
 };
 

@@ -57,9 +57,9 @@ from typing import Any, Callable, Optional
 
 import numpy as np
 
-from . import primitives as P
-from ._core import Primitive, Tracer, bind, new_level
-from ._ops import ArrayOps
+from .. import ops as P
+from ..core import Primitive, Tracer, bind, new_level
+from ..ops.methods import ArrayOps
 
 __all__ = ["Taylor", "series"]
 
@@ -235,7 +235,7 @@ class _Trace:
             D = d.coeffs
             node.step = lambda k: D[k - 1] / k
         else:                          # a derivative that does not vary: y = y0 + d·t
-            zero = P._zeros_like_value(out0)
+            zero = P.zeros_like_value(out0)
             node.step = lambda k: d if k == 1 else zero
         return node
 
@@ -499,7 +499,7 @@ def _einsum(tr, args, traced, primals, params, out0):
                 ops[i] = args[i].coeffs[j]
             v = bind(prim, *ops, **params)
             total = v if total is None else total + v
-        return total if total is not None else P._zeros_like_value(out0)
+        return total if total is not None else P.zeros_like_value(out0)
     return tr.node(out0, step)
 
 
@@ -523,7 +523,7 @@ def _solve(tr, args, traced, primals, params, out0):
             for j in range(1, min(k, a.nnz - 1) + 1):
                 v = rule_a(A[j], X[k - j], a0, b0)
                 total = v if total is None else total + v
-        return total if total is not None else P._zeros_like_value(out0)
+        return total if total is not None else P.zeros_like_value(out0)
     node.step = step
     return node
 
@@ -553,7 +553,7 @@ def series(f: Callable, x: Any, order: int) -> list:
     seed = Taylor(coeffs, trace, None, nnz=2)
     out = f(seed)
     if not (type(out) is Taylor and out._level == trace.level):
-        zeros = P._zeros_like_value(out)
+        zeros = P.zeros_like_value(out)
         return [out] + [zeros if np.ndim(zeros) else zeros.item() for _ in range(order)]
     nodes = trace.nodes
     if not trace.lagged:

@@ -1,0 +1,10 @@
+"""The bottom layer: what a primitive is (:class:`Primitive`, :class:`Tracer`, ``bind``,
+levels), grad mode, value helpers and pytrees. Imports nothing else of chainrule."""
+
+from .primitive import Primitive, Tracer, _grad_enabled, bind, bind1, is_grad_enabled, new_level
+from .values import (dtype_of, keepdims_shape, ndim_of, normalize_axes, shape_of, value_of,
+                     zeros_like_value)
+
+__all__ = ["Primitive", "Tracer", "bind", "bind1", "new_level", "is_grad_enabled", "shape_of",
+           "ndim_of", "value_of", "dtype_of", "zeros_like_value", "normalize_axes",
+           "keepdims_shape"]
