@@ -2,8 +2,8 @@
 
 :func:`graph` walks a recorded graph (a Tensor's history, or a symbolic expression evaluated on
 Tensors) and gives each node its value (forward pass), its gradient (backward pass, computed
-with :func:`chainrule.interpret.reverse.backward_pass` without touching ``.grad``) and each edge its local
-derivative (the table's ``partials``). The result prints as a text tree, as Graphviz DOT and
+with the reverse interpreter's ``backward_pass`` without touching ``.grad``) and each edge its
+local derivative (the table's ``partials``). The result prints as a text tree, as Graphviz DOT and
 as SVG (Graphviz ``dot`` when it is installed, else a small built-in layered layout), and shows
 itself in Jupyter.
 

@@ -1,7 +1,8 @@
 """The bottom layer: what a primitive is (:class:`Primitive`, :class:`Tracer`, ``bind``,
 levels), grad mode, value helpers and pytrees. Imports nothing else of chainrule."""
 
-from .primitive import Primitive, Tracer, _grad_enabled, bind, bind1, is_grad_enabled, new_level
+from .primitive import Primitive, Tracer, bind, bind1, is_grad_enabled, new_level
+from .primitive import _grad_enabled  # noqa: F401  (grad mode, read by the engine and Tensor)
 from .values import (dtype_of, keepdims_shape, ndim_of, normalize_axes, shape_of, value_of,
                      zeros_like_value)
 

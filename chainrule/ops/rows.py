@@ -24,8 +24,8 @@ from typing import Any, Callable, Optional, Sequence
 
 import numpy as np
 
-from ..core import (Primitive, Tracer, bind, dtype_of, keepdims_shape, ndim_of, normalize_axes,
-                    shape_of, value_of, zeros_like_value)
+from ..core import (Primitive, bind, dtype_of, keepdims_shape, ndim_of, shape_of, value_of,
+                    zeros_like_value)
 
 # ----------------------------------------------------------------------------------------
 # Forward implementations. Python floats take the `math` module (50x cheaper than a NumPy
