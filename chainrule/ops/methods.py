@@ -14,7 +14,7 @@ from typing import Any, NoReturn
 import numpy as np
 
 from . import rows as P
-from ..core import Tracer, bind
+from ..core import Tracer, bind, normalize_axes, shape_of, value_of
 
 
 def _unwrap_index(idx: Any) -> Any:
@@ -22,16 +22,16 @@ def _unwrap_index(idx: Any) -> Any:
     if isinstance(idx, tuple):
         return tuple(_unwrap_index(i) for i in idx)
     if isinstance(idx, Tracer):
-        return np.asarray(P.value_of(idx))
+        return np.asarray(value_of(idx))
     if isinstance(idx, list) and any(isinstance(i, Tracer) for i in idx):
-        return np.asarray([P.value_of(i) for i in idx])
+        return np.asarray([value_of(i) for i in idx])
     return idx
 
 
 def mean(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
     """Arithmetic mean: a composite, ``sum / count``."""
-    shape = P.shape_of(x)
-    axes = P.normalize_axes(axis, len(shape))
+    shape = shape_of(x)
+    axes = normalize_axes(axis, len(shape))
     count = 1
     for a in axes:
         count *= shape[a]
@@ -178,7 +178,7 @@ class ArrayOps(Tracer):
     def __bool__(self) -> bool:
         # Control flow on a value (`if x > 0:` reads a comparison, which has no derivative)
         # is eager here, as in autograd: the truth of the value itself.
-        v = np.asarray(P.value_of(self))
+        v = np.asarray(value_of(self))
         if v.size != 1:
             raise ValueError(f"the truth value of an array with {v.size} elements is "
                              "ambiguous; use .any() or .all()")
