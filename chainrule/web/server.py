@@ -21,13 +21,10 @@ import sys
 from importlib import resources
 from typing import Any, AsyncIterator, Optional
 
-from starlette.applications import Starlette
-from starlette.exceptions import HTTPException
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
-
 from . import _worker, compute
+
+# Starlette is imported inside the functions that need it: this module (and its doctests)
+# import without the [web] extra, and `import chainrule` never loads a web framework.
 
 __all__ = ["create_app", "WorkerPool", "serve", "MAX_BODY"]
 
@@ -173,15 +170,17 @@ def _static_files() -> dict:
     return files
 
 
-def _json(body: dict, status: int = 200) -> JSONResponse:
+def _json(body: dict, status: int = 200) -> Any:
+    from starlette.responses import JSONResponse  # noqa: PLC0415
     return JSONResponse(body, status_code=status, headers=_HEADERS)
 
 
-def _error(status: int, kind: str, message: str, **extra: Any) -> JSONResponse:
+def _error(status: int, kind: str, message: str, **extra: Any) -> Any:
     return _json({"error": message, "kind": kind, **extra}, status)
 
 
-async def _read_body(request: Request) -> bytes:
+async def _read_body(request: Any) -> bytes:
+    from starlette.exceptions import HTTPException  # noqa: PLC0415
     length = request.headers.get("content-length")
     if length is not None and (not length.isdigit() or int(length) > MAX_BODY):
         raise HTTPException(413, f"the request body is larger than {MAX_BODY} bytes")
@@ -198,8 +197,14 @@ def _reject_constant(name: str) -> None:
     raise ValueError(f"{name} is not a JSON number")
 
 
-def create_app(pool: WorkerPool, *, on_ready: Any = None) -> Starlette:
+def create_app(pool: WorkerPool, *, on_ready: Any = None) -> Any:
     """The Starlette application; ``pool`` is started and closed with it."""
+    from starlette.applications import Starlette  # noqa: PLC0415
+    from starlette.exceptions import HTTPException  # noqa: PLC0415
+    from starlette.requests import Request  # noqa: PLC0415
+    from starlette.responses import Response  # noqa: PLC0415
+    from starlette.routing import Route  # noqa: PLC0415
+
     files = _static_files()
 
     async def index(request: Request) -> Response:
