@@ -312,6 +312,9 @@ def serve(host: str = "127.0.0.1", port: int = 8000, *, workers: int = 2,
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    # Accepted connections inherit this: a response written in two parts (head, body) must
+    # not wait for the client's delayed ACK (Nagle), which costs 40 ms a request.
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     sock.bind((host, port))
     sock.listen(512)
     url = url_of(host, sock.getsockname()[1])
