@@ -199,6 +199,17 @@ def test_bad_bodies(server, raw, content_type, status, words):
     assert got == status and words in d["error"], d
 
 
+def test_only_loopback_host_names_are_answered(server):
+    port = server.url.rsplit(":", 1)[1].strip("/")
+    for host in (f"localhost:{port}", f"127.0.0.1:{port}", "[::1]"):
+        status, _, _ = server.request("/api", headers={"Host": host})
+        assert status == 200, host
+    # DNS rebinding: a page on another domain that resolves to 127.0.0.1.
+    status, _, d = server.request("/", headers={"Host": f"attacker.example:{port}"})
+    assert (status, d["kind"]) == (400, "host")
+    assert "not 'attacker.example'" in d["error"]
+
+
 def test_unknown_endpoint_and_wrong_method(server):
     status, d = server.api("eval", {"f": "x"})
     assert status == 404 and "/api/derivative" in d["error"]

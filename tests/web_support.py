@@ -55,7 +55,7 @@ class Server:
 
     def request(self, path: str, body: Any = None, *, raw: Optional[bytes] = None,
                 method: Optional[str] = None, content_type: str = "application/json",
-                timeout: float = 60.0) -> tuple:
+                headers: Optional[dict] = None, timeout: float = 60.0) -> tuple:
         """(status, headers, decoded JSON or text) of one request."""
         data = raw if raw is not None else (None if body is None else
                                             json.dumps(body).encode("utf-8"))
@@ -63,6 +63,8 @@ class Server:
                                      method=method or ("POST" if data is not None else "GET"))
         if data is not None and content_type:
             req.add_header("Content-Type", content_type)
+        for name, value in (headers or {}).items():
+            req.add_header(name, value)
         try:
             with urllib.request.urlopen(req, timeout=timeout) as resp:
                 status, headers, payload = resp.status, dict(resp.headers), resp.read()

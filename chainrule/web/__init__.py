@@ -34,6 +34,17 @@ def _arguments() -> argparse.ArgumentParser:
     return p
 
 
+def _importable(name: str) -> bool:
+    """Whether ``name`` imports (found and not broken, e.g. by a missing dependency)."""
+    if importlib.util.find_spec(name) is None:
+        return False
+    try:
+        importlib.import_module(name)
+    except ImportError:
+        return False
+    return True
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     """Run ``chainrule serve [--host H] [--port P] [--workers N] [--timeout S]``; return the
     exit code (2 when the ``[web]`` extra is missing or an option is wrong)."""
@@ -42,7 +53,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         ns = parser.parse_args(list(argv or []))
     except SystemExit as e:
         return e.code if isinstance(e.code, int) else 2
-    missing = [m for m in _NEEDS if importlib.util.find_spec(m) is None]
+    missing = [m for m in _NEEDS if not _importable(m)]
     if missing:
         print(f"chainrule serve: error: the web page needs {' and '.join(missing)}, which "
               f"{'is' if len(missing) == 1 else 'are'} not installed; run "

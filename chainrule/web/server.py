@@ -197,8 +197,21 @@ def _reject_constant(name: str) -> None:
     raise ValueError(f"{name} is not a JSON number")
 
 
-def create_app(pool: WorkerPool, *, on_ready: Any = None) -> Any:
-    """The Starlette application; ``pool`` is started and closed with it."""
+_LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
+
+
+def _host_name(header: str) -> str:
+    """``localhost:8000`` -> ``localhost``; ``[::1]:8000`` -> ``[::1]``."""
+    header = header.strip().lower()
+    if header.startswith("["):
+        return header[:header.find("]") + 1]
+    return header.rsplit(":", 1)[0] if header.count(":") == 1 else header
+
+
+def create_app(pool: WorkerPool, *, on_ready: Any = None, loopback_only: bool = False) -> Any:
+    """The Starlette application; ``pool`` is started and closed with it. With
+    ``loopback_only`` (a server on 127.0.0.1) a request must name a loopback host: a web page
+    elsewhere that points its own domain at 127.0.0.1 (DNS rebinding) gets a 400."""
     from starlette.applications import Starlette  # noqa: PLC0415
     from starlette.exceptions import HTTPException  # noqa: PLC0415
     from starlette.requests import Request  # noqa: PLC0415
@@ -276,10 +289,20 @@ def create_app(pool: WorkerPool, *, on_ready: Any = None) -> Any:
         finally:
             await pool.close()
 
-    routes = [Route("/", index, methods=["GET"]),
-              Route("/static/{name}", static, methods=["GET"]),
-              Route("/api", api_index, methods=["GET"]),
-              Route("/api/{endpoint}", api, methods=["POST"])]
+    def guarded(handler: Any) -> Any:
+        async def run(request: Request) -> Response:
+            if loopback_only:
+                host = _host_name(request.headers.get("host", ""))
+                if host not in _LOOPBACK_NAMES:
+                    return _error(400, "host", f"this server answers requests for "
+                                  f"127.0.0.1 or localhost only, not {host[:60]!r}")
+            return await handler(request)
+        return run
+
+    routes = [Route("/", guarded(index), methods=["GET"]),
+              Route("/static/{name}", guarded(static), methods=["GET"]),
+              Route("/api", guarded(api_index), methods=["GET"]),
+              Route("/api/{endpoint}", guarded(api), methods=["POST"])]
     return Starlette(routes=routes, lifespan=lifespan,
                      exception_handlers={HTTPException: http_error, Exception: server_error})
 
@@ -323,7 +346,8 @@ def serve(host: str = "127.0.0.1", port: int = 8000, *, workers: int = 2,
         print(f"chainrule serve: {url}  (Ctrl+C to stop)", file=out, flush=True)
 
     pool = WorkerPool(size=workers, timeout=timeout)
-    app = create_app(pool, on_ready=ready)
+    loopback = host in ("127.0.0.1", "localhost", "::1")
+    app = create_app(pool, on_ready=ready, loopback_only=loopback)
     config = uvicorn.Config(app, log_level="warning", access_log=False,
                             limit_concurrency=1024, timeout_graceful_shutdown=2)
     uvicorn.Server(config).run(sockets=[sock])
