@@ -179,6 +179,20 @@ def test_a_parse_error_is_shown_under_the_input_at_its_column(browser, server):
     assert text(browser, "slope") == "233"
 
 
+def test_a_point_where_f_is_undefined_says_why(browser, server):
+    open_page(browser, server, "?f=log(x)&x=1")
+    assert text(browser, "tangent") == "y = x − 1"
+    type_into(browser, "x", "-1")
+    wait(browser, lambda b: b.find_element(By.ID, "point-error").is_displayed(),
+         "the reason f is undefined")
+    assert text(browser, "point-error") == ("f is not defined at x = −1: in log(x), log(−1) "
+                                            "is undefined: log needs a positive number")
+    assert (text(browser, "fval-label"), text(browser, "fval")) == ("f(−1)", "undefined")
+    type_into(browser, "x", "2")
+    wait(browser, lambda b: text(b, "slope") == "0.5", "the slope at x = 2")
+    assert not browser.find_element(By.ID, "point-error").is_displayed()
+
+
 def test_a_shared_url_loads_its_function_and_point(browser, server):
     query = "?" + urllib.parse.urlencode({"f": "x^2 sin(x)", "x": "0"})
     open_page(browser, server, query)

@@ -39,8 +39,11 @@ def main(conn: Any, memory_limit: int = 0) -> None:
     """Serve requests from ``conn`` until it closes."""
     if memory_limit:
         # A runaway expression fails with MemoryError here instead of taking the machine.
-        import resource  # noqa: PLC0415  (POSIX only)
-        resource.setrlimit(resource.RLIMIT_AS, (memory_limit, memory_limit))
+        try:
+            import resource  # noqa: PLC0415  (POSIX only)
+            resource.setrlimit(resource.RLIMIT_AS, (memory_limit, memory_limit))
+        except (ImportError, ValueError, OSError):
+            pass   # no such limit here (or a lower one already): the time limit still holds
     from . import compute  # noqa: F401, PLC0415  (import before saying ready)
     answer("derivative", {"f": "x^2", "x": 1.0})   # warm the caches once
     conn.send(("ready", os.getpid()))

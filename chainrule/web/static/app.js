@@ -137,7 +137,6 @@ function showDerivative(d, formulas) {
   state.variable = v;
   state.value = d.value;
   state.tangent = d.tangent;
-  const at = num(d.x);
   if (formulas) {
     $("f-label").textContent = `f(${v})`;
     $("d1-label").textContent = `f\u2032(${v})`;
@@ -149,20 +148,23 @@ function showDerivative(d, formulas) {
     show("second-row", !!second);
     if (second) setMath("d2-formula", second.formula.mathml, second.formula.unicode);
   }
-  $("fval-label").textContent = `f(${at})`;
+  pointLabels(d.x);
   $("fval").textContent = d.value_text;
-  $("slope-label").textContent = `f\u2032(${at})`;
   $("slope").textContent = d.derivatives[0].value_text;
   const second = d.derivatives[1];
   show("second-value-line", !!second);
-  if (second) {
-    $("d2val-label").textContent = `f\u2033(${at})`;
-    $("d2val").textContent = second.value_text;
-  }
-  $("tangent-at").textContent = `${v} = ${at}`;
-  $("graph-at").textContent = `${v} = ${at}`;
+  if (second) $("d2val").textContent = second.value_text;
   $("tangent").textContent = d.tangent.text;
   show("point-error", false);
+}
+
+function pointLabels(x) {
+  const v = state.variable, at = num(x);
+  $("fval-label").textContent = `f(${at})`;
+  $("slope-label").textContent = `f\u2032(${at})`;
+  $("d2val-label").textContent = `f\u2033(${at})`;
+  $("tangent-at").textContent = `${v} = ${at}`;
+  $("graph-at").textContent = `${v} = ${at}`;
 }
 
 function showSteps(d) {
@@ -254,7 +256,8 @@ async function requestPoint(x) {
     state.tangent = null;
     $("point-error").textContent = r.data.error;
     show("point-error", true);
-    for (const id of ["fval", "slope", "d2val", "tangent"]) $(id).textContent = "";
+    pointLabels(x);
+    for (const id of ["fval", "slope", "d2val", "tangent"]) $(id).textContent = "undefined";
   }
   draw();
   if (state.pending !== null) {
