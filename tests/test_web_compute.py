@@ -62,6 +62,16 @@ def test_mathml_display_block_and_escaping():
     assert "<mo>&lt;</mo>" in m
 
 
+def test_an_unclosed_call_is_reported_at_its_parenthesis():
+    # The page puts a caret under the column: it must be the '(' itself, not the name.
+    with pytest.raises(cr.ParseError, match=r"'\(' at column 13 is never closed") as err:
+        cr.parse("log(x) + sin(2x")
+    assert err.value.column == 13
+    with pytest.raises(compute.RequestError) as err:
+        compute.derivative("sin(2x", 1)
+    assert err.value.body()["column"] == 4
+
+
 # ----------------------------------------------------------------------------------------
 # The API functions, the same computation as the CLI.
 
