@@ -390,6 +390,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     out, err = sys.stdout, sys.stderr
     try:
         args = list(sys.argv[1:] if argv is None else argv)
+        if args[:1] == ["serve"]:   # `chainrule serve`: the web page (chainrule.web)
+            from .web import main as serve  # noqa: PLC0415
+            return serve(args[1:])
         # NumPy's RuntimeWarnings (log of 0, ...) would add lines to stderr: the CLI finds
         # and explains those problems itself.
         with _quiet():

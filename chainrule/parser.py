@@ -421,7 +421,7 @@ class _Parser:
             raise ParseError(f"unknown function '{name}' at column {col}{hint}", col, self.text,
                              close[0] if close else None)
         arity, fn = table[name]
-        self.take()  # "("
+        paren = self.take()[2]  # "(": an unclosed one is reported at its own column
         self.enter(col)
         args = []
         if self.peek()[1] != ")":
@@ -430,7 +430,7 @@ class _Parser:
                 self.take()
                 args.append(self.sum())
         self.depth -= 1
-        self.expect(")", col)
+        self.expect(")", paren)
         if len(args) != arity:
             plural = "argument" if arity == 1 else "arguments"
             self.error(f"{name}() takes {arity} {plural} but {len(args)} were given", col)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 from fractions import Fraction
 from typing import Any, Callable, Iterable, Optional, Sequence, Union
+from xml.sax.saxutils import escape as _xml_escape
 
 import numpy as np
 
@@ -174,6 +175,16 @@ class Expr(ArrayOps):
     def to_latex(self) -> str:
         r"""LaTeX notation: ``20 x^{3} + 9 x^{2} + 14 x + 9``."""
         return _Printer("latex").show(self)
+
+    def to_mathml(self, display: bool = False) -> str:
+        """Presentation MathML, which browsers show natively: a ``<math>`` element.
+
+        >>> print(symbol("x").to_mathml())
+        <math xmlns="http://www.w3.org/1998/Math/MathML"><mi>x</mi></math>
+        """
+        attrs = ' display="block"' if display else ""
+        return (f'<math xmlns="http://www.w3.org/1998/Math/MathML"{attrs}>'
+                f"{_Printer('mathml').show(self)}</math>")
 
     def to_sympy(self) -> Any:
         """The same expression as a SymPy object (needs SymPy, an optional extra)."""
@@ -894,7 +905,7 @@ def simplify(expr: Expr) -> Expr:
 
 
 # ----------------------------------------------------------------------------------------
-# Printing: plain text (Python syntax), Unicode (textbook) and LaTeX.
+# Printing: plain text (Python syntax), Unicode (textbook), LaTeX and MathML.
 
 _SUPERSCRIPT = str.maketrans("0123456789-.", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻·")
 _ATOM, _POW, _NEG, _MUL, _ADD, _CMP = 100, 4, 3, 2, 1, 0
@@ -923,7 +934,13 @@ class _Printer:
         return self.cache[id(e)][0]
 
     def wrap(self, s: str) -> str:
+        if self.mode == "mathml":
+            return f"<mrow><mo>(</mo>{s}<mo>)</mo></mrow>"
         return rf"\left({s}\right)" if self.mode == "latex" else f"({s})"
+
+    def op(self, text: str) -> str:
+        """An operator sign: as it is, or as a MathML ``<mo>``."""
+        return f"<mo>{_xml_escape(text.strip())}</mo>" if self.mode == "mathml" else text
 
     def fmt(self, e: Expr) -> tuple:
         """(text, precedence, starts with a minus sign)."""
@@ -931,6 +948,8 @@ class _Printer:
         if done is not None:
             return done
         mode = self.mode
+        if mode == "mathml":
+            return self.fmt_mathml(e)
         if e.prim is None:
             if e.is_symbol:
                 return e.name, _ATOM, False
@@ -1019,6 +1038,71 @@ class _Printer:
             b = self.wrap(b)
         op = "**" if self.mode == "text" else "^"
         return f"{a}{op}{b}", _POW, False
+
+    def fmt_mathml(self, e: Expr) -> tuple:
+        """(MathML fragment, precedence, starts with a minus sign): the Unicode layout, with
+        fractions, powers and roots as MathML draws them."""
+        if e.prim is None:
+            if e.is_symbol or e.name is not None:
+                name = "π" if e.name == "pi" else e.name
+                return f"<mi>{_xml_escape(name)}</mi>", _ATOM, False
+            s = _format_number(e.value)
+            if s.startswith("-"):
+                return f"<mo>−</mo><mn>{_xml_escape(s[1:])}</mn>", _NEG, True
+            return f"<mn>{_xml_escape(s)}</mn>", _ATOM, False
+        name, args = e.prim.name, e.args
+        if name in ("add", "sub"):
+            a, pa, na = self.fmt(args[0])
+            b, pb, nb = self.fmt(args[1])
+            if pa < _ADD:
+                a, na = self.wrap(a), False
+            if pb < _ADD or nb or (name == "sub" and pb == _ADD):
+                b = self.wrap(b)
+            return a + self.op("+" if name == "add" else "−") + b, _ADD, na
+        if name == "neg":
+            a, pa, na = self.fmt(args[0])
+            if pa < _MUL or na:
+                a = self.wrap(a)
+            return self.op("−") + a, _NEG, True
+        if name == "mul":
+            a, pa, na = self.fmt(args[0])
+            b, pb, nb = self.fmt(args[1])
+            if pa < _MUL:
+                a, na = self.wrap(a), False
+            if pb < _MUL or nb:
+                b = self.wrap(b)
+            # 5x and 2 sin(x) as on paper (invisible times); a dot where digits would meet.
+            implicit = args[0].is_number and not b.startswith("<mn>")
+            return a + self.op("\u2062" if implicit else "·") + b, _MUL, na
+        if name == "div":
+            a = self.fmt(args[0])[0]
+            b = self.fmt(args[1])[0]
+            return f"<mfrac><mrow>{a}</mrow><mrow>{b}</mrow></mfrac>", _MUL, False
+        if name == "pow":
+            base, exponent = args
+            a, pa, na = self.fmt(base)
+            if pa < _ATOM or na:
+                a = self.wrap(a)
+            b = self.fmt(exponent)[0]
+            return f"<msup><mrow>{a}</mrow><mrow>{b}</mrow></msup>", _POW, False
+        if name in _COMPARE:
+            a, pa, _ = self.fmt(args[0])
+            b, pb, _ = self.fmt(args[1])
+            op = {">=": "≥", "<=": "≤", "!=": "≠"}.get(_COMPARE[name], _COMPARE[name])
+            a = self.wrap(a) if pa <= _CMP else a
+            b = self.wrap(b) if pb <= _CMP else b
+            return a + self.op(op) + b, _CMP, False
+        parts = [self.fmt(a)[0] for a in args]
+        parts += [f"<mtext>{_xml_escape(f'{k}={v!r}')}</mtext>" for k, v in e.params.items()]
+        inner = self.op(",").join(parts)
+        if name == "sqrt":
+            return f"<msqrt>{inner}</msqrt>", _ATOM, False
+        if name == "abs":
+            return f"<mrow><mo>|</mo>{inner}<mo>|</mo></mrow>", _ATOM, False
+        if name == "exp":
+            return f"<msup><mi>e</mi><mrow>{inner}</mrow></msup>", _ATOM, False
+        return (f"<mi>{_xml_escape(name)}</mi><mo>\u2061</mo>{self.wrap(inner)}", _ATOM,
+                False)
 
     def fmt_call(self, e: Expr) -> str:
         name = e.prim.name
