@@ -32,6 +32,8 @@ LAYERS = {
     "parser": 6, "calculus": 6, "explain": 6, "visual": 6,
     # the command line
     "cli": 7, "__main__": 7,
+    # the local web page and its JSON API
+    "web": 8,
 }
 
 # Inside a folder, a file may import only the files before it ("__init__" may import all).
@@ -40,6 +42,7 @@ ORDER = {
     "ops": ["rows", "rows_numpy", "methods"],
     "interpret": ["reverse", "forward", "batching", "taylor"],
     "_kernel": [],
+    "web": ["compute", "_worker", "server"],
 }
 
 # Imports against the grain, each done lazily inside one function, with its reason.
@@ -47,6 +50,8 @@ ALLOWED_UPWARD = {
     # NumPy hands np.<function>(tracer) to ArrayOps.__array_function__; the mapping to our
     # functions belongs to the NumPy namespace, looked up only when NumPy calls.
     ("ops.methods", "numpy"),
+    # `chainrule serve` starts the web server, which is optional (the [web] extra).
+    ("cli", "web"),
 }
 
 
