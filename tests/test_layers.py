@@ -36,6 +36,9 @@ ALLOWED_UPWARD = {
     # NumPy hands np.<function>(tensor) to Tensor.__array_function__; the mapping to our
     # functions belongs to the NumPy namespace, looked up only when NumPy calls.
     ("tensor", "numpy"),
+    # The methods every tracer shares (x.var(), x.repeat(2, 1), ...) are the NumPy
+    # namespace's composites, looked up when called (chainrule.numpy imports _ops).
+    ("_ops", "numpy"),
 }
 
 
