@@ -302,11 +302,11 @@ class ArrayOps(Tracer):
         """The tensor itself: chainrule's values are always laid out contiguously enough."""
         return self
 
-    def astype(self, dtype): return bind(P.cast, self, dtype=np.dtype(dtype))
+    def astype(self, dtype): return _cast(self, dtype)
 
     def type_as(self, other):
         """Converted to ``other``'s dtype."""
-        return bind(P.cast, self, dtype=P.dtype_of(other))
+        return _cast(self, P.dtype_of(other))
 
     def to(self, *args, dtype=None, **kwargs):
         """Converted to a dtype (``x.to(cr.float64)``, ``x.to(other)``); devices other than
@@ -328,8 +328,7 @@ class ArrayOps(Tracer):
         if kwargs or (device is not None and str(device).split(":")[0] != "cpu"):
             raise TypeError(f"to(): chainrule runs on the CPU only and takes a dtype; got "
                             f"{', '.join(sorted(kwargs)) or 'device=' + repr(device)}")
-        return self if dtype is None or np.dtype(dtype) == self.dtype else \
-            bind(P.cast, self, dtype=np.dtype(dtype))
+        return self if dtype is None or np.dtype(dtype) == self.dtype else _cast(self, dtype)
 
     # elementwise methods -----------------------------------------------------------------
     def exp(self): return bind(P.exp, self)
@@ -486,21 +485,22 @@ class ArrayOps(Tracer):
 
     # conversions by PyTorch's names: defined last, as `int`, `float` and `bool` would shadow
     # the builtins for the rest of the class body.
-    def double(self): return bind(P.cast, self, dtype=np.dtype(np.float64))
-    def half(self): return bind(P.cast, self, dtype=np.dtype(np.float16))
-    def long(self): return bind(P.cast, self, dtype=np.dtype(np.int64))
-    def short(self): return bind(P.cast, self, dtype=np.dtype(np.int16))
-    def float(self): return bind(P.cast, self, dtype=np.dtype(np.float32))
-    def int(self): return bind(P.cast, self, dtype=np.dtype(np.int32))
-    def bool(self): return bind(P.cast, self, dtype=np.dtype(np.bool_))
+    def double(self): return _cast(self, np.float64)
+    def half(self): return _cast(self, np.float16)
+    def long(self): return _cast(self, np.int64)
+    def short(self): return _cast(self, np.int16)
+    def float(self): return _cast(self, np.float32)
+    def int(self): return _cast(self, np.int32)
+    def bool(self): return _cast(self, np.bool_)
 
 
 for _f in list(vars(ArrayOps).values()):
-    # Python 3.11+ names a method by its qualified name in argument errors ("ArrayOps.sum()
-    # got an unexpected keyword argument"); name it as the user calls it, "sum()".
+    # Python names a method by its qualified name in argument errors ("ArrayOps.sum() got an
+    # unexpected keyword argument"): name it as the user calls it, "sum()", not by a class
+    # the user never sees.
     _f = getattr(_f, "fget", _f)
-    if hasattr(_f, "__code__") and hasattr(_f.__code__, "co_qualname"):
-        _f.__code__ = _f.__code__.replace(co_qualname=_f.__code__.co_name)
+    if hasattr(_f, "__code__"):
+        _f.__qualname__ = _f.__name__
 
 
 class _Size(int):
@@ -646,6 +646,19 @@ def _spread(x: Any, name: str, args: tuple, axis: Any, ddof: Any, keepdims: Any,
     ddof = given[0] if given else (0 if numpy_spelling else 1)
     return getattr(_cnp(), name)(x, axis=_one(name, "axis", axis, "dim", dim, None),
                                  ddof=ddof, keepdims=_keep(name, keepdims, keepdim))
+
+
+def _cast(x: Any, dtype: Any) -> Any:
+    """``x`` converted to ``dtype``. To integers and booleans it carries no gradient, as in
+    PyTorch: the derivative of rounding is 0 where it exists, never the identity (the table's
+    cast row passes the cotangent straight through), so the value goes through trunc or a
+    comparison, which have none."""
+    dtype = np.dtype(dtype)
+    if dtype.kind == "b" and P.dtype_of(x).kind != "b":
+        return bind(P.not_equal, x, 0)
+    if dtype.kind in "iu" and P.dtype_of(x).kind in "fc":
+        x = _cnp().trunc(_cnp().real(x) if P.dtype_of(x).kind == "c" else x)
+    return bind(P.cast, x, dtype=dtype)
 
 
 def _pieces(x: Any, sizes: list, dim: int) -> tuple:
