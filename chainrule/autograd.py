@@ -215,8 +215,8 @@ def arange(start: Any, end: Any = None, step: Any = 1, dtype: Any = None,
     if end is None:
         start, end = 0, start
     if dtype is None:
-        dtype = np.int64 if builtins.all(isinstance(v, (int, np.integer)) for v in (start, end, step)) \
-            else float32
+        ints = builtins.all(isinstance(v, (int, np.integer)) for v in (start, end, step))
+        dtype = np.int64 if ints else float32
     return _leaf(np.arange(start, end, step, dtype=np.float64 if np.dtype(dtype).kind == "f"
                            else dtype).astype(dtype), None, requires_grad)
 

@@ -177,8 +177,8 @@ CONSTRUCTORS = [
     ("linspace dtype", lambda m: m.linspace(-1, 1, 4, dtype=m.float64)),
     ("eye", lambda m: m.eye(3)),
     ("eye(n,m)", lambda m: m.eye(2, 3)),
-    ("rand shape/dtype", lambda m: (tuple(m.rand(2, 3).shape), str(m.rand(2).dtype).split(".")[-1])),
-    ("randn shape/dtype", lambda m: (tuple(m.randn(4).shape), str(m.randn(1).dtype).split(".")[-1])),
+    ("rand shape/dtype", lambda m: (tuple(m.rand(2, 3).shape), _dtype_name(m.rand(2).dtype))),
+    ("randn shape/dtype", lambda m: (tuple(m.randn(4).shape), _dtype_name(m.randn(1).dtype))),
     ("randint dtype", lambda m: str(m.randint(0, 5, (3,)).dtype).split(".")[-1]),
     ("from_numpy", lambda m: m.from_numpy(np.array([1.0, 2.0], dtype=np.float32))),
     ("dtype names", lambda m: [str(d).split(".")[-1] for d in (
