@@ -177,7 +177,7 @@ class Tensor(ArrayOps):
                             "cr.Tensor(2, 3)")
         else:
             values = data[0] if data else []
-            if isinstance(values, (float, complex, np.generic)) or \
+            if isinstance(values, (bool, float, complex, np.generic)) or \
                     (isinstance(values, np.ndarray) and values.ndim == 0):
                 raise TypeError(f"Tensor({values!r}): a single number is not a sequence (in "
                                 "PyTorch as here, Tensor(n) with an int n means a size); use "

@@ -428,6 +428,7 @@ ERRORS = [
     (lambda: _t().var(ddof=1, unbiased=True), TypeError, "more than one of ddof=, correction="),
     (lambda: cr.Tensor([1.0], [2.0]), TypeError, "one sequence of values or the sizes as ints"),
     (lambda: cr.Tensor(2.0), TypeError, "a single number is not a sequence"),
+    (lambda: cr.Tensor(True), TypeError, "a single number is not a sequence"),
     (lambda: cr.zeros(2.0), TypeError, r"zeros\(\) takes the sizes as ints"),
     (lambda: cr.from_numpy([1.0]), TypeError, r"from_numpy\(\) takes a NumPy array, got list"),
     (lambda: cr.mm(_t(B), _t()), ValueError, r"mm\(\): input must be a matrix"),
