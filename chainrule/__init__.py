@@ -16,9 +16,21 @@ from . import numpy as numpy  # noqa: PLC0414  (chainrule.numpy, the NumPy names
 from .core import is_grad_enabled
 from .functional import (derivative, elementwise_grad, grad, hessian, hvp, jacfwd, jacobian,
                          jacrev, jvp, taylor_coefficients, value_and_grad, vjp)
-from .numpy import (abs, broadcast_to, concatenate, cos, exp, log, log1p, matmul, max,
-                    maximum, mean, min, minimum, relu, reshape, sigmoid, sign, sin, softplus,
-                    sqrt, square, stack, sum, tan, tanh, transpose, where)
+from .numpy import (abs, broadcast_to, concatenate, cos, exp, log, log1p, matmul, maximum,
+                    minimum, relu, reshape, sigmoid, sign, sin, softplus, sqrt, square, tan,
+                    tanh, where)
+# PyTorch's names (docs/pytorch.md): sum, mean, max, min, stack and transpose take dim= and
+# PyTorch's readings here; chainrule.numpy keeps NumPy's.
+from .autograd import (all, allclose, amax, amin, any, arange, argmax, argmin, cat, cdouble,
+                       cfloat, chunk, clamp, clip, complex64, complex128, concat, cumprod,
+                       cumsum, dot, double, empty, empty_like, eye, flatten, flip, float16,
+                       float32, float64, from_numpy, full, full_like, half, int8, int16, int32,
+                       int64, is_tensor, linspace, log_softmax, logsumexp, long, manual_seed,
+                       masked_fill, max, mean, min, mm, norm, numel, ones, ones_like, permute,
+                       prod, rand, rand_like, randint, randn, randn_like, randperm,
+                       repeat_interleave, short, softmax, split, squeeze, stack, std, sum, t,
+                       tile, transpose, uint8, unsqueeze, var, zeros, zeros_like)
+from .autograd import _TORCH_BUILTIN_NAMES
 from .tensor import Tensor, as_tensor, enable_grad, no_grad, set_grad_enabled, tensor
 from .testing import check_grads, gradcheck
 from .visual import graph, plot_tangent
@@ -26,6 +38,10 @@ from .explain import explain
 from .parser import ParseError, parse
 from .calculus import diff, gradient, to_function
 from .symbolic import Expr, symbol
+
+# torch.float, torch.int, torch.bool: attributes only, kept out of __all__ so that
+# `from chainrule import *` does not shadow Python's float, int and bool.
+float, int, bool = (_TORCH_BUILTIN_NAMES[n] for n in ("float", "int", "bool"))  # noqa: A001
 
 __version__ = "0.1.0"
 
@@ -39,5 +55,15 @@ __all__ = [
     "maximum", "mean", "min", "minimum", "relu", "reshape", "sigmoid", "sign", "sin",
     "softplus", "sqrt", "square", "stack", "sum", "tan", "tanh", "transpose", "where",
     "graph", "plot_tangent",
+    # PyTorch's constructors, dtypes and functions (chainrule.autograd, docs/pytorch.md)
+    "zeros", "ones", "empty", "full", "zeros_like", "ones_like", "empty_like", "full_like",
+    "arange", "linspace", "eye", "rand", "randn", "randint", "rand_like", "randn_like",
+    "randperm", "manual_seed", "from_numpy", "is_tensor", "numel", "cat", "concat", "mm", "dot",
+    "allclose", "all", "any", "amax", "amin", "argmax", "argmin", "chunk", "clamp", "clip",
+    "cumprod", "cumsum", "flatten", "flip", "log_softmax", "logsumexp", "masked_fill", "norm",
+    "permute", "prod", "repeat_interleave", "softmax", "split", "squeeze", "std", "t", "tile",
+    "unsqueeze", "var",
+    "float16", "half", "float32", "float64", "double", "complex64", "cfloat", "complex128",
+    "cdouble", "int8", "uint8", "int16", "short", "int32", "int64", "long",
     "diff", "explain", "parse", "symbol", "gradient", "to_function", "Expr", "ParseError",
 ]

@@ -141,7 +141,8 @@ def _operator_name(prim: Primitive, reflected: bool) -> str:
 class Tensor(ArrayOps):
     """An array that can record the operations applied to it and compute gradients.
 
-    Create one with :func:`tensor` (or ``Tensor(data)``). Operations on a tensor with
+    Create one with :func:`tensor` (dtype from the data, as NumPy) or ``Tensor(data)``
+    (float32, as ``torch.Tensor``). Operations on a tensor with
     ``requires_grad=True`` are recorded while grad mode is on; ``backward()`` then adds the
     gradient into ``.grad`` of every leaf tensor that requires it.
 
@@ -163,18 +164,30 @@ class Tensor(ArrayOps):
     _hooks: Optional[list] = None
     _retains_grad: bool = False
 
-    def __init__(self, data: Any = None, requires_grad: bool = False, dtype: Any = None):
-        # A copy, as torch.tensor makes: later changes to the caller's array cannot reach
-        # values a graph has saved. cr.as_tensor shares memory instead.
-        self._data = _as_value([] if data is None else data, dtype, requires_grad, copy=True)
-        self.requires_grad = bool(requires_grad)
-        self._prim: Optional[Primitive] = None
-        self._inputs: Optional[tuple] = None
-        self._params: dict = {}
-        self._vsum = 0
-        self._level = 0
-        self._version = 0
-        self._seq = 0
+    def __init__(self, *data: Any, requires_grad: bool = False, dtype: Any = None):
+        # The class called as a constructor means what torch.Tensor means: float32 (PyTorch's
+        # default dtype) whatever the data, and ints alone are sizes (Tensor(2, 3) is a 2x3
+        # tensor, of zeros here). cr.tensor(data) infers the dtype from the data instead.
+        if data and all(_is_size(d) for d in data):
+            values: Any = np.zeros(tuple(int(d) for d in data), dtype=dtype or np.float32)
+        elif len(data) > 1:
+            raise TypeError(f"Tensor() takes one sequence of values or the sizes as ints, got "
+                            f"{len(data)} arguments; write cr.Tensor([1.0, 2.0]) or "
+                            "cr.Tensor(2, 3)")
+        else:
+            values = data[0] if data else []
+            if isinstance(values, (bool, float, complex, np.generic)) or \
+                    (isinstance(values, np.ndarray) and values.ndim == 0):
+                raise TypeError(f"Tensor({values!r}): a single number is not a sequence (in "
+                                "PyTorch as here, Tensor(n) with an int n means a size); use "
+                                "cr.tensor(number) for a 0-d tensor")
+            if dtype is None:
+                kind = P.dtype_of(values._data if isinstance(values, Tensor) else
+                                  np.asarray(values) if not isinstance(values, (list, tuple))
+                                  else np.asarray(_values_of(values) if _holds_tensor(values)
+                                                  else values)).kind
+                dtype = np.complex64 if kind == "c" else np.float32
+        _init_leaf(self, values, requires_grad, dtype)
 
     @classmethod
     def _wrap(cls, value: Any, level: int = 0) -> "Tensor":
@@ -467,25 +480,25 @@ class Tensor(ArrayOps):
                              "ambiguous; use .any() or .all()")
         return bool(np.asarray(P.value_of(self._data)))   # control flow reads the value
 
-    def any(self) -> bool:
-        return bool(np.any(P.value_of(self._data)))
-
-    def all(self) -> bool:
-        return bool(np.all(P.value_of(self._data)))
-
     def __repr__(self) -> str:
+        return self._text(dtype=True)
+
+    def __str__(self) -> str:
+        # The values without the dtype, as NumPy's str(): print(x.grad) of the tutorial's
+        # float32 tensor shows tensor([233.]), as PyTorch prints it; repr() keeps the dtype.
+        return self._text(dtype=False)
+
+    def _text(self, dtype: bool) -> str:
         value = np.asarray(P.value_of(self._data))
         body = np.array2string(value, separator=", ", prefix="tensor(")
         extras = []
-        if value.dtype not in (np.float64, np.int64, np.bool_):
+        if dtype and value.dtype not in (np.float64, np.int64, np.bool_):
             extras.append(f"dtype={value.dtype}")
         if self._prim is not None:
             extras.append(f"grad_fn=<{self._node_name()}>")
         elif self.requires_grad:
             extras.append("requires_grad=True")
         return f"tensor({body}{''.join(', ' + e for e in extras)})"
-
-    __str__ = __repr__
 
     def __format__(self, spec: str) -> str:
         if self.size == 1 and spec:
@@ -567,6 +580,24 @@ class Tensor(ArrayOps):
             self._data = np.array(self._data, copy=True)
         self._data[idx] = P.value_of(value)   # nothing records it: change the array itself
         self._version += 1
+
+
+def _is_size(v: Any) -> bool:
+    return isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_))
+
+
+def _init_leaf(t: Tensor, data: Any, requires_grad: bool, dtype: Any) -> None:
+    # A copy, as torch.tensor makes: later changes to the caller's array cannot reach
+    # values a graph has saved. cr.as_tensor shares memory instead.
+    t._data = _as_value(data, dtype, requires_grad, copy=True)
+    t.requires_grad = bool(requires_grad)
+    t._prim = None
+    t._inputs = None
+    t._params = {}
+    t._vsum = 0
+    t._level = 0
+    t._version = 0
+    t._seq = 0
 
 
 _sequence = itertools.count(1)   # creation order of recorded tensors (see engine.py)
@@ -667,9 +698,11 @@ class RemovableHandle:
 # ...), so NumPy code written for arrays runs unchanged. Each is a real class attribute: a
 # __getattr__ hook would slow every attribute access of every Tensor (CPython cannot
 # specialise attribute loads on a class that has one).
+# The ones whose PyTorch reading differs (var, std, max, repeat, squeeze, ...) are ArrayOps's
+# own methods, which take both readings (docs/pytorch.md). All tracers get them, so NumPy
+# code reads the same under every transform.
 _NUMPY_METHODS = (
-    "var", "std", "prod", "cumsum", "cumprod", "clip", "argmax", "argmin", "argsort", "ravel",
-    "squeeze", "swapaxes", "diagonal", "trace", "round", "conj", "conjugate", "copy", "repeat",
+    "argsort", "ravel", "swapaxes", "diagonal", "trace", "round", "conj", "conjugate", "copy",
     "take", "nonzero")
 _NUMPY_PROPERTIES = ("real", "imag")
 
@@ -717,11 +750,19 @@ def as_tensor(data: Any, dtype: Any = None) -> Tensor:
 def tensor(data: Any, requires_grad: bool = False, dtype: Any = None) -> Tensor:
     """Make a leaf tensor from numbers, nested lists or a NumPy array.
 
-    Dtypes follow NumPy: Python floats give float64, float32 arrays stay float32. A tensor
-    that requires grad must be floating point, so integers become float64:
-    ``cr.tensor(2, requires_grad=True)`` is the float64 value 2.0.
+    Dtypes follow NumPy: Python floats give float64 (unlike ``torch.tensor``'s float32:
+    a float64 scalar is chainrule's fast path), float32 arrays stay float32. A tensor that
+    requires grad must be floating point, so integers become float64:
+    ``cr.tensor(2, requires_grad=True)`` is the float64 value 2.0. ``cr.Tensor(data)`` is
+    float32, as ``torch.Tensor``.
+
+    >>> import chainrule as cr
+    >>> cr.tensor([1, 2]).dtype, cr.tensor([1.0]).dtype, cr.Tensor([1, 2]).dtype
+    (dtype('int64'), dtype('float64'), dtype('float32'))
     """
-    return Tensor(data, requires_grad=requires_grad, dtype=dtype)
+    t = Tensor.__new__(Tensor)
+    _init_leaf(t, data, requires_grad, dtype)
+    return t
 
 
 # ----------------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ import numpy as np
 
 from . import ops as P
 from .functional import jvp, vjp
-from .tensor import Tensor
+from .tensor import Tensor, tensor
 
 __all__ = ["check_grads", "gradcheck", "GradcheckError"]
 
@@ -120,7 +120,7 @@ def gradcheck(func: Callable, inputs: Any, eps: float = 1e-6, atol: float = 1e-5
     base = [_f64(x) if isinstance(x, Tensor) else x for x in inputs]
 
     def call(values):
-        ts = [Tensor(v, requires_grad=(i in diff)) if i in diff or isinstance(inputs[i], Tensor)
+        ts = [tensor(v, requires_grad=(i in diff)) if i in diff or isinstance(inputs[i], Tensor)
               else v for i, v in enumerate(values)]
         return ts, func(*ts)
 

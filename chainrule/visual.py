@@ -35,7 +35,7 @@ import numpy as np
 from .interpret import reverse as engine
 from . import ops as P
 from .core import Tracer, bind
-from .tensor import Tensor
+from .tensor import Tensor, tensor
 
 __all__ = ["graph", "Graph", "GraphNode", "GraphEdge", "plot_tangent"]
 
@@ -694,12 +694,12 @@ def _expr_graph(expr: Any, at: Optional[Mapping[str, Any]], grads: bool) -> Grap
                          f"not use (its variables: {', '.join(variables) or 'none'})")
     # Without a point the structure is still that of the expression: evaluate at an
     # arbitrary value and show no numbers.
-    leaves = {v: Tensor(float(point.get(v, 0.5)), requires_grad=True) for v in variables}
+    leaves = {v: tensor(float(point.get(v, 0.5)), requires_grad=True) for v in variables}
     with np.errstate(all="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore")
         out = expr.evaluate(leaves)
     if not isinstance(out, Tensor):
-        out = Tensor(P.value_of(out))
+        out = tensor(P.value_of(out))
     symbols = {v: symbolic.symbol(v) for v in variables}
 
     def formulas(g: Graph, order: list, ids: dict) -> None:
