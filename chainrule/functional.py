@@ -6,8 +6,9 @@ different calls never mix.
 
 Arguments and outputs may be pytrees (nested tuples, lists and dicts of arrays, see
 :mod:`chainrule.pytree`); every result has the structure of what it belongs to. Results have
-the kind of the input they belong to: a float for a Python number, an ndarray for an array, a
-Tensor for a Tensor (a Tensor passed in stays in its own graph, so the result is differentiable
+the kind of the input they belong to: a float for a Python number, a NumPy scalar for a NumPy
+scalar, an ndarray for an array, a Tensor for a Tensor, and the input's dtype (float32 stays
+float32) (a Tensor passed in stays in its own graph, so the result is differentiable
 by ``backward()`` too).
 
 Jacobians push all basis directions through ONE pass (:mod:`chainrule.batching`), so
@@ -56,14 +57,36 @@ def _restore(value: Any, like: Any) -> Any:
         return value
     if isinstance(like, Tensor):
         return Tensor._wrap(_as_value(value), like._level)
-    if isinstance(like, (int, float, np.number)) and np.ndim(value) == 0:
+    if isinstance(like, np.generic) and np.ndim(value) == 0:
+        # A NumPy scalar in, a NumPy scalar out, of the result's own dtype (float32 stays
+        # float32: a Python float would widen it to float64 on the next operation).
+        return np.asarray(value)[()]
+    if isinstance(like, (int, float)) and np.ndim(value) == 0:
         return float(value) if np.result_type(value).kind == "f" else value
+    if isinstance(like, complex) and np.ndim(value) == 0:
+        return complex(value)
     return np.asarray(value)
 
 
 def _zeros_for(x: Any) -> Any:
     v = P.value_of(x)
     return np.zeros(np.shape(v), dtype=P.dtype_of(v)) if np.ndim(v) else P.dtype_of(v).type(0)
+
+
+def _ones_like(x: Any) -> Any:
+    """A tangent of ones for the input ``x``: 1.0 for a Python number, else ones of x's
+    floating dtype (integers count as float64, as everywhere in the transforms)."""
+    if type(x) is float or isinstance(x, (int, bool)):
+        return 1.0
+    dtype = _float_dtype(x)
+    shape = P.shape_of(x)
+    return np.ones(shape, dtype=dtype) if shape else dtype.type(1)
+
+
+def _float_dtype(x: Any) -> np.dtype:
+    """The dtype derivatives of ``x`` have: its own if floating or complex, else float64."""
+    dtype = P.dtype_of(x)
+    return dtype if dtype.kind in "fc" else np.dtype(np.float64)
 
 
 def _cast_like(g: Any, x: Any) -> Any:
@@ -387,9 +410,9 @@ def elementwise_grad(f: Callable, argnums: int = 0) -> Callable:
     def elementwise_grad_of_f(*args: Any, **kwargs: Any) -> Any:
         _, (n,) = _check_argnums(argnums, len(args), "elementwise_grad")
         x = args[n]
-        ones = tree_unflatten(tree_flatten(x)[1], [
-            np.ones(P.shape_of(leaf)) if P.shape_of(leaf) else 1.0
-            for leaf in tree_flatten(x)[0]])
+        leaves, tree = tree_flatten(x)
+        # Ones of each leaf's own dtype: a float64 tangent would widen a float32 result.
+        ones = tree_unflatten(tree, [_ones_like(leaf) for leaf in leaves])
         _, t = jvp(_select(f, args, (n,), kwargs), (x,), (ones,))
         return t
 
@@ -455,7 +478,8 @@ def _jac_fwd(f, args, kwargs, argnums, has_aux, who):
                 captured["aux"] = res[2]
             return res[1]
 
-        touts = batched_call(push, [_basis(shape)], [True], int(np.prod(shape, dtype=int)))
+        basis = _basis(shape, _float_dtype(x))   # x's dtype, so float32 stays float32
+        touts = batched_call(push, [basis], [True], int(np.prod(shape, dtype=int)))
         primal = captured["out"]
         aux = captured.get("aux")
         t_leaves, out_tree = tree_flatten(touts)
