@@ -19,6 +19,7 @@ row in a Python loop. ``derivative(f, n)`` runs in Taylor mode (:mod:`chainrule.
 from __future__ import annotations
 
 import functools
+import math
 from typing import Any, Callable, Sequence, Union
 
 import numpy as np
@@ -641,13 +642,46 @@ def taylor_coefficients(f: Callable, x: Any, order: int) -> list:
     return [_restore(c, x) for c in coeffs]
 
 
+def _derivative_scale(n: int) -> tuple:
+    """``(h, n!/hⁿ)`` for the nth derivative from a series seeded with ``x + h·t``.
+
+    The series' coefficient n is ``f⁽ⁿ⁾·hⁿ/n!``. With ``h = 1`` it underflows past n ≈ 170
+    (``1/171!`` is below the smallest float) and ``n!`` overflows, so the old ``c·n!`` gave
+    0·inf. ``h`` is the power of two nearest ``(n!)^(1/n)``, so that ``hⁿ/n!`` is near 1 and
+    scaling the seed is exact; ``n!/hⁿ`` is one correctly rounded division of Python
+    integers (no float ever holds ``n!``). For n ≤ 22, ``n!`` is exact in float64 and the
+    result is bit for bit ``c·n!`` of the unscaled series.
+    """
+    if n <= 1:
+        return 1.0, 1.0
+    e = round(math.lgamma(n + 1) / (n * math.log(2)))
+    fact = math.factorial(n)
+    factor = fact / (1 << (e * n)) if e >= 0 else fact * (1 << (-e * n))
+    return math.ldexp(1.0, e), factor
+
+
+def _times_factor(c: Any, factor: float) -> Any:
+    """``c·factor`` in float64 (or complex128), back in c's own dtype: a float32 array must
+    not round ``factor`` to float32 (it may lie outside float32's range)."""
+    if type(c) is float or isinstance(c, Tracer):
+        return c * factor
+    dtype = P.dtype_of(c)
+    if dtype in (np.float64, np.complex128):
+        return c * factor
+    wide = np.complex128 if dtype.kind == "c" else np.float64
+    with np.errstate(over="ignore"):   # a value beyond float32's range is inf, as NumPy says
+        return (np.asarray(c, dtype=wide) * factor).astype(dtype)
+
+
 def derivative(f: Callable, n: int = 1) -> Callable:
     """The nth derivative of a scalar function ``f``, applied elementwise to an array of
     points, computed in Taylor mode: a truncated power series goes through ``f`` once, so
     order n costs about O(n²) (nested ``grad`` costs grow exponentially with n).
 
     For an ``f`` that is not elementwise, the result is the nth directional derivative
-    along a vector of ones.
+    along a vector of ones. High orders are exact to rounding (no ``n!`` is ever formed: the
+    series is seeded with ``x + h·t``, h a power of two near ``(n!)^(1/n)``), as long as the
+    scaled coefficients fit a float: for ``exp``-like functions up to n ≈ 1900 in float64.
 
     >>> import chainrule as cr
     >>> cr.derivative(lambda x: x ** 10, 10)(1.3)
@@ -655,18 +689,20 @@ def derivative(f: Callable, n: int = 1) -> Callable:
     >>> import numpy as np
     >>> cr.derivative(cr.sin, 4)(np.array([0.0, 1.0])) - np.sin([0.0, 1.0])
     array([0., 0.])
+    >>> round(cr.derivative(cr.exp, 300)(0.0), 12)
+    1.0
     """
     n = _check_order(n, "derivative")
-    factorial = float(np.prod(np.arange(1, n + 1, dtype=np.float64)))
+    scale, factor = _derivative_scale(n)
 
     def derivative_of_f(x: Any) -> Any:
         if isinstance(x, (tuple, list, dict)):
             raise TypeError(f"derivative: takes one number or array of points, got a "
                             f"{type(x).__name__}; for functions of several variables use "
                             "grad, jacobian or hessian")
-        c = series(f, x if type(x) is float else _as_primal(x), n)[n]
-        if n > 1:
-            c = c * factorial
+        c = series(f, x if type(x) is float else _as_primal(x), n, scale)[n]
+        if factor != 1.0:
+            c = _times_factor(c, factor)
         return c if type(c) is float and type(x) is float else _restore(c, x)
 
     name = "derivative" if n == 1 else f"derivative{n}"
