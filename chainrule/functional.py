@@ -62,10 +62,9 @@ def _restore(value: Any, like: Any) -> Any:
         # A NumPy scalar in, a NumPy scalar out, of the result's own dtype (float32 stays
         # float32: a Python float would widen it to float64 on the next operation).
         return np.asarray(value)[()]
-    if isinstance(like, (int, float)) and np.ndim(value) == 0:
-        return float(value) if np.result_type(value).kind == "f" else value
-    if isinstance(like, complex) and np.ndim(value) == 0:
-        return complex(value)
+    if isinstance(like, (int, float, complex)) and np.ndim(value) == 0:
+        kind = np.result_type(value).kind   # a Python number of the result's own kind
+        return float(value) if kind == "f" else complex(value) if kind == "c" else value
     return np.asarray(value)
 
 

@@ -456,10 +456,29 @@ def _as_expr(expr: Union[Expr, float]) -> Expr:
     return _wrap(expr)
 
 
-def diff(expr: Expr, var: str = "x", n: int = 1) -> Expr:
+def default_var(e: Expr, var: Optional[str], who: str = "diff") -> str:
+    """The variable to differentiate by: ``var`` if given, else the expression's only one
+    (``x`` for a constant); several and none given is an error that lists them.
+
+    >>> default_var(symbol("t").sin(), None)
+    't'
+    """
+    if var is not None:
+        return var
+    names = e.free_symbols()
+    if len(names) > 1:
+        raise ValueError(
+            f"{_short(e)} has the variables {', '.join(names)}; say which to differentiate "
+            f"by: cr.{who}(expr, {names[0]!r})")
+    return names[0] if names else "x"
+
+
+def diff(expr: Expr, var: Optional[str] = None, n: int = 1) -> Expr:
     """The ``n``-th derivative of ``expr`` with respect to ``var``, simplified.
 
-    Text goes through :func:`chainrule.diff`, which parses it first.
+    Without ``var``, the expression's only variable (``x`` for a constant); with several
+    variables ``var`` is required. A ``var`` the expression does not contain gives 0, as in
+    SymPy and PyTorch. Text goes through :func:`chainrule.diff`, which parses it first.
 
     >>> x = symbol("x")
     >>> print(diff(5*x**4 + 3*x**3 + 7*x**2 + 9*x - 5))
@@ -470,6 +489,7 @@ def diff(expr: Expr, var: str = "x", n: int = 1) -> Expr:
     e = _as_expr(expr)
     if isinstance(var, Expr) and var.is_symbol:
         var = var.name
+    var = default_var(e, var)
     if not isinstance(var, str) or not var.isidentifier():
         raise TypeError(f"diff: the variable must be a name such as 'x'; got {var!r}.")
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
