@@ -20,15 +20,21 @@ def as_expr(expr: Union[Expr, str, float]) -> Expr:
     return parse(expr) if isinstance(expr, str) else symbolic._wrap(expr)
 
 
-def diff(expr: Union[Expr, str], var: str = "x", n: int = 1) -> Expr:
-    """The ``n``-th derivative of ``expr`` (text or expression) with respect to ``var``.
+def diff(expr: Union[Expr, str], var: Optional[str] = None, n: int = 1, *,
+         max_nodes: Optional[int] = None) -> Expr:
+    """The ``n``-th derivative of ``expr`` (text or expression) with respect to ``var``:
+    by default the expression's only variable; with several, ``var`` must say which.
+    A formula past ``max_nodes`` operations raises :class:`chainrule.symbolic.FormulaTooLarge`
+    (a ``ValueError``; see :func:`chainrule.symbolic.diff`).
 
     >>> print(diff("5x^4 + 3x^3 + 7x^2 + 9x - 5"))
     20*x**3 + 9*x**2 + 14*x + 9
     >>> print(diff("sin(x)", n=2))
     -sin(x)
+    >>> print(diff("sin(t)"))
+    cos(t)
     """
-    return symbolic.diff(as_expr(expr), var, n)
+    return symbolic.diff(as_expr(expr), var, n, max_nodes=max_nodes)
 
 
 def gradient(expr: Union[Expr, str], vars: Optional[Sequence[str]] = None) -> list:

@@ -308,21 +308,23 @@ def _evaluate(expr: Any, point: dict) -> float:
 
 
 def _autodiff(expr: Any, variables: list, point: dict, var: str, order: int) -> float:
-    """The ``order``-th partial derivative at the point, from the engine: ``cr.grad`` nested
-    ``order`` times around the expression evaluated on tracers."""
-    from .functional import grad  # noqa: PLC0415
+    """The ``order``-th partial derivative at the point, from the engine: ``cr.grad`` for the
+    first, Taylor mode (``cr.derivative``, one pass at any order) for higher ones, around the
+    expression evaluated on tracers with the other variables held at the point."""
+    from .functional import derivative, grad  # noqa: PLC0415
     from .core import value_of  # noqa: PLC0415
-    names = list(variables) + ([var] if var not in variables else [])
+    fixed = {n: point[n] for n in variables if n != var}
 
-    def f(*vals):
-        return expr.evaluate({n: v for n, v in zip(names, vals) if n in variables})
+    def f(t):
+        env = dict(fixed)
+        if var in variables:
+            env[var] = t
+        return expr.evaluate(env) + 0.0 * t   # (+ 0·t: a constant is still a function of t)
 
-    g = f
-    for _ in range(order):
-        g = grad(g, argnums=names.index(var))
+    g = grad(f) if order == 1 else derivative(f, order)
     try:
         with _quiet():
-            value = g(*[point.get(n, 0.0) for n in names])
+            value = g(point.get(var, 0.0))
     except (ZeroDivisionError, OverflowError):
         # A rule divided by zero in Python float arithmetic: a singular derivative here.
         return math.inf
@@ -480,13 +482,25 @@ def _run(argv: list, out: TextIO) -> tuple:
 
 def _compute(expr: Any, variables: list, wrt: list, order: int, point: Optional[dict],
              style: _Style) -> dict:
-    from .symbolic import diff  # noqa: PLC0415
+    from .symbolic import FormulaTooLarge, diff  # noqa: PLC0415
     report: dict = {"expr": expr, "variables": variables, "wrt": wrt, "order": order,
-                    "point": point, "derivatives": {}, "values": {}}
+                    "point": point, "derivatives": {}, "values": {}, "too_large": {}}
     single = len(set(variables) | set(wrt)) == 1
     report["single"] = single
     for v in wrt:
-        report["derivatives"][v] = diff(expr, v, order)
+        try:
+            report["derivatives"][v] = diff(expr, v, order)
+        except FormulaTooLarge as err:
+            # The number does not need the formula: the engine gives it at any order.
+            report["derivatives"][v] = None
+            report["too_large"][v] = err
+            if point is None:
+                label = _derivative_label(v, order, single, style)
+                raise UsageError(
+                    f"{label}: the formula grows past {err.limit} operations (at order "
+                    f"{err.order} it has {err.nodes}), too large to print; add --at "
+                    f"{_example_point(variables or [v])} for its value at a point, which the "
+                    "engine computes in Taylor mode at any order") from None
     if point is None:
         return report
     fa = _evaluate(expr, point)
@@ -498,10 +512,11 @@ def _compute(expr: Any, variables: list, wrt: list, order: int, point: Optional[
     for v in wrt:
         engine_value = _autodiff(expr, variables, point, v, order)
         formula = report["derivatives"][v]
-        formula_value = _evaluate(formula, point)
+        # Without a formula, the engine's value is checked against itself: both "sides".
+        formula_value = engine_value if formula is None else _evaluate(formula, point)
         label = _derivative_label(v, order, single, style)
         if not (math.isfinite(engine_value) and math.isfinite(formula_value)):
-            why = _why_undefined(formula, point, style)
+            why = "" if formula is None else _why_undefined(formula, point, style)
             vertical = math.isinf(engine_value) and math.isinf(formula_value)
             shape = "infinite" if vertical else "not a number"
             raise MathProblem(
@@ -519,6 +534,15 @@ def _compute(expr: Any, variables: list, wrt: list, order: int, point: Optional[
         a = point.get(v, 0.0)
         report["tangent"] = (slope, fa - slope * a)
     return report
+
+
+def _example_point(names: list) -> str:
+    return ",".join(f"{n}={k + 1}" for k, n in enumerate(names))
+
+
+def _too_large_text(err: Any) -> str:
+    return (f"(too large to print: over {err.limit} operations at order {err.order}; "
+            "the value below is from Taylor mode)")
 
 
 def _point_text(point: dict, variables: list, style: _Style) -> str:
@@ -543,8 +567,9 @@ def _format(report: dict, style: _Style) -> list:
     fvars = ", ".join(variables) if variables else (wrt[0] if single else "")
     rows: list = [(f"f({fvars})", style.formula(report["expr"]))]
     for v in wrt:
-        rows.append((_derivative_label(v, order, single, style), style.formula(
-            report["derivatives"][v])))
+        d = report["derivatives"][v]
+        rows.append((_derivative_label(v, order, single, style),
+                     _too_large_text(report["too_large"][v]) if d is None else style.formula(d)))
     if point is not None:
         args = _args_text(point, variables or wrt, style)
         rows.append((f"f({args})", style.num(report["value"])))
@@ -583,7 +608,10 @@ def _json_view(report: dict) -> dict:
 
     view: dict = {"expression": forms(report["expr"]), "variables": report["variables"],
                   "wrt": report["wrt"], "order": report["order"], "at": report["point"],
-                  "derivatives": {v: forms(d) for v, d in report["derivatives"].items()}}
+                  "derivatives": {v: None if d is None else forms(d)
+                                  for v, d in report["derivatives"].items()}}
+    if report["too_large"]:
+        view["formula_too_large"] = {v: str(e) for v, e in report["too_large"].items()}
     if report["point"] is not None:
         view["value"] = report["value"]
         view["derivative_values"] = dict(report["values"])
@@ -621,6 +649,10 @@ def _check(expr: Any, variables: list, wrt: list, order: int, point: Optional[di
         raise UsageError(f"--check: your answer uses {extra[0]!r}, which f does not have "
                          f"(f's variables: {', '.join(sorted(allowed))})")
     truth = report["derivatives"][v]
+    if truth is None:
+        raise UsageError(f"--check: the formula for this derivative is too large to compare "
+                         f"with (over {report['too_large'][v].limit} operations); check a "
+                         "lower --order")
     names = sorted(allowed)
     single = report["single"]
     label = _derivative_label(v, order, single, style)
@@ -675,8 +707,8 @@ def _steps(expr: Any, wrt: list, order: int, style: _Style) -> dict:
     from .symbolic import diff  # noqa: PLC0415
     steps = {}
     for v in wrt:
-        target = expr if order == 1 else diff(expr, v, order - 1)
         try:
+            target = expr if order == 1 else diff(expr, v, order - 1)
             explanation = explain(target, v)
         except ValueError:   # explain's size limits: too big to show step by step
             raise UsageError("--steps: this expression is too large to explain step by step; "

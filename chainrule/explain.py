@@ -17,7 +17,8 @@ from typing import List, Optional, Union
 
 from . import ops as P
 from .calculus import as_expr
-from .symbolic import Expr, _node, _postorder, _wrap, const, diff, simplify, symbol
+from .symbolic import (Expr, _node, _postorder, _wrap, const, default_var, diff, simplify,
+                       symbol)
 
 __all__ = ["explain", "Explanation", "Step", "MAX_OPERATIONS", "MAX_SHOWN"]
 
@@ -384,8 +385,9 @@ class _Walker:
         self.children.append((inner, depth + 1))
 
 
-def explain(expr: Union[Expr, str], var: str = "x") -> Explanation:
-    """Differentiate ``expr`` with respect to ``var`` step by step.
+def explain(expr: Union[Expr, str], var: Optional[str] = None) -> Explanation:
+    """Differentiate ``expr`` with respect to ``var`` step by step (by default the
+    expression's only variable; with several, ``var`` must say which).
 
     >>> print(explain("sin(x**2)").to_text())
     f(x) = sin(x²)
@@ -395,6 +397,7 @@ def explain(expr: Union[Expr, str], var: str = "x") -> Explanation:
     f′(x) = 2x·cos(x²)
     """
     e = as_expr(expr)
+    var = default_var(e, var, "explain")
     if not isinstance(var, str) or not var.isidentifier():
         raise TypeError(f"explain: the variable must be a name such as 'x'; got {var!r}.")
     size = len(_postorder(e))

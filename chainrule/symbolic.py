@@ -26,7 +26,8 @@ from . import ops as P
 from .core import Primitive, Tracer
 from .ops.methods import ArrayOps
 
-__all__ = ["Expr", "symbol", "const", "diff", "gradient", "to_function", "simplify", "PI", "E"]
+__all__ = ["Expr", "symbol", "const", "diff", "gradient", "to_function", "simplify", "PI", "E",
+           "FormulaTooLarge", "MAX_FORMULA_NODES"]
 
 # Above every level a transform hands out: a Tensor or Dual met inside an expression is a
 # constant to it, never the other way round.
@@ -43,6 +44,23 @@ _COMPARE = {"equal": "==", "not_equal": "!=", "greater": ">", "greater_equal": "
 _FOLD_ALWAYS = _ARITH | frozenset(_COMPARE) | {"where", "sign", "abs"}
 # Largest number of terms a product of sums may expand into before it is left factored.
 _MAX_EXPANSION = 64
+# Largest derivative diff() builds (distinct operations, before simplifying) unless told
+# otherwise, or 8 times the expression's own size if that is more. Simplifying costs more
+# than linear time in this size, and repeated derivatives grow geometrically (x**x doubles
+# per order), so without a limit --order 10 of x**x runs for seconds and x**x**x for minutes.
+MAX_FORMULA_NODES = 5000
+
+
+class FormulaTooLarge(ValueError):
+    """A derivative formula grew past diff()'s size limit (see ``MAX_FORMULA_NODES``).
+
+    Attributes: ``order`` (the derivative being built when it stopped), ``nodes`` (its
+    size) and ``limit``.
+    """
+
+    def __init__(self, message: str, order: int, nodes: int, limit: int):
+        super().__init__(message)
+        self.order, self.nodes, self.limit = order, nodes, limit
 
 
 class Expr(ArrayOps):
@@ -467,10 +485,34 @@ def _as_expr(expr: Union[Expr, float]) -> Expr:
     return _wrap(expr)
 
 
-def diff(expr: Expr, var: str = "x", n: int = 1) -> Expr:
+def default_var(e: Expr, var: Optional[str], who: str = "diff") -> str:
+    """The variable to differentiate by: ``var`` if given, else the expression's only one
+    (``x`` for a constant); several and none given is an error that lists them.
+
+    >>> default_var(symbol("t").sin(), None)
+    't'
+    """
+    if var is not None:
+        return var
+    names = e.free_symbols()
+    if len(names) > 1:
+        raise ValueError(
+            f"{_short(e)} has the variables {', '.join(names)}; say which to differentiate "
+            f"by: cr.{who}(expr, {names[0]!r})")
+    return names[0] if names else "x"
+
+
+def diff(expr: Expr, var: Optional[str] = None, n: int = 1, *,
+         max_nodes: Optional[int] = None) -> Expr:
     """The ``n``-th derivative of ``expr`` with respect to ``var``, simplified.
 
-    Text goes through :func:`chainrule.diff`, which parses it first.
+    Without ``var``, the expression's only variable (``x`` for a constant); with several
+    variables ``var`` is required. A ``var`` the expression does not contain gives 0, as in
+    SymPy and PyTorch. Text goes through :func:`chainrule.diff`, which parses it first.
+
+    A derivative with more than ``max_nodes`` operations (default: ``MAX_FORMULA_NODES`` or
+    8 times the expression's size, whichever is more) raises :class:`FormulaTooLarge`: for
+    its value at a point, ``chainrule.derivative`` works at any order.
 
     >>> x = symbol("x")
     >>> print(diff(5*x**4 + 3*x**3 + 7*x**2 + 9*x - 5))
@@ -481,14 +523,33 @@ def diff(expr: Expr, var: str = "x", n: int = 1) -> Expr:
     e = _as_expr(expr)
     if isinstance(var, Expr) and var.is_symbol:
         var = var.name
+    var = default_var(e, var)
     if not isinstance(var, str) or not var.isidentifier():
         raise TypeError(f"diff: the variable must be a name such as 'x'; got {var!r}.")
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
         raise ValueError(f"diff: the order n must be a whole number >= 0; got {n!r}.")
-    for _ in range(int(n)):
+    n = int(n)
+    limit = max_nodes if max_nodes is not None else \
+        max(MAX_FORMULA_NODES, 8 * len(_postorder(e))) if n else 0
+    start = e
+    for k in range(1, n + 1):
         d = _tangents(e, var)
+        if d is not None:
+            size = len(_postorder(d))
+            if size > limit:
+                raise FormulaTooLarge(
+                    f"the formula for the {_ordinal(n)} derivative of {_short(start)} grows "
+                    f"past {limit} operations (at order {k} it has {size}), too large to be "
+                    f"useful; for its value at a point use cr.derivative(f, {n})(x0) "
+                    "(Taylor mode, any order), or pass max_nodes= to allow more.",
+                    k, size, limit)
         e = _ZERO if d is None else simplify(d)
     return e
+
+
+def _ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
 
 
 def gradient(expr: Expr, vars: Optional[Sequence[str]] = None) -> list:

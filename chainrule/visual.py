@@ -125,10 +125,16 @@ class Graph:
                        f"{[n.name for n in self.nodes if n.kind == 'input']}")
 
     # -- text -----------------------------------------------------------------------------
-    def to_text(self, *, unicode: bool = True, width: int = 48) -> str:
+    def to_text(self, *, unicode: bool = True, width: int = 48, max_depth: int = 16) -> str:
         """The graph as a tree for the terminal: root first, each input indented below the
         node that uses it, edges labelled with their local derivative. A node used twice is
-        written out once; later uses say "(see above)"."""
+        written out once; later uses say "(see above)".
+
+        Indentation stops at ``max_depth`` levels: a deeper node's inputs are written in a
+        block of their own further down, headed ``@id``, and the node's line says where
+        (``(inputs at @id below)``). So a chain of n operations prints n lines of bounded
+        width (text linear in n), not a staircase of n² characters.
+        """
         if not self.nodes:
             return "(empty graph)"
         branch, last, pipe, blank = ("├── ", "└── ", "│   ", "    ") if unicode else \
@@ -138,25 +144,41 @@ class Graph:
         children = self._edges_into()
         lines: list = []
         shown: set = set()
-        # Iterative depth-first walk: a graph of a million nodes needs no recursion.
-        stack: list = [(self.root, None, "", "")]
-        while stack:
-            node_id, edge, prefix, child_prefix = stack.pop()
-            n = by_id[node_id]
-            text = _node_line(n, unicode, width)
-            if edge is not None and edge.local is not None:
-                text = f"[{partial} {_fmt(edge.local, unicode)}] " + text
-            if node_id in shown and n.kind != "constant":
-                lines.append(prefix + text.split(" = ")[0].split("  (")[0] + "  (see above)")
-                continue
-            shown.add(node_id)
-            lines.append(prefix + text)
-            kids = children[node_id]
-            for i in range(len(kids) - 1, -1, -1):
-                is_last = i == len(kids) - 1
-                stack.append((kids[i].src, kids[i],
-                              child_prefix + (last if is_last else branch),
-                              child_prefix + (blank if is_last else pipe)))
+        deferred: list = []          # nodes whose inputs get a block of their own
+        label: dict = {}             # node id -> "@id" for those nodes
+        block: Optional[int] = self.root
+        while block is not None:
+            # Iterative depth-first walk: a graph of a million nodes needs no recursion.
+            head = "" if block == self.root else f"{label[block]} "
+            stack: list = [(block, None, "", "", 0)]
+            while stack:
+                node_id, edge, prefix, child_prefix, depth = stack.pop()
+                n = by_id[node_id]
+                text = _node_line(n, unicode, width)
+                if edge is not None and edge.local is not None:
+                    text = f"[{partial} {_fmt(edge.local, unicode)}] " + text
+                if node_id in shown and n.kind != "constant" and depth > 0:
+                    where = label.get(node_id, "above")
+                    lines.append(prefix + text.split(" = ")[0].split("  (")[0] +
+                                 f"  (see {where})")
+                    continue
+                kids = children[node_id]
+                if depth >= max_depth and kids:
+                    # Too deep to indent further: continue this node in a block of its own.
+                    if node_id not in label:
+                        label[node_id] = f"@{node_id}"
+                        deferred.append(node_id)
+                    shown.add(node_id)
+                    lines.append(prefix + text + f"  (inputs at {label[node_id]} below)")
+                    continue
+                shown.add(node_id)
+                lines.append(prefix + (head if depth == 0 else "") + text)
+                for i in range(len(kids) - 1, -1, -1):
+                    is_last = i == len(kids) - 1
+                    stack.append((kids[i].src, kids[i],
+                                  child_prefix + (last if is_last else branch),
+                                  child_prefix + (blank if is_last else pipe), depth + 1))
+            block = deferred.pop(0) if deferred else None
         if self.note:
             lines.append(f"({self.note})")
         return "\n".join(lines)

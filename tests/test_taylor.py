@@ -4,6 +4,7 @@ known series, through every kind of row, nested with the other transforms."""
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 
 import numpy as np
 import pytest
@@ -239,3 +240,42 @@ def test_every_row_against_nested_forward_mode(prim, args, params, i):
     for n in (1, 2, 3):
         expected = _nested_jvp(f, n)(x)
         np.testing.assert_allclose(cr.derivative(f, n)(x), expected, rtol=1e-8, atol=1e-9)
+
+
+# ----------------------------------------------------------------------------------------
+# Orders past 170: n! overflows a float and 1/n! underflows, so derivative() scales the seed.
+
+def test_derivative_of_exp_at_order_300():
+    assert cr.derivative(cr.exp, 300)(0.0) == pytest.approx(1.0, rel=1e-12)
+    assert cr.derivative(cr.exp, 300)(2.0) == pytest.approx(math.exp(2.0), rel=1e-12)
+
+
+def test_derivative_of_sin_at_order_1001():
+    # sin⁽¹⁰⁰¹⁾ = sin⁽¹⁾ = cos (1000 = 4·250): cos(0) = 1, and at 0.3 it is cos(0.3).
+    assert cr.derivative(cr.sin, 1001)(0.0) == pytest.approx(1.0, rel=1e-12)
+    got = cr.derivative(cr.sin, 1001)(np.array([0.3, -1.0]))
+    np.testing.assert_allclose(got, np.cos([0.3, -1.0]), rtol=1e-12)
+
+
+def test_derivative_of_a_power_at_order_175_is_the_exact_rational():
+    # d¹⁷⁵/dx¹⁷⁵ (x/100)¹⁸⁰ = 180!/5! · x⁵ / 100¹⁸⁰ (the value fits a float; 175! does not).
+    exact = Fraction(math.factorial(180), math.factorial(5)) * Fraction(50) ** 5 \
+        / Fraction(100) ** 180
+    got = cr.derivative(lambda x: (x * 0.01) ** 180, 175)(50.0)
+    assert got == pytest.approx(float(exact), rel=1e-12)
+
+
+def test_derivative_of_a_pole_at_order_200():
+    # d²⁰⁰/dx²⁰⁰ 1/(1 - x) = 200!/(1 - x)²⁰¹
+    exact = Fraction(math.factorial(200)) / Fraction(1001) ** 201
+    got = cr.derivative(lambda x: 1 / (1 - x), 200)(-1000.0)
+    assert got == pytest.approx(float(exact), rel=1e-12)
+
+
+@pytest.mark.parametrize("n", [2, 5, 10, 22])
+def test_derivative_low_orders_unchanged_by_scaling(n):
+    # Scaling the seed by a power of two is exact: low orders equal c·n! of the plain series.
+    from chainrule.interpret.taylor import series
+    f = lambda x: cr.sin(x) * cr.exp(x) / (2 + x)  # noqa: E731
+    plain = series(f, 0.7, n)[n] * math.factorial(n)
+    assert cr.derivative(f, n)(0.7) == plain

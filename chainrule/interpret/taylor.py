@@ -537,16 +537,23 @@ for _name, _rule in (("einsum", _einsum), ("solve", _solve)):
 
 # ----------------------------------------------------------------------------------------
 
-def series(f: Callable, x: Any, order: int) -> list:
+def series(f: Callable, x: Any, order: int, scale: float = 1.0) -> list:
     """The Taylor coefficients ``[f(x), f'(x), f''(x)/2!, …]`` up to ``order`` of ``f``
     along ``x(t) = x + t`` (elementwise for an elementwise ``f``); raw values.
 
+    With ``scale = h`` the seed is ``x + h·t`` and coefficient k is ``f⁽ᵏ⁾(x)·hᵏ/k!``: a
+    power of two for h scales every coefficient exactly (each rule is homogeneous in the
+    coefficients' order), and keeps high orders inside the floating-point range where
+    ``1/k!`` alone would underflow (see :func:`chainrule.derivative`).
+
     >>> series(lambda x: x ** 3, 2.0, 3)
     [8.0, 12.0, 6.0, 1.0]
+    >>> series(lambda x: x ** 3, 2.0, 3, scale=2.0)
+    [8.0, 24.0, 24.0, 8.0]
     """
     trace = _Trace(order)
     shape = P.shape_of(x)
-    one = 1.0 if shape == () else np.ones(shape, dtype=P.dtype_of(x))
+    one = float(scale) if shape == () else np.full(shape, scale, dtype=P.dtype_of(x))
     zero = 0.0 if shape == () else np.zeros(shape, dtype=P.dtype_of(x))
     # The seed x + t: all its coefficients are known now, so it needs no round of its own.
     coeffs = [x, one] + [zero] * (order - 1) if order >= 1 else [x]

@@ -29,6 +29,17 @@ def _unwrap_index(idx: Any) -> Any:
     return idx
 
 
+def _abs(x: Any) -> Any:
+    """|x|; for complex x the modulus through ``hypot(real, imag)``, as ``chainrule.abs``
+    does, so ``z.abs()``, ``abs(z)`` and ``cr.abs(z)`` give one gradient (the engine's
+    convention, see docs/complex.md). The ``abs`` row's partial ``sign(x)`` is a real rule:
+    on complex z it would give the conjugate gradient and a complex tangent."""
+    if dtype_of(x).kind == "c":
+        from . import rows_numpy as PN  # noqa: PLC0415  (a later file of this folder)
+        return bind(PN.hypot, bind(PN.real, x), bind(PN.imag, x))
+    return bind(P.abs, x)
+
+
 def mean(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
     """Arithmetic mean: a composite, ``sum / count``."""
     shape = shape_of(x)
@@ -204,7 +215,7 @@ class ArrayOps(Tracer):
     def __rmatmul__(self, o): return bind(P.matmul, o, self)
     def __neg__(self): return bind(P.neg, self)
     def __pos__(self): return self
-    def __abs__(self): return bind(P.abs, self)
+    def __abs__(self): return _abs(self)
 
     # comparisons carry no gradient -------------------------------------------------------
     def __lt__(self, o): return bind(P.less, self, o)
@@ -481,7 +492,7 @@ class ArrayOps(Tracer):
     def tan(self): return bind(P.tan, self)
     def tanh(self): return bind(P.tanh, self)
     def sqrt(self): return bind(P.sqrt, self)
-    def abs(self): return bind(P.abs, self)
+    def abs(self): return _abs(self)
     def sign(self): return bind(P.sign, self)
     def neg(self): return bind(P.neg, self)
     def pow(self, o): return bind(P.pow, self, o)
