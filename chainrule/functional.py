@@ -26,7 +26,7 @@ import numpy as np
 
 from .interpret import reverse as engine
 from . import ops as P
-from .core import Tracer, _grad_enabled, bind, new_level
+from .core import Tracer, _grad_enabled, _numpy_reading, bind, new_level
 from .interpret.batching import batched_call
 from .interpret.forward import Dual, unpack
 from .core.pytree import tree_flatten, tree_map, tree_unflatten
@@ -37,6 +37,36 @@ __all__ = ["grad", "value_and_grad", "vjp", "jvp", "jacrev", "jacfwd", "jacobian
            "hvp", "elementwise_grad", "derivative", "taylor_coefficients"]
 
 Argnums = Union[int, Sequence[int]]
+
+
+
+# ----------------------------------------------------------------------------------------
+# Which reading names take where NumPy and PyTorch differ (core._numpy_reading).
+
+def _reading_for(args: Sequence[Any]) -> Any:
+    """NumPy's reading (True) when the inputs are NumPy values or numbers (the function is
+    NumPy code); PyTorch's (False) when one is a tensor-style Tensor; None (keep the
+    enclosing one) when they are the tracers of an enclosing transform."""
+    leaves = args if all(type(a) is float for a in args) else tree_flatten(list(args))[0]
+    reading = True
+    for a in leaves:
+        if isinstance(a, Tensor) and a._level == 0:
+            return False
+        if isinstance(a, Tracer):
+            reading = None
+    return reading
+
+
+def _reading(args: Sequence[Any], call: Callable, *call_args: Any) -> Any:
+    """``call(*call_args)`` under the reading that ``args`` (the user's inputs) ask for."""
+    reading = _reading_for(args)
+    if reading is None or reading == _numpy_reading.get():
+        return call(*call_args)
+    token = _numpy_reading.set(reading)
+    try:
+        return call(*call_args)
+    finally:
+        _numpy_reading.reset(token)
 
 
 # ----------------------------------------------------------------------------------------
@@ -199,7 +229,7 @@ def vjp(f: Callable, *primals: Any, has_aux: bool = False) -> tuple:
     in_leaves, in_trees = _flatten_args(primals)
     tleaves = [Tensor._leaf(_as_primal(p), level) for p in in_leaves]
     with enable_grad():
-        out = f(*_unflatten_args(in_trees, tleaves))
+        out = _reading(primals, f, *_unflatten_args(in_trees, tleaves))
     out, aux = _split_aux(out, has_aux, "vjp")
     if has_aux:
         aux = _strip_aux(aux, level)
@@ -269,7 +299,7 @@ def jvp(f: Callable, primals: Sequence[Any], tangents: Sequence[Any], *,
             raise ValueError(f"jvp: tangent has shape {P.shape_of(t)} but its primal has shape "
                              f"{P.shape_of(p)}; they must match (no broadcasting).")
         duals.append(Dual(p, t, level))
-    out = f(*_unflatten_args(p_trees, duals))
+    out = _reading(primals, f, *_unflatten_args(p_trees, duals))
     out, aux = _split_aux(out, has_aux, "jvp")
     if has_aux:
         aux = _strip_aux(aux, level)
@@ -367,7 +397,8 @@ def value_and_grad(f: Callable, argnums: Argnums = 0, has_aux: bool = False) -> 
     (12.0, (4.0, 3.0))
     """
     def value_and_grad_of_f(*args: Any, **kwargs: Any) -> tuple:
-        (out, aux), g = _value_and_grad(f, argnums, has_aux, "value_and_grad", args, kwargs)
+        (out, aux), g = _reading(args, _value_and_grad, f, argnums, has_aux, "value_and_grad",
+                                 args, kwargs)
         return ((out, aux) if has_aux else out), g
 
     return _named(value_and_grad_of_f, f, "value_and_grad")
@@ -387,7 +418,7 @@ def grad(f: Callable, argnums: Argnums = 0, has_aux: bool = False) -> Callable:
     {'b': 2.0, 'w': 5.0}
     """
     def grad_of_f(*args: Any, **kwargs: Any) -> Any:
-        (_, aux), g = _value_and_grad(f, argnums, has_aux, "grad", args, kwargs)
+        (_, aux), g = _reading(args, _value_and_grad, f, argnums, has_aux, "grad", args, kwargs)
         return (g, aux) if has_aux else g
 
     return _named(grad_of_f, f, "grad")
@@ -521,7 +552,7 @@ def _jac_rev(f, args, kwargs, argnums, has_aux, who, prepared=None):
 def _jac_transform(f: Callable, argnums: Argnums, has_aux: bool, who: str,
                    impl: Callable) -> Callable:
     def jac_of_f(*args: Any, **kwargs: Any) -> Any:
-        jac, _, aux = impl(f, args, kwargs, argnums, has_aux, who)
+        jac, _, aux = _reading(args, impl, f, args, kwargs, argnums, has_aux, who)
         return (jac, aux) if has_aux else jac
     return _named(jac_of_f, f, who)
 
@@ -637,7 +668,7 @@ def taylor_coefficients(f: Callable, x: Any, order: int) -> list:
     [1.0, 1.0, 1.0, 1.0, 1.0]
     """
     order = _check_order(order, "taylor_coefficients")
-    coeffs = series(f, _as_primal(x), order)
+    coeffs = _reading((x,), series, f, _as_primal(x), order)
     return [_restore(c, x) for c in coeffs]
 
 
@@ -699,7 +730,7 @@ def derivative(f: Callable, n: int = 1) -> Callable:
             raise TypeError(f"derivative: takes one number or array of points, got a "
                             f"{type(x).__name__}; for functions of several variables use "
                             "grad, jacobian or hessian")
-        c = series(f, x if type(x) is float else _as_primal(x), n, scale)[n]
+        c = _reading((x,), series, f, x if type(x) is float else _as_primal(x), n, scale)[n]
         if factor != 1.0:
             c = _times_factor(c, factor)
         return c if type(c) is float and type(x) is float else _restore(c, x)

@@ -124,7 +124,7 @@ def _cases(call, names) -> list:
     cases = []
     for name in names:
         for x in (VEC, MAT):
-            for rest in ((), ("x",), (1,)):
+            for rest in ((), ("x",), (0,), (1,), (2,), (0, 1)):
                 with warnings.catch_warnings(), np.errstate(all="ignore"):
                     warnings.simplefilter("ignore")
                     try:

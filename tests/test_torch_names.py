@@ -364,23 +364,46 @@ def _pytorch_style(x):
 
 
 def test_same_methods_under_every_transform():
+    # Tensors in: PyTorch's readings (a NumPy array in would take NumPy's readings of
+    # transpose, repeat, std and max: see test_numpy_code_keeps_numpy_readings)
     a = np.array([[0.3, -1.2, 2.0], [1.1, 0.4, -0.7]])
-    rev = cr.grad(_pytorch_style)(a)
-    np.testing.assert_allclose(cr.jacfwd(_pytorch_style)(a), rev, rtol=1e-10)
-    np.testing.assert_allclose(cr.jacrev(_pytorch_style)(a), rev, rtol=1e-10)
-    # central differences in a random direction, on tensors (a NumPy array would take NumPy's
-    # readings of transpose and repeat: that is the point of the table)
+    t = cr.tensor(a)
+    rev = cr.grad(_pytorch_style)(t).numpy()
+    np.testing.assert_allclose(cr.jacfwd(_pytorch_style)(t).numpy(), rev, rtol=1e-10)
+    np.testing.assert_allclose(cr.jacrev(_pytorch_style)(t).numpy(), rev, rtol=1e-10)
     u = np.random.default_rng(0).standard_normal(a.shape)
     eps = 1e-6
     fd = (_pytorch_style(cr.tensor(a + eps * u)).item()
           - _pytorch_style(cr.tensor(a - eps * u)).item()) / (2 * eps)
     np.testing.assert_allclose((rev * u).sum(), fd, rtol=1e-6)
-    h = cr.hessian(_pytorch_style)(a)
-    np.testing.assert_allclose(h, cr.jacfwd(cr.grad(_pytorch_style))(a), rtol=1e-8, atol=1e-12)
+    h = cr.hessian(_pytorch_style)(t).numpy()
+    np.testing.assert_allclose(h, cr.jacfwd(cr.grad(_pytorch_style))(t).numpy(), rtol=1e-8,
+                               atol=1e-12)
     # Taylor mode: d/dt of the same code along a line through a
     d = np.ones_like(a)
-    line = lambda s: _pytorch_style(a + s * d)   # noqa: E731
-    np.testing.assert_allclose(cr.derivative(line, 1)(0.0), (rev * d).sum(), rtol=1e-10)
+    line = lambda s: _pytorch_style(t + s * d)   # noqa: E731
+    np.testing.assert_allclose(cr.derivative(line, 1)(cr.tensor(0.0)).item(), (rev * d).sum(),
+                               rtol=1e-10)
+
+
+def _numpy_style(x):
+    return (x.transpose(0, 1).repeat(2, 1) * x.max(1)[:, None]).sum() + x.std() + x.var(1).sum()
+
+
+def test_numpy_code_keeps_numpy_readings():
+    # NumPy arrays in: the function is NumPy code, and under every transform its names mean
+    # what they mean on the arrays (the derivative of the function as NumPy computes it).
+    a = np.array([[0.3, -1.2, 2.0], [1.1, 0.4, -0.7]])
+    u = np.random.default_rng(1).standard_normal(a.shape)
+    eps = 1e-6
+    fd = (_numpy_style(a + eps * u) - _numpy_style(a - eps * u)) / (2 * eps)
+    for transform in (cr.grad, cr.jacfwd, cr.jacrev):
+        np.testing.assert_allclose((transform(_numpy_style)(a) * u).sum(), fd, rtol=1e-6)
+    _, tangent = cr.jvp(_numpy_style, (a,), (u,))
+    np.testing.assert_allclose(tangent, fd, rtol=1e-6)
+    # the same names on a tensor-style Tensor keep PyTorch's readings
+    assert cr.tensor(a).std().item() == pytest.approx(np.std(a, ddof=1))
+    assert cr.grad(lambda x: x.std())(cr.tensor(a)).shape == (2, 3)
 
 
 # ---------------------------------------------------------------------------------------

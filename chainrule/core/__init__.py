@@ -2,7 +2,7 @@
 levels), grad mode, value helpers and pytrees. Imports nothing else of chainrule."""
 
 from .primitive import Primitive, Tracer, bind, bind1, is_grad_enabled, new_level
-from .primitive import _grad_enabled  # noqa: F401  (grad mode, read by the engine and Tensor)
+from .primitive import _grad_enabled, _numpy_reading  # noqa: F401  (context, read by higher layers)
 from .values import (dtype_of, keepdims_shape, ndim_of, normalize_axes, shape_of, value_of,
                      zeros_like_value)
 

@@ -161,6 +161,14 @@ _grad_enabled: contextvars.ContextVar[bool] = contextvars.ContextVar(
     "chainrule_grad_enabled", default=True)
 
 
+# Which meaning a method takes where NumPy's and PyTorch's differ (x.std(), x.repeat(2),
+# x.transpose(0, 1), x.max(0)): PyTorch's for Tensors (tensor style, the default), NumPy's
+# while a transform runs a function it was handed NumPy arrays or numbers for, since that
+# function is NumPy code and must compute under the transform what it computes outside.
+_numpy_reading: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "chainrule_numpy_reading", default=False)
+
+
 def is_grad_enabled() -> bool:
     """Whether operations on Tensors are being recorded for backward()."""
     return _grad_enabled.get()
