@@ -13,12 +13,14 @@ from __future__ import annotations
 
 from . import autograd, ops, testing
 from . import numpy as numpy  # noqa: PLC0414  (chainrule.numpy, the NumPy namespace)
+from . import special
 from .core import is_grad_enabled
 from .functional import (derivative, elementwise_grad, grad, hessian, hvp, jacfwd, jacobian,
                          jacrev, jvp, taylor_coefficients, value_and_grad, vjp)
 from .numpy import (abs, broadcast_to, concatenate, cos, exp, log, log1p, matmul, max,
-                    maximum, mean, min, minimum, relu, reshape, sigmoid, sign, sin, softplus,
-                    sqrt, square, stack, sum, tan, tanh, transpose, where)
+                    maximum, mean, min, minimum, reshape, sign, sin, sqrt, square, stack, sum,
+                    tan, tanh, transpose, where)
+from .special import relu, sigmoid, softplus
 from .tensor import Tensor, as_tensor, enable_grad, no_grad, set_grad_enabled, tensor
 from .testing import check_grads, gradcheck
 from .visual import graph, plot_tangent
@@ -34,7 +36,7 @@ __all__ = [
     "is_grad_enabled",
     "grad", "value_and_grad", "vjp", "jvp", "jacrev", "jacfwd", "jacobian", "hessian", "hvp",
     "elementwise_grad", "derivative", "taylor_coefficients", "check_grads", "gradcheck",
-    "autograd", "ops", "testing", "numpy",
+    "autograd", "ops", "testing", "numpy", "special",
     "abs", "broadcast_to", "concatenate", "cos", "exp", "log", "log1p", "matmul", "max",
     "maximum", "mean", "min", "minimum", "relu", "reshape", "sigmoid", "sign", "sin",
     "softplus", "sqrt", "square", "stack", "sum", "tan", "tanh", "transpose", "where",

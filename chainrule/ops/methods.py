@@ -40,6 +40,29 @@ def mean(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
     return bind(P.div, total, count)
 
 
+# relu and sigmoid are defined here, the lowest layer that needs them (as the methods
+# x.relu() and x.sigmoid()); chainrule.special and chainrule.relu are these same functions.
+def relu(x: Any) -> Any:
+    """max(x, 0), with relu'(0) = 0: the gradient flows only where x > 0, as in PyTorch.
+
+    >>> import chainrule as cr
+    >>> cr.grad(lambda x: cr.special.relu(x).sum())(cr.numpy.array([-1.0, 0.0, 2.0]))
+    array([0., 0., 1.])
+    """
+    return bind(P.where, bind(P.greater, x, 0), x, 0.0)
+
+
+def sigmoid(x: Any) -> Any:
+    """The logistic function 1/(1 + e^-x) (``scipy.special.expit``), computed as
+    0.5·tanh(x/2) + 0.5: no overflow for large |x|.
+
+    >>> import chainrule as cr
+    >>> float(cr.special.sigmoid(0.0)), float(cr.grad(cr.special.sigmoid)(0.0))
+    (0.5, 0.25)
+    """
+    return 0.5 * bind(P.tanh, x * 0.5) + 0.5
+
+
 class TracerConversionError(TypeError):
     """A traced value was turned into a plain number or array, which would drop its
     derivative (``np.asarray(x)``, ``float(x)``, ``math.sin(x)``, ``a[0] = x`` into a NumPy
@@ -269,8 +292,8 @@ class ArrayOps(Tracer):
     def pow(self, o): return bind(P.pow, self, o)
     def maximum(self, o): return bind(P.maximum, self, o)
     def minimum(self, o): return bind(P.minimum, self, o)
-    def relu(self): return bind(P.where, bind(P.greater, self, 0), self, 0.0)
-    def sigmoid(self): return 0.5 * bind(P.tanh, self * 0.5) + 0.5
+    def relu(self): return relu(self)
+    def sigmoid(self): return sigmoid(self)
     def square(self): return self * self
     def matmul(self, o): return bind(P.matmul, self, o)
     def dot(self, o): return bind(P.matmul, self, o)
