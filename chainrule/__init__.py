@@ -13,12 +13,13 @@ from __future__ import annotations
 
 from . import autograd, ops, testing
 from . import numpy as numpy  # noqa: PLC0414  (chainrule.numpy, the NumPy namespace)
+from . import special
 from .core import is_grad_enabled
 from .functional import (derivative, elementwise_grad, grad, hessian, hvp, jacfwd, jacobian,
                          jacrev, jvp, taylor_coefficients, value_and_grad, vjp)
 from .numpy import (abs, broadcast_to, concatenate, cos, exp, log, log1p, matmul, maximum,
-                    minimum, relu, reshape, sigmoid, sign, sin, softplus, sqrt, square, tan,
-                    tanh, where)
+                    minimum, reshape, sign, sin, sqrt, square, tan, tanh, where)
+from .special import relu, sigmoid, softplus
 # PyTorch's names (docs/pytorch.md): sum, mean, max, min, stack and transpose take dim= and
 # PyTorch's readings here; chainrule.numpy keeps NumPy's.
 from .autograd import (all, allclose, amax, amin, any, arange, argmax, argmin, cat, cdouble,
@@ -50,7 +51,7 @@ __all__ = [
     "is_grad_enabled",
     "grad", "value_and_grad", "vjp", "jvp", "jacrev", "jacfwd", "jacobian", "hessian", "hvp",
     "elementwise_grad", "derivative", "taylor_coefficients", "check_grads", "gradcheck",
-    "autograd", "ops", "testing", "numpy",
+    "autograd", "ops", "testing", "numpy", "special",
     "abs", "broadcast_to", "concatenate", "cos", "exp", "log", "log1p", "matmul", "max",
     "maximum", "mean", "min", "minimum", "relu", "reshape", "sigmoid", "sign", "sin",
     "softplus", "sqrt", "square", "stack", "sum", "tan", "tanh", "transpose", "where",

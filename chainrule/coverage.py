@@ -1,11 +1,12 @@
-"""What ``chainrule.numpy`` covers, checked rather than claimed.
+"""What ``chainrule.numpy`` and ``chainrule.special`` cover, checked rather than claimed.
 
-:data:`ENTRIES` lists every public function of ``chainrule.numpy``, ``.linalg`` and ``.fft``
-with sample inputs (0-d values, broadcast pairs, empty arrays where NumPy allows them) and a
-note on kinks and domains. The test suite runs the samples (tests/test_numpy_namespace.py:
-gradients at order 2 in both modes, values against NumPy, float32 preserved) and fails on a
-namespace function without an entry. ``python -m chainrule.coverage`` runs the gradient checks
-itself and writes the table in docs/coverage.md, so the table says what was verified.
+:data:`ENTRIES` lists every public function of ``chainrule.numpy``, ``.linalg`` and ``.fft``,
+and of ``chainrule.special`` (as ``special.softmax``, ...), with sample inputs (0-d values,
+broadcast pairs, empty arrays where NumPy allows them) and a note on kinks and domains. The
+test suite runs the samples (tests/test_numpy_namespace.py: gradients at order 2 in both modes,
+values against NumPy, float32 preserved) and fails on a namespace function without an entry.
+``python -m chainrule.coverage`` runs the gradient checks itself and writes the table in
+docs/coverage.md, so the table says what was verified.
 
 >>> from chainrule import coverage
 >>> entry = coverage.ENTRIES["linalg.det"]
@@ -25,6 +26,7 @@ from typing import Any, Callable, Optional
 import numpy as np
 
 from . import numpy as cnp
+from . import ops, special
 from .core import dtype_of
 from .testing import GradcheckError, check_grads
 
@@ -59,7 +61,7 @@ class Case:
 
 @dataclass
 class Entry:
-    name: str                      # "sin", "linalg.det", "fft.rfft"
+    name: str                      # "sin", "linalg.det", "fft.rfft", "special.relu"
     kind: str                      # DIFF, NODIFF or CONST
     cases: list
     note: str = ""
@@ -69,7 +71,10 @@ class Entry:
     @property
     def function(self) -> Callable:
         obj: Any = cnp
-        for part in self.name.split("."):
+        parts = self.name.split(".")
+        if parts[0] == "special":
+            obj, parts = special, parts[1:]
+        for part in parts:
             obj = getattr(obj, part)
         return obj
 
@@ -235,17 +240,17 @@ def _entries() -> dict:
     add("conj", _unary())
     add("conjugate", _unary())
     add("angle", [Case((_u(0.5, 2, 3),))], "arctan2(imag, real)")
-    # Activations (no NumPy function of these names).
-    add("sigmoid", _unary(-4, 4), "computed as 0.5·tanh(x/2) + 0.5 (no overflow)",
+    # chainrule.special (no NumPy function of these names).
+    add("special.sigmoid", _unary(-4, 4), "computed as 0.5·tanh(x/2) + 0.5 (no overflow)",
         oracle=False)
-    add("expit", _unary(-4, 4), oracle=False)
-    add("relu", _unary(), "relu'(0) = 0", oracle=False)
-    add("softplus", _unary(-4, 4), "max(x, 0) + log1p(exp(-|x|)): stable", oracle=False)
-    add("logsumexp", _reductions(empty=False) + [Case((np.array([1000.0, 1000.5]),))],
+    add("special.expit", _unary(-4, 4), oracle=False)
+    add("special.relu", _unary(), "relu'(0) = 0", oracle=False)
+    add("special.softplus", _unary(-4, 4), "max(x, 0) + log1p(exp(-|x|)): stable", oracle=False)
+    add("special.logsumexp", _reductions(empty=False) + [Case((np.array([1000.0, 1000.5]),))],
         "max-shifted: no overflow; gradient softmax", oracle=False)
-    add("softmax", [Case((_n(3, 4),)), Case((_n(3, 4),), {"axis": 0}),
+    add("special.softmax", [Case((_n(3, 4),)), Case((_n(3, 4),), {"axis": 0}),
                     Case((np.array([1000.0, 0.0]),))], "max-shifted", oracle=False)
-    add("log_softmax", [Case((_n(3, 4),)), Case((_n(5),), {"axis": 0})], "max-shifted",
+    add("special.log_softmax", [Case((_n(3, 4),)), Case((_n(5),), {"axis": 0})], "max-shifted",
         oracle=False)
     # Reductions.
     add("sum", _reductions())
@@ -513,6 +518,11 @@ def _entries() -> dict:
         add(name, [Case((_n(5),)), Case((_n(3, 4),), {"axes": 1})])
     for name in ("fft.fftfreq", "fft.rfftfreq"):
         e[name] = Entry(name, CONST, [Case((8, 0.5))], "constant array")
+    # Added after the rest, so that the samples drawn before stay the same.
+    add("special.logit", _unary(0.05, 0.95), "log(p) - log1p(-p); domain 0 < p < 1",
+        oracle=False)
+    if hasattr(ops, "erf"):   # the erf row comes with the table's split (see special.erf)
+        add("special.erf", _unary(), oracle=False)
     return e
 
 
@@ -520,16 +530,15 @@ ENTRIES: dict = _entries()
 
 
 def namespace_functions() -> list:
-    """Qualified names of every public function of chainrule.numpy, .linalg and .fft."""
-    from . import _np_fft, _np_linalg  # noqa: PLC0415  (same layer; listed for clarity)
+    """Qualified names of every public function of chainrule.numpy, .linalg and .fft, and of
+    chainrule.special."""
     names = []
-    for prefix, module in (("", cnp), ("linalg.", _np_linalg), ("fft.", _np_fft)):
-        for name, obj in vars(module).items():
-            if name.startswith("_") or not callable(obj) or isinstance(obj, type):
-                continue
-            if getattr(obj, "__module__", None) != module.__name__:
-                continue
-            names.append(prefix + name)
+    for prefix, module in (("", cnp), ("linalg.", cnp.linalg), ("fft.", cnp.fft),
+                           ("special.", special)):
+        for name in module.__all__:
+            obj = getattr(module, name)
+            if callable(obj) and not isinstance(obj, type):   # not dtypes, errors, modules
+                names.append(prefix + name)
     return sorted(names)
 
 
@@ -584,7 +593,7 @@ def verify(entry: Entry) -> dict:
 def markdown() -> str:
     """The coverage table (runs the gradient checks: a few seconds)."""
     lines = [
-        "# chainrule.numpy coverage",
+        "# chainrule.numpy and chainrule.special coverage",
         "",
         "Generated by `python -m chainrule.coverage` (do not edit by hand). Every row was "
         "checked against central differences on the sample inputs listed in "

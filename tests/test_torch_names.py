@@ -154,7 +154,7 @@ def test_expand():
                                   "all", "any", "logsumexp"])
 def test_dim_and_axis_are_one_argument(name):
     x = cr.tensor(B + 1.0)
-    ref = getattr(cnp, name if name != "logsumexp" else "logsumexp")(x, axis=1, keepdims=True)
+    ref = getattr(cr.special if name == "logsumexp" else cnp, name)(x, axis=1, keepdims=True)
     for out in (getattr(x, name)(dim=1, keepdim=True), getattr(x, name)(axis=1, keepdims=True),
                 getattr(x, name)(1, True), getattr(cr, name)(x, dim=1, keepdim=True)):
         np.testing.assert_allclose(np.asarray(cr.tensor(out).numpy()),

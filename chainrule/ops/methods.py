@@ -52,6 +52,29 @@ def mean(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
     return bind(P.div, total, count)
 
 
+# relu and sigmoid are defined here, the lowest layer that needs them (as the methods
+# x.relu() and x.sigmoid()); chainrule.special and chainrule.relu are these same functions.
+def relu(x: Any) -> Any:
+    """max(x, 0), with relu'(0) = 0: the gradient flows only where x > 0, as in PyTorch.
+
+    >>> import chainrule as cr
+    >>> cr.grad(lambda x: cr.special.relu(x).sum())(cr.numpy.array([-1.0, 0.0, 2.0]))
+    array([0., 0., 1.])
+    """
+    return bind(P.where, bind(P.greater, x, 0), x, 0.0)
+
+
+def sigmoid(x: Any) -> Any:
+    """The logistic function 1/(1 + e^-x) (``scipy.special.expit``), computed as
+    0.5·tanh(x/2) + 0.5: no overflow for large |x|.
+
+    >>> import chainrule as cr
+    >>> float(cr.special.sigmoid(0.0)), float(cr.grad(cr.special.sigmoid)(0.0))
+    (0.5, 0.25)
+    """
+    return 0.5 * bind(P.tanh, x * 0.5) + 0.5
+
+
 class TracerConversionError(TypeError):
     """A traced value was turned into a plain number or array, which would drop its
     derivative (``np.asarray(x)``, ``float(x)``, ``math.sin(x)``, ``a[0] = x`` into a NumPy
@@ -87,7 +110,7 @@ def conversion_error(x: Any, what: str) -> NoReturn:
     elif entry.startswith("scipy"):
         where = (f" It happened inside {entry}, which converts its inputs to NumPy arrays; "
                  "use the chainrule.numpy function of that name where there is one "
-                 "(cnp.logsumexp, cnp.softmax, ...), or write the formula with NumPy functions.")
+                 "(chainrule.special.logsumexp, ...), or write the formula with NumPy functions.")
     elif entry:
         where = f" It happened inside {entry}."
     raise TracerConversionError(
@@ -388,7 +411,7 @@ class ArrayOps(Tracer):
         if not shape:
             return bind(P.reshape, self, shape=(1,))
         nd = len(shape)
-        s, e = _cnp()._axis(start_dim, nd), _cnp()._axis(end_dim, nd)
+        s, e = _axis(start_dim, nd), _axis(end_dim, nd)
         if s > e:
             raise ValueError(f"flatten(start_dim={start_dim}, end_dim={end_dim}): start_dim "
                              "comes after end_dim; pass them in order")
@@ -436,7 +459,7 @@ class ArrayOps(Tracer):
     def split(self, split_size_or_sections, dim=0):
         """PyTorch's ``split``: pieces of ``split_size`` along ``dim`` (the last one shorter),
         or pieces of the given lengths. (``np.split(x, n)`` is NumPy's: n equal pieces.)"""
-        n = shape_of(self)[_cnp()._axis(dim, len(shape_of(self)))]
+        n = shape_of(self)[_axis(dim, len(shape_of(self)))]
         if _is_int(split_size_or_sections):
             step = int(split_size_or_sections)
             if step <= 0:
@@ -451,7 +474,7 @@ class ArrayOps(Tracer):
 
     def chunk(self, chunks, dim=0):
         """At most ``chunks`` pieces of equal length along ``dim`` (the last one shorter)."""
-        n = shape_of(self)[_cnp()._axis(dim, len(shape_of(self)))]
+        n = shape_of(self)[_axis(dim, len(shape_of(self)))]
         if not _is_int(chunks) or chunks <= 0:
             raise ValueError(f"chunk({chunks!r}): the number of pieces must be a positive int")
         step = -(-n // int(chunks)) if n else 1
@@ -503,8 +526,8 @@ class ArrayOps(Tracer):
     def pow(self, o): return bind(P.pow, self, o)
     def maximum(self, o): return bind(P.maximum, self, o)
     def minimum(self, o): return bind(P.minimum, self, o)
-    def relu(self): return bind(P.where, bind(P.greater, self, 0), self, 0.0)
-    def sigmoid(self): return 0.5 * bind(P.tanh, self * 0.5) + 0.5
+    def relu(self): return relu(self)
+    def sigmoid(self): return sigmoid(self)
     def square(self): return self * self
     def matmul(self, o): return bind(P.matmul, self, o)
     def dot(self, o): return bind(P.matmul, self, o)
@@ -622,16 +645,16 @@ class ArrayOps(Tracer):
 
     def logsumexp(self, dim=None, keepdim=None, *, axis=None, keepdims=None):
         """log(sum(exp(x))) along ``dim``, computed stably."""
-        return _cnp().logsumexp(self, axis=_one("logsumexp", "axis", axis, "dim", dim, None),
+        return _special().logsumexp(self, axis=_one("logsumexp", "axis", axis, "dim", dim, None),
                                 keepdims=_keep("logsumexp", keepdims, keepdim))
 
     def softmax(self, dim=None, *, axis=None):
         """exp(x) / sum(exp(x)) along ``dim`` (which must be given, as in PyTorch)."""
-        return _cnp().softmax(self, axis=_needed("softmax", axis, dim))
+        return _special().softmax(self, axis=_needed("softmax", axis, dim))
 
     def log_softmax(self, dim=None, *, axis=None):
         """log(softmax(x)) along ``dim``, computed stably."""
-        return _cnp().log_softmax(self, axis=_needed("log_softmax", axis, dim))
+        return _special().log_softmax(self, axis=_needed("log_softmax", axis, dim))
 
     def norm(self, p="fro", dim=None, keepdim=False):
         """PyTorch's ``norm``: the p-norm of the elements along ``dim`` (all of them when None,
@@ -700,6 +723,18 @@ _min_result = collections.namedtuple("min", ["values", "indices"])
 
 def _cnp() -> Any:
     return numpy_namespace()
+
+
+def _axis(axis: Any, nd: int) -> int:
+    """One axis, normalised (the NumPy namespace's helper: its error messages)."""
+    from ..numpy import _helpers  # noqa: PLC0415  (the same lazy upward hand-off as numpy)
+    return _helpers._axis(axis, nd)
+
+
+def _special() -> Any:
+    """chainrule.special's definitions (they live in the NumPy namespace's folder)."""
+    from ..numpy import _special  # noqa: PLC0415  (the same lazy upward hand-off as numpy)
+    return _special
 
 
 def _is_int(v: Any) -> bool:
@@ -833,7 +868,7 @@ def _cast(x: Any, dtype: Any) -> Any:
 
 def _pieces(x: Any, sizes: list, dim: int) -> tuple:
     nd = len(shape_of(x))
-    ax = _cnp()._axis(dim, nd)
+    ax = _axis(dim, nd)
     out, start = [], 0
     for n in sizes:
         out.append(bind(P.getitem, x, idx=(slice(None),) * ax + (slice(start, start + n),)))

@@ -18,9 +18,11 @@ from typing import Any, Optional, Sequence
 
 import numpy as _np
 
-from . import numpy as cnp
-from . import ops as PN
-from .core import bind
+from .. import ops as P
+from ..core import bind
+from ._helpers import _arr, _axis, _is_complex, _shape
+from ._math import conj
+from ._shape import roll
 
 __all__ = ["fft", "ifft", "rfft", "irfft", "fft2", "ifft2", "rfft2", "irfft2", "fftn", "ifftn",
            "rfftn", "irfftn", "hfft", "ihfft", "fftshift", "ifftshift", "fftfreq", "rfftfreq"]
@@ -29,43 +31,43 @@ _NORMS = ("backward", "ortho", "forward")
 
 
 def _prep(a: Any, n: Optional[int], axis: int, norm: Optional[str]) -> tuple:
-    a = cnp._arr(a)
+    a = _arr(a)
     norm = "backward" if norm is None else norm
     if norm not in _NORMS:
         raise ValueError(f"fft: norm must be one of {_NORMS}, got {norm!r}")
-    nd = len(cnp.shape(a))
-    ax = cnp._axis(axis, nd)
+    nd = len(_shape(a))
+    ax = _axis(axis, nd)
     return a, ax, norm
 
 
 def fft(a: Any, n: Optional[int] = None, axis: int = -1, norm: Optional[str] = None) -> Any:
     """One-dimensional DFT (complex output)."""
     a, ax, norm = _prep(a, n, axis, norm)
-    n = cnp.shape(a)[ax] if n is None else int(n)
-    return bind(PN.fft, a, n=n, axis=ax, norm=norm)
+    n = _shape(a)[ax] if n is None else int(n)
+    return bind(P.fft, a, n=n, axis=ax, norm=norm)
 
 
 def ifft(a: Any, n: Optional[int] = None, axis: int = -1, norm: Optional[str] = None) -> Any:
     """One-dimensional inverse DFT (complex output)."""
     a, ax, norm = _prep(a, n, axis, norm)
-    n = cnp.shape(a)[ax] if n is None else int(n)
-    return bind(PN.ifft, a, n=n, axis=ax, norm=norm)
+    n = _shape(a)[ax] if n is None else int(n)
+    return bind(P.ifft, a, n=n, axis=ax, norm=norm)
 
 
 def rfft(a: Any, n: Optional[int] = None, axis: int = -1, norm: Optional[str] = None) -> Any:
     """DFT of a real input: the n//2 + 1 non-negative frequencies."""
     a, ax, norm = _prep(a, n, axis, norm)
-    if cnp._is_complex(a):
+    if _is_complex(a):
         raise TypeError("rfft: the input must be real; use fft for complex input")
-    n = cnp.shape(a)[ax] if n is None else int(n)
-    return bind(PN.rfft, a, n=n, axis=ax, norm=norm)
+    n = _shape(a)[ax] if n is None else int(n)
+    return bind(P.rfft, a, n=n, axis=ax, norm=norm)
 
 
 def irfft(a: Any, n: Optional[int] = None, axis: int = -1, norm: Optional[str] = None) -> Any:
     """Inverse of rfft: a real signal of length n (default 2 * (len - 1))."""
     a, ax, norm = _prep(a, n, axis, norm)
-    n = 2 * (cnp.shape(a)[ax] - 1) if n is None else int(n)
-    return bind(PN.irfft, a, n=n, axis=ax, norm=norm)
+    n = 2 * (_shape(a)[ax] - 1) if n is None else int(n)
+    return bind(P.irfft, a, n=n, axis=ax, norm=norm)
 
 
 _DUAL = {"backward": "forward", "ortho": "ortho", "forward": "backward"}
@@ -75,20 +77,20 @@ def hfft(a: Any, n: Optional[int] = None, axis: int = -1, norm: Optional[str] = 
     """DFT of a Hermitian-symmetric signal given by its first half: irfft of the conjugate
     with the dual normalisation."""
     _, _, norm = _prep(a, n, axis, norm)
-    return irfft(cnp.conj(cnp._arr(a)), n, axis, _DUAL[norm])
+    return irfft(conj(_arr(a)), n, axis, _DUAL[norm])
 
 
 def ihfft(a: Any, n: Optional[int] = None, axis: int = -1, norm: Optional[str] = None) -> Any:
     """Inverse of hfft: conjugate of rfft with the dual normalisation."""
     _, _, norm = _prep(a, n, axis, norm)
-    return cnp.conj(rfft(a, n, axis, _DUAL[norm]))
+    return conj(rfft(a, n, axis, _DUAL[norm]))
 
 
 def _axes_and_sizes(a: Any, s: Optional[Sequence[int]], axes: Optional[Sequence[int]]) -> tuple:
-    nd = len(cnp.shape(cnp._arr(a)))
+    nd = len(_shape(_arr(a)))
     if axes is None:
         axes = list(range(nd - len(s), nd)) if s is not None else list(range(nd))
-    axes = [cnp._axis(x, nd) for x in axes]
+    axes = [_axis(x, nd) for x in axes]
     sizes = [None] * len(axes) if s is None else list(s)
     if len(sizes) != len(axes):
         raise ValueError(f"fftn: s has {len(sizes)} entries but there are {len(axes)} axes")
@@ -161,18 +163,18 @@ def irfft2(a: Any, s: Optional[Sequence[int]] = None, axes: Sequence[int] = (-2,
 
 def fftshift(x: Any, axes: Any = None) -> Any:
     """Zero frequency to the centre (a roll)."""
-    x = cnp._arr(x)
-    nd = len(cnp.shape(x))
+    x = _arr(x)
+    nd = len(_shape(x))
     axes = tuple(range(nd)) if axes is None else ((axes,) if isinstance(axes, int) else axes)
-    return cnp.roll(x, [cnp.shape(x)[a] // 2 for a in axes], axes)
+    return roll(x, [_shape(x)[a] // 2 for a in axes], axes)
 
 
 def ifftshift(x: Any, axes: Any = None) -> Any:
     """Inverse of fftshift."""
-    x = cnp._arr(x)
-    nd = len(cnp.shape(x))
+    x = _arr(x)
+    nd = len(_shape(x))
     axes = tuple(range(nd)) if axes is None else ((axes,) if isinstance(axes, int) else axes)
-    return cnp.roll(x, [-(cnp.shape(x)[a] // 2) for a in axes], axes)
+    return roll(x, [-(_shape(x)[a] // 2) for a in axes], axes)
 
 
 def fftfreq(n: int, d: float = 1.0) -> _np.ndarray:

@@ -28,10 +28,15 @@ from typing import Any, Optional
 
 import numpy as _np
 
-from . import numpy as cnp
-from . import ops as P
-from . import ops as PN
-from .core import bind
+from .. import ops as P
+from ..core import bind
+from ._helpers import _arr, _axis, _is_complex, _shape, _sqrt_zero_safe
+from ._index import diagonal as _diagonal, trace as _trace
+from ._math import abs, conj
+from ._products import (cross as _cross, dot, matmul as _matmul, outer as _outer,
+                        tensordot as _tensordot)
+from ._reduce import max, min, sum
+from ._shape import expand_dims, matrix_transpose as _matrix_transpose, moveaxis, reshape
 
 __all__ = ["inv", "pinv", "det", "slogdet", "solve", "cholesky", "eigh", "eigvalsh", "svd",
            "svdvals", "qr", "norm", "vector_norm", "matrix_norm", "matrix_power", "multi_dot",
@@ -46,8 +51,8 @@ QRResult = namedtuple("QRResult", ["Q", "R"])
 
 
 def _square(a: Any, name: str) -> Any:
-    a = cnp._arr(a)
-    s = cnp.shape(a)
+    a = _arr(a)
+    s = _shape(a)
     if len(s) < 2 or s[-1] != s[-2]:
         raise LinAlgError(f"{name}: expected a square matrix (or a stack of them), got shape {s}")
     return a
@@ -55,35 +60,35 @@ def _square(a: Any, name: str) -> Any:
 
 def inv(a: Any) -> Any:
     """Matrix inverse; d inv(A) = -A⁻¹ dA A⁻¹."""
-    return bind(PN.inv, _square(a, "inv"))
+    return bind(P.inv, _square(a, "inv"))
 
 
 def pinv(a: Any) -> Any:
     """Moore-Penrose pseudo-inverse (derivative valid where the rank does not change)."""
-    return bind(PN.pinv, cnp._arr(a))
+    return bind(P.pinv, _arr(a))
 
 
 def det(a: Any) -> Any:
     """Determinant; d det(A) = det(A) tr(A⁻¹ dA) (needs A invertible for the gradient)."""
-    return bind(PN.det, _square(a, "det"))
+    return bind(P.det, _square(a, "det"))
 
 
 def slogdet(a: Any) -> SlogdetResult:
     """(sign, log|det|): the sign carries no gradient, log|det| has gradient A⁻ᵀ."""
     a = _square(a, "slogdet")
     sign = _np.linalg.slogdet(_np.asarray(P.value_of(a)))[0]
-    return SlogdetResult(sign, bind(PN.logabsdet, a))
+    return SlogdetResult(sign, bind(P.logabsdet, a))
 
 
 def solve(a: Any, b: Any) -> Any:
     """Solve a x = b (b a vector when 1-D, else a stack of matrices, as NumPy 2 reads it)."""
-    return bind(PN.solve, _square(a, "solve"), cnp._arr(b))
+    return bind(P.solve, _square(a, "solve"), _arr(b))
 
 
 def cholesky(a: Any, upper: bool = False) -> Any:
     """Lower Cholesky factor of a symmetric positive-definite matrix (``upper``: its Lᵀ)."""
-    low = bind(PN.cholesky, _square(a, "cholesky"))
-    return cnp.matrix_transpose(low) if upper else low
+    low = bind(P.cholesky, _square(a, "cholesky"))
+    return _matrix_transpose(low) if upper else low
 
 
 def eigh(a: Any, UPLO: str = "L") -> EighResult:
@@ -92,8 +97,8 @@ def eigh(a: Any, UPLO: str = "L") -> EighResult:
     The input is symmetrised as (A + Aᵀ)/2 (NumPy reads one triangle); gradients need
     distinct eigenvalues for the eigenvectors.
     """
-    p = bind(PN.eigh_packed, _square(a, "eigh"))
-    n = cnp.shape(p)[-1]
+    p = bind(P.eigh_packed, _square(a, "eigh"))
+    n = _shape(p)[-1]
     return EighResult(p[..., n, :], p[..., :n, :])
 
 
@@ -110,20 +115,20 @@ def svd(a: Any, full_matrices: bool = True, compute_uv: bool = True,
     same as the thin one; the extra columns of a full U or V of a non-square matrix are not
     unique, so they have no derivative: pass ``full_matrices=False``.
     """
-    a = cnp._arr(a)
-    m, n = cnp.shape(a)[-2:]
+    a = _arr(a)
+    m, n = _shape(a)[-2:]
     if compute_uv and full_matrices and m != n:
         raise NotImplementedError(
             f"svd: full_matrices=True on a {m}x{n} matrix asks for basis vectors that are not "
             "unique and have no derivative; pass full_matrices=False (the thin SVD)")
-    p = bind(PN.svd_packed, a)
+    p = bind(P.svd_packed, a)
     k = builtins.min(m, n)
-    lead = cnp.shape(p)[:-1]
+    lead = _shape(p)[:-1]
     s = p[..., m * k:m * k + k]
     if not compute_uv:
         return s
-    u = cnp.reshape(p[..., :m * k], lead + (m, k))
-    vh = cnp.reshape(p[..., m * k + k:], lead + (k, n))
+    u = reshape(p[..., :m * k], lead + (m, k))
+    vh = reshape(p[..., m * k + k:], lead + (k, n))
     return SVDResult(u, s, vh)
 
 
@@ -134,61 +139,61 @@ def svdvals(a: Any) -> Any:
 
 def qr(a: Any, mode: str = "reduced") -> QRResult:
     """Reduced QR decomposition of a matrix with at least as many rows as columns."""
-    a = cnp._arr(a)
-    m, n = cnp.shape(a)[-2:]
+    a = _arr(a)
+    m, n = _shape(a)[-2:]
     if mode != "reduced" or m < n:
         raise NotImplementedError(
             f"qr: only mode='reduced' with rows >= columns is differentiable here (got "
-            f"mode={mode!r}, shape {cnp.shape(a)}); for a wide matrix, take qr of its transpose")
-    p = bind(PN.qr_packed, a)
+            f"mode={mode!r}, shape {_shape(a)}); for a wide matrix, take qr of its transpose")
+    p = bind(P.qr_packed, a)
     return QRResult(p[..., :m, :], p[..., m:, :])
 
 
 def _safe_sqrt(s: Any) -> Any:
     # The norm of a zero vector gets the zero subgradient, as in PyTorch.
-    return cnp._sqrt_zero_safe(s)
+    return _sqrt_zero_safe(s)
 
 
 def vector_norm(x: Any, ord: Any = 2, axis: Any = None, keepdims: bool = False) -> Any:
     """p-norm along ``axis`` (all axes when None): ord 2, 1, inf, -inf, 0 or any p."""
-    x = cnp._arr(x)
+    x = _arr(x)
     if ord is None or ord == 2:
-        return _safe_sqrt(cnp.sum(x * cnp.conj(x) if cnp._is_complex(x) else x * x,
+        return _safe_sqrt(sum(x * conj(x) if _is_complex(x) else x * x,
                                   axis=axis, keepdims=keepdims))
-    a = cnp.abs(x)
+    a = abs(x)
     if ord == _np.inf:
-        return cnp.max(a, axis=axis, keepdims=keepdims)
+        return max(a, axis=axis, keepdims=keepdims)
     if ord == -_np.inf:
-        return cnp.min(a, axis=axis, keepdims=keepdims)
+        return min(a, axis=axis, keepdims=keepdims)
     if ord == 0:
         return _np.sum(_np.asarray(P.value_of(x)) != 0, axis=axis,
                        keepdims=keepdims).astype(P.dtype_of(x))
     if ord == 1:
-        return cnp.sum(a, axis=axis, keepdims=keepdims)
-    return cnp.sum(a ** ord, axis=axis, keepdims=keepdims) ** (1.0 / ord)
+        return sum(a, axis=axis, keepdims=keepdims)
+    return sum(a ** ord, axis=axis, keepdims=keepdims) ** (1.0 / ord)
 
 
 def matrix_norm(x: Any, ord: Any = "fro", keepdims: bool = False) -> Any:
     """Matrix norm over the last two axes: 'fro', 'nuc', 1, -1, 2, -2, inf, -inf."""
-    x = cnp._arr(x)
+    x = _arr(x)
     if ord in (None, "fro"):
-        out = _safe_sqrt(cnp.sum(x * x, axis=(-2, -1)))
+        out = _safe_sqrt(sum(x * x, axis=(-2, -1)))
     elif ord == "nuc":
-        out = cnp.sum(svdvals(x), axis=-1)
+        out = sum(svdvals(x), axis=-1)
     elif ord in (2, -2):
         s = svdvals(x)
-        out = cnp.max(s, axis=-1) if ord == 2 else cnp.min(s, axis=-1)
+        out = max(s, axis=-1) if ord == 2 else min(s, axis=-1)
     elif ord in (1, -1):
-        col = cnp.sum(cnp.abs(x), axis=-2)
-        out = cnp.max(col, axis=-1) if ord == 1 else cnp.min(col, axis=-1)
+        col = sum(abs(x), axis=-2)
+        out = max(col, axis=-1) if ord == 1 else min(col, axis=-1)
     elif ord in (_np.inf, -_np.inf):
-        row = cnp.sum(cnp.abs(x), axis=-1)
-        out = cnp.max(row, axis=-1) if ord == _np.inf else cnp.min(row, axis=-1)
+        row = sum(abs(x), axis=-1)
+        out = max(row, axis=-1) if ord == _np.inf else min(row, axis=-1)
     else:
         raise ValueError(f"matrix_norm: invalid ord {ord!r}; use 'fro', 'nuc', 1, -1, 2, -2, "
                          "inf or -inf")
     if keepdims:
-        out = cnp.reshape(out, cnp.shape(out) + (1, 1))
+        out = reshape(out, _shape(out) + (1, 1))
     return out
 
 
@@ -200,23 +205,23 @@ def norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> A
     >>> cr.grad(cnp.linalg.norm)(cnp.array([3.0, 4.0]))
     array([0.6, 0.8])
     """
-    x = cnp._arr(x)
-    nd = len(cnp.shape(x))
+    x = _arr(x)
+    nd = len(_shape(x))
     if axis is None:
         if ord is None:
             return vector_norm(x, 2, None, keepdims)
         axis = tuple(range(nd))
         if nd not in (1, 2):
             raise ValueError(f"norm: ord={ord!r} needs a 1-D or 2-D input or an axis, got "
-                             f"shape {cnp.shape(x)}")
+                             f"shape {_shape(x)}")
     if isinstance(axis, (int, _np.integer)) or len(axis) == 1:
         return vector_norm(x, 2 if ord is None else ord, axis, keepdims)
     if len(axis) != 2:
         raise ValueError(f"norm: axis must be an int or a pair of ints, got {axis!r}")
-    a0, a1 = (cnp._axis(a, nd) for a in axis)
-    out = matrix_norm(cnp.moveaxis(x, (a0, a1), (-2, -1)), "fro" if ord is None else ord)
+    a0, a1 = (_axis(a, nd) for a in axis)
+    out = matrix_norm(moveaxis(x, (a0, a1), (-2, -1)), "fro" if ord is None else ord)
     if keepdims:
-        out = cnp.expand_dims(out, tuple(sorted((a0, a1))))
+        out = expand_dims(out, tuple(sorted((a0, a1))))
     return out
 
 
@@ -228,18 +233,18 @@ def matrix_power(a: Any, n: int) -> Any:
     n = int(n)
     if n == 0:
         # The identity, as a function of a with gradient 0 (a Tensor in, a Tensor out).
-        eye = _np.eye(cnp.shape(a)[-1], dtype=P.dtype_of(a))
-        return bind(P.where, _np.ones(cnp.shape(a), dtype=bool), eye, a)
+        eye = _np.eye(_shape(a)[-1], dtype=P.dtype_of(a))
+        return bind(P.where, _np.ones(_shape(a), dtype=bool), eye, a)
     if n < 0:
         a, n = inv(a), -n
     result: Optional[Any] = None
     base = a
     while n:
         if n & 1:
-            result = base if result is None else cnp.matmul(result, base)
+            result = base if result is None else _matmul(result, base)
         n >>= 1
         if n:
-            base = cnp.matmul(base, base)
+            base = _matmul(base, base)
     return result
 
 
@@ -248,13 +253,13 @@ def multi_dot(arrays: Any) -> Any:
     arrays = list(arrays)
     out = arrays[0]
     for b in arrays[1:]:
-        out = cnp.dot(out, b)
+        out = dot(out, b)
     return out
 
 
 def matrix_transpose(x: Any) -> Any:
     """The last two axes swapped."""
-    return cnp.matrix_transpose(x)
+    return _matrix_transpose(x)
 
 
 def cond(x: Any, p: Any = None) -> Any:
@@ -262,7 +267,7 @@ def cond(x: Any, p: Any = None) -> Any:
     norm(x, p) * norm(inv(x), p)."""
     if p in (None, 2, -2):
         s = svdvals(x)
-        r = cnp.max(s, axis=-1) / cnp.min(s, axis=-1)
+        r = max(s, axis=-1) / min(s, axis=-1)
         return r if p != -2 else 1.0 / r
     return matrix_norm(x, p) * matrix_norm(inv(x), p)
 
@@ -274,39 +279,39 @@ def matrix_rank(a: Any, tol: Any = None, hermitian: bool = False) -> Any:
 
 def trace(x: Any, offset: int = 0) -> Any:
     """Trace over the last two axes (the Array API's linalg.trace)."""
-    return cnp.trace(x, offset, -2, -1)
+    return _trace(x, offset, -2, -1)
 
 
 def diagonal(x: Any, offset: int = 0) -> Any:
     """Diagonal of the last two axes."""
-    return cnp.diagonal(x, offset, -2, -1)
+    return _diagonal(x, offset, -2, -1)
 
 
 def outer(x1: Any, x2: Any) -> Any:
     """Outer product of two vectors."""
-    return cnp.outer(x1, x2)
+    return _outer(x1, x2)
 
 
 def vecdot(x1: Any, x2: Any, axis: int = -1) -> Any:
     """Dot product along an axis (the first argument conjugated), broadcasting the rest."""
-    return cnp.sum(cnp.conj(x1) * x2, axis=axis)
+    return sum(conj(x1) * x2, axis=axis)
 
 
 def matmul(x1: Any, x2: Any) -> Any:
     """Matrix product (the Array API's linalg.matmul)."""
-    return cnp.matmul(x1, x2)
+    return _matmul(x1, x2)
 
 
 def tensordot(x1: Any, x2: Any, axes: Any = 2) -> Any:
     """Tensor contraction over the given axes."""
-    return cnp.tensordot(x1, x2, axes=axes)
+    return _tensordot(x1, x2, axes=axes)
 
 
 def cross(x1: Any, x2: Any, axis: int = -1) -> Any:
     """Cross product of 3-vectors."""
-    if cnp.shape(x1)[axis] != 3 or cnp.shape(x2)[axis] != 3:
+    if _shape(x1)[axis] != 3 or _shape(x2)[axis] != 3:
         raise ValueError("linalg.cross: both inputs must have 3 components along the axis")
-    return cnp.cross(x1, x2, axis=axis)
+    return _cross(x1, x2, axis=axis)
 
 
 def lstsq(a: Any, b: Any, rcond: Any = None) -> tuple:
@@ -316,20 +321,20 @@ def lstsq(a: Any, b: Any, rcond: Any = None) -> tuple:
     of squared residuals, for full-rank tall a) and singular values are differentiable too;
     the rank is an integer.
     """
-    a, b = cnp._arr(a), cnp._arr(b)
-    if len(cnp.shape(a)) != 2:
+    a, b = _arr(a), _arr(b)
+    if len(_shape(a)) != 2:
         raise _np.linalg.LinAlgError(
-            f"lstsq: a must be a 2-d matrix, got shape {cnp.shape(a)}; for one column write "
+            f"lstsq: a must be a 2-d matrix, got shape {_shape(a)}; for one column write "
             "a[:, None]")
-    m, n = cnp.shape(a)
-    x = cnp.matmul(pinv(a), b)
+    m, n = _shape(a)
+    x = _matmul(pinv(a), b)
     s = svdvals(a)
     rank = _np.linalg.matrix_rank(_np.asarray(P.value_of(a)))
     if rank == n and m > n:
-        r = b - cnp.matmul(a, x)
-        residuals = cnp.sum(r * r, axis=0)
-        if len(cnp.shape(b)) == 1:
-            residuals = cnp.reshape(residuals, (1,))
+        r = b - _matmul(a, x)
+        residuals = sum(r * r, axis=0)
+        if len(_shape(b)) == 1:
+            residuals = reshape(residuals, (1,))
     else:
         residuals = _np.empty((0,), dtype=P.dtype_of(a))
     return x, residuals, rank, s

@@ -1,0 +1,491 @@
+"""Elementwise functions: arithmetic, exponentials and logarithms, trigonometry, signs and
+rounding, comparisons, complex parts. Each is one row of the table or a short composite."""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Optional
+
+import numpy as _np
+
+from .. import ops as P
+from ..core import bind, bind1
+from ._helpers import _arr, _is_complex
+
+
+def add(x: Any, y: Any) -> Any:
+    """x + y, elementwise with broadcasting."""
+    return bind(P.add, x, y)
+
+
+def subtract(x: Any, y: Any) -> Any:
+    """x - y, elementwise."""
+    return bind(P.sub, x, y)
+
+
+def multiply(x: Any, y: Any) -> Any:
+    """x * y, elementwise."""
+    return bind(P.mul, x, y)
+
+
+def divide(x: Any, y: Any) -> Any:
+    """x / y, elementwise (true division)."""
+    return bind(P.div, x, y)
+
+
+true_divide = divide   # one function, two names: np.true_divide is np.divide
+
+
+def negative(x: Any) -> Any:
+    """-x, elementwise."""
+    return bind1(P.neg, x)
+
+
+def power(x: Any, y: Any) -> Any:
+    """x ** y, elementwise (d/dx x**0 = 0 also at x = 0)."""
+    return bind(P.pow, x, y)
+
+
+pow = power   # one function, two names: np.pow is np.power
+
+
+def square(x: Any) -> Any:
+    """x², elementwise."""
+    return bind(P.square, x)
+
+
+def reciprocal(x: Any) -> Any:
+    """1 / x, elementwise (floating point; NumPy truncates integers)."""
+    return bind(P.reciprocal, x)
+
+
+def positive(x: Any) -> Any:
+    """+x (a copy that stays in the graph)."""
+    return bind1(P.copy, x)
+
+
+def float_power(x: Any, y: Any) -> Any:
+    """x ** y computed in float64 (NumPy's float_power always promotes)."""
+    return bind(P.pow, bind(P.cast, x, dtype=_np.dtype(_np.float64)),
+                bind(P.cast, y, dtype=_np.dtype(_np.float64)))
+
+
+def mod(x: Any, y: Any) -> Any:
+    """Remainder with the sign of y (Python's %); d/dy = -floor(x / y)."""
+    return bind(P.remainder, x, y)
+
+
+remainder = mod   # one function, two names: np.remainder is np.mod
+
+
+def fmod(x: Any, y: Any) -> Any:
+    """C-style remainder with the sign of x; d/dy = -trunc(x / y)."""
+    return bind(P.fmod, x, y)
+
+# ----------------------------------------------------------------------------------------
+# Elementwise: exponentials, logarithms, powers.
+
+
+def exp(x: Any) -> Any:
+    """e**x, elementwise."""
+    return bind1(P.exp, x)
+
+
+def exp2(x: Any) -> Any:
+    """2**x, elementwise."""
+    return bind(P.exp2, x)
+
+
+def expm1(x: Any) -> Any:
+    """e**x - 1, accurate near 0."""
+    return bind(P.expm1, x)
+
+
+def log(x: Any) -> Any:
+    """Natural logarithm, elementwise."""
+    return bind1(P.log, x)
+
+
+def log2(x: Any) -> Any:
+    """Base-2 logarithm, elementwise."""
+    return bind(P.log2, x)
+
+
+def log10(x: Any) -> Any:
+    """Base-10 logarithm, elementwise."""
+    return bind(P.log10, x)
+
+
+def log1p(x: Any) -> Any:
+    """log(1 + x), accurate near 0."""
+    return bind(P.log1p, x)
+
+
+def sqrt(x: Any) -> Any:
+    """Square root, elementwise (sqrt'(0) = inf)."""
+    return bind1(P.sqrt, x)
+
+
+def cbrt(x: Any) -> Any:
+    """Cube root, elementwise (also of negative numbers)."""
+    return bind(P.cbrt, x)
+
+
+def logaddexp(x: Any, y: Any) -> Any:
+    """log(e**x + e**y) without overflow."""
+    return bind(P.logaddexp, x, y)
+
+
+def logaddexp2(x: Any, y: Any) -> Any:
+    """log2(2**x + 2**y) without overflow."""
+    return bind(P.logaddexp2, x, y)
+
+# ----------------------------------------------------------------------------------------
+# Elementwise: trigonometric and hyperbolic.
+
+
+def sin(x: Any) -> Any:
+    """Sine, elementwise."""
+    return bind1(P.sin, x)
+
+
+def cos(x: Any) -> Any:
+    """Cosine, elementwise."""
+    return bind1(P.cos, x)
+
+
+def tan(x: Any) -> Any:
+    """Tangent, elementwise."""
+    return bind1(P.tan, x)
+
+
+def arcsin(x: Any) -> Any:
+    """Inverse sine, elementwise."""
+    return bind(P.arcsin, x)
+
+
+asin = arcsin   # one function, two names: np.asin is np.arcsin
+
+
+def arccos(x: Any) -> Any:
+    """Inverse cosine, elementwise."""
+    return bind(P.arccos, x)
+
+
+acos = arccos   # one function, two names: np.acos is np.arccos
+
+
+def arctan(x: Any) -> Any:
+    """Inverse tangent, elementwise."""
+    return bind(P.arctan, x)
+
+
+atan = arctan   # one function, two names: np.atan is np.arctan
+
+
+def arctan2(y: Any, x: Any) -> Any:
+    """Angle of the point (x, y), quadrant-aware: arctan(y / x)."""
+    return bind(P.arctan2, y, x)
+
+
+atan2 = arctan2   # one function, two names: np.atan2 is np.arctan2
+
+
+def sinh(x: Any) -> Any:
+    """Hyperbolic sine, elementwise."""
+    return bind(P.sinh, x)
+
+
+def cosh(x: Any) -> Any:
+    """Hyperbolic cosine, elementwise."""
+    return bind(P.cosh, x)
+
+
+def tanh(x: Any) -> Any:
+    """Hyperbolic tangent, elementwise."""
+    return bind1(P.tanh, x)
+
+
+def arcsinh(x: Any) -> Any:
+    """Inverse hyperbolic sine, elementwise."""
+    return bind(P.arcsinh, x)
+
+
+asinh = arcsinh   # one function, two names: np.asinh is np.arcsinh
+
+
+def arccosh(x: Any) -> Any:
+    """Inverse hyperbolic cosine, elementwise (x >= 1)."""
+    return bind(P.arccosh, x)
+
+
+acosh = arccosh   # one function, two names: np.acosh is np.arccosh
+
+
+def arctanh(x: Any) -> Any:
+    """Inverse hyperbolic tangent, elementwise (|x| < 1)."""
+    return bind(P.arctanh, x)
+
+
+atanh = arctanh   # one function, two names: np.atanh is np.arctanh
+
+
+def hypot(x: Any, y: Any) -> Any:
+    """sqrt(x² + y²) without overflow, elementwise."""
+    return bind(P.hypot, x, y)
+
+
+def sinc(x: Any) -> Any:
+    """sin(pi x) / (pi x), with sinc(0) = 1."""
+    return bind(P.sinc, x)
+
+
+def deg2rad(x: Any) -> Any:
+    """Degrees to radians."""
+    return bind(P.mul, x, math.pi / 180.0)
+
+
+def rad2deg(x: Any) -> Any:
+    """Radians to degrees."""
+    return bind(P.mul, x, 180.0 / math.pi)
+
+
+def radians(x: Any) -> Any:
+    """Degrees to radians (alias of deg2rad)."""
+    return bind(P.mul, x, math.pi / 180.0)
+
+
+def degrees(x: Any) -> Any:
+    """Radians to degrees (alias of rad2deg)."""
+    return bind(P.mul, x, 180.0 / math.pi)
+
+# ----------------------------------------------------------------------------------------
+# Elementwise: signs, rounding, comparisons (rounding and predicates carry no gradient).
+
+
+def abs(x: Any) -> Any:  # noqa: A001
+    """|x|; for complex x the modulus sqrt(re² + im²), whose gradient is conj(z)/|z|."""
+    if _is_complex(x):
+        return bind(P.hypot, bind(P.real, x), bind(P.imag, x))
+    return bind1(P.abs, x)
+
+
+absolute = abs   # one function, two names: np.absolute is np.abs
+
+
+def fabs(x: Any) -> Any:
+    """|x| for real x."""
+    return bind1(P.abs, x)
+
+
+def sign(x: Any) -> Any:
+    """Sign of x (-1, 0, 1): no gradient."""
+    return bind1(P.sign, x)
+
+
+def copysign(x: Any, y: Any) -> Any:
+    """|x| with the sign of y; differentiable in x."""
+    return bind(P.copysign, x, y)
+
+
+def signbit(x: Any) -> Any:
+    """True where the sign bit is set: no gradient."""
+    return bind(P.signbit, x)
+
+
+def floor(x: Any) -> Any:
+    """Largest integer <= x: no gradient (flat almost everywhere)."""
+    return bind(P.floor, x)
+
+
+def ceil(x: Any) -> Any:
+    """Smallest integer >= x: no gradient."""
+    return bind(P.ceil, x)
+
+
+def trunc(x: Any) -> Any:
+    """x rounded towards zero: no gradient."""
+    return bind(P.trunc, x)
+
+
+def fix(x: Any) -> Any:
+    """x rounded towards zero (alias of trunc): no gradient."""
+    return bind(P.trunc, x)
+
+
+def rint(x: Any) -> Any:
+    """x rounded to the nearest integer: no gradient."""
+    return bind(P.rint, x)
+
+
+def round(x: Any, decimals: int = 0) -> Any:
+    """x rounded to `decimals` decimals: no gradient."""
+    return bind(P.round, x, decimals=decimals)  # noqa: A001
+
+
+def around(x: Any, decimals: int = 0) -> Any:
+    """x rounded to `decimals` decimals (alias of round): no gradient."""
+    return bind(P.round, x, decimals=decimals)
+
+
+def heaviside(x: Any, h0: Any) -> Any:
+    """Step function (h0 at 0): no gradient."""
+    return bind(P.heaviside, x, h0)
+
+
+def maximum(x: Any, y: Any) -> Any:
+    """Elementwise maximum; ties split the gradient evenly."""
+    return bind(P.maximum, x, y)
+
+
+def minimum(x: Any, y: Any) -> Any:
+    """Elementwise minimum; ties split the gradient evenly."""
+    return bind(P.minimum, x, y)
+
+
+def fmax(x: Any, y: Any) -> Any:
+    """Elementwise maximum ignoring NaN; ties split the gradient evenly."""
+    return bind(P.fmax, x, y)
+
+
+def fmin(x: Any, y: Any) -> Any:
+    """Elementwise minimum ignoring NaN; ties split the gradient evenly."""
+    return bind(P.fmin, x, y)
+
+
+def isnan(x: Any) -> Any:
+    """True where x is NaN: no gradient."""
+    return bind(P.isnan, x)
+
+
+def isinf(x: Any) -> Any:
+    """True where x is ±inf: no gradient."""
+    return bind(P.isinf, x)
+
+
+def isfinite(x: Any) -> Any:
+    """True where x is finite: no gradient."""
+    return bind(P.isfinite, x)
+
+
+def equal(x: Any, y: Any) -> Any:
+    """x == y: no gradient."""
+    return bind(P.equal, x, y)
+
+
+def not_equal(x: Any, y: Any) -> Any:
+    """x != y: no gradient."""
+    return bind(P.not_equal, x, y)
+
+
+def greater(x: Any, y: Any) -> Any:
+    """x > y: no gradient."""
+    return bind(P.greater, x, y)
+
+
+def greater_equal(x: Any, y: Any) -> Any:
+    """x >= y: no gradient."""
+    return bind(P.greater_equal, x, y)
+
+
+def less(x: Any, y: Any) -> Any:
+    """x < y: no gradient."""
+    return bind(P.less, x, y)
+
+
+def less_equal(x: Any, y: Any) -> Any:
+    """x <= y: no gradient."""
+    return bind(P.less_equal, x, y)
+
+
+def logical_and(x: Any, y: Any) -> Any:
+    """x and y, elementwise: no gradient."""
+    return bind(P.logical_and, x, y)
+
+
+def logical_or(x: Any, y: Any) -> Any:
+    """x or y, elementwise: no gradient."""
+    return bind(P.logical_or, x, y)
+
+
+def logical_xor(x: Any, y: Any) -> Any:
+    """x xor y, elementwise: no gradient."""
+    return bind(P.logical_xor, x, y)
+
+
+def logical_not(x: Any) -> Any:
+    """not x, elementwise: no gradient."""
+    return bind(P.logical_not, x)
+
+
+def clip(a: Any, a_min: Any = None, a_max: Any = None, *, min: Any = None,  # noqa: A002
+         max: Any = None) -> Any:  # noqa: A002
+    """Limit values to [a_min, a_max]. At a bound the gradient goes to ``a`` (not the bound),
+    as in PyTorch's clamp; either bound may be a Tensor and then receives the gradient of the
+    elements it replaces. ``min``/``max`` are NumPy 2's keyword spellings of the bounds."""
+    a_min = min if a_min is None else a_min
+    a_max = max if a_max is None else a_max
+    out = a
+    if a_min is not None:
+        out = bind(P.where, bind(P.less, a, a_min), a_min, out)
+    if a_max is not None:
+        out = bind(P.where, bind(P.greater, a, a_max), a_max, out)
+    return out
+
+
+def nan_to_num(x: Any, copy: bool = True, nan: float = 0.0, posinf: Optional[float] = None,
+               neginf: Optional[float] = None) -> Any:
+    """NaN, +inf and -inf replaced by numbers; their gradient is 0, the rest pass through."""
+    x = _arr(x)
+    if P.dtype_of(x).kind != "f":
+        return x
+    info = _np.finfo(P.dtype_of(x))
+    posinf = float(info.max) if posinf is None else float(posinf)
+    neginf = float(info.min) if neginf is None else float(neginf)
+    v = P.value_of(x)
+    out = bind(P.where, _np.isnan(v), float(nan), x)
+    out = bind(P.where, _np.isposinf(v), posinf, out)
+    return bind(P.where, _np.isneginf(v), neginf, out)
+
+
+def where(condition: Any, x: Any = None, y: Any = None) -> Any:
+    """Elements of x where condition holds, else of y; ``where(condition)`` gives the indices
+    of the true elements (no gradient), as ``nonzero`` does."""
+    if x is None and y is None:
+        return _np.nonzero(_np.asarray(P.value_of(condition)))
+    if x is None or y is None:
+        raise ValueError("where: pass both x and y, or neither (for the indices of the true "
+                         "elements)")
+    return bind(P.where, condition, x, y)
+
+
+def nonzero(a: Any) -> tuple:
+    """Indices of the non-zero elements (plain arrays: indices carry no gradient)."""
+    return _np.nonzero(_np.asarray(P.value_of(a)))
+
+# ----------------------------------------------------------------------------------------
+# Complex numbers.
+
+
+def real(x: Any) -> Any:
+    """Real part (x itself for real x)."""
+    return bind(P.real, x) if _is_complex(x) else x
+
+
+def imag(x: Any) -> Any:
+    """Imaginary part (zeros for real x)."""
+    return bind(P.imag, x)
+
+
+def conj(x: Any) -> Any:
+    """Complex conjugate (x itself for real x)."""
+    return bind(P.conj, x) if _is_complex(x) else x
+
+
+conjugate = conj   # one function, two names: np.conjugate is np.conj
+
+
+def angle(z: Any, deg: bool = False) -> Any:
+    """Argument of a complex number: arctan2(imag, real)."""
+    a = bind(P.arctan2, imag(z), real(z))
+    return degrees(a) if deg else a
