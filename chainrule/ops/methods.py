@@ -13,7 +13,7 @@ from typing import Any, NoReturn
 
 import numpy as np
 
-from . import rows as P
+from . import _build, elementwise as E, linalg as LA, linear as L, reductions as R
 from ..core import Tracer, bind, normalize_axes, shape_of, value_of
 
 
@@ -35,9 +35,9 @@ def mean(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
     count = 1
     for a in axes:
         count *= shape[a]
-    total = bind(P.sum, x, axis=axis, keepdims=keepdims)
+    total = bind(L.sum, x, axis=axis, keepdims=keepdims)
     # The mean of nothing is nan, as in NumPy (the table's div gives it, with NumPy's warning).
-    return bind(P.div, total, count)
+    return bind(E.div, total, count)
 
 
 class TracerConversionError(TypeError):
@@ -87,7 +87,7 @@ def conversion_error(x: Any, what: str) -> NoReturn:
 
 @functools.lru_cache(maxsize=1)
 def _ufunc_table() -> dict:
-    return {p.ufunc: p for p in P.TABLE.values() if p.ufunc is not None}
+    return {p.ufunc: p for p in _build.TABLE.values() if p.ufunc is not None}
 
 
 def numpy_namespace() -> Any:
@@ -189,33 +189,33 @@ class ArrayOps(Tracer):
         return self._value()
 
     # arithmetic -------------------------------------------------------------------------
-    def __add__(self, o): return bind(P.add, self, o)
-    def __radd__(self, o): return bind(P.add, o, self)
-    def __sub__(self, o): return bind(P.sub, self, o)
-    def __rsub__(self, o): return bind(P.sub, o, self)
-    def __mul__(self, o): return bind(P.mul, self, o)
-    def __rmul__(self, o): return bind(P.mul, o, self)
-    def __truediv__(self, o): return bind(P.div, self, o)
-    def __rtruediv__(self, o): return bind(P.div, o, self)
-    def __pow__(self, o): return bind(P.pow, self, o)
-    def __rpow__(self, o): return bind(P.pow, o, self)
-    def __matmul__(self, o): return bind(P.matmul, self, o)
-    def __rmatmul__(self, o): return bind(P.matmul, o, self)
-    def __neg__(self): return bind(P.neg, self)
+    def __add__(self, o): return bind(E.add, self, o)
+    def __radd__(self, o): return bind(E.add, o, self)
+    def __sub__(self, o): return bind(E.sub, self, o)
+    def __rsub__(self, o): return bind(E.sub, o, self)
+    def __mul__(self, o): return bind(E.mul, self, o)
+    def __rmul__(self, o): return bind(E.mul, o, self)
+    def __truediv__(self, o): return bind(E.div, self, o)
+    def __rtruediv__(self, o): return bind(E.div, o, self)
+    def __pow__(self, o): return bind(E.pow, self, o)
+    def __rpow__(self, o): return bind(E.pow, o, self)
+    def __matmul__(self, o): return bind(LA.matmul, self, o)
+    def __rmatmul__(self, o): return bind(LA.matmul, o, self)
+    def __neg__(self): return bind(E.neg, self)
     def __pos__(self): return self
-    def __abs__(self): return bind(P.abs, self)
+    def __abs__(self): return bind(E.abs, self)
 
     # comparisons carry no gradient -------------------------------------------------------
-    def __lt__(self, o): return bind(P.less, self, o)
-    def __le__(self, o): return bind(P.less_equal, self, o)
-    def __gt__(self, o): return bind(P.greater, self, o)
-    def __ge__(self, o): return bind(P.greater_equal, self, o)
-    def __eq__(self, o): return bind(P.equal, self, o)  # type: ignore[override]
-    def __ne__(self, o): return bind(P.not_equal, self, o)  # type: ignore[override]
+    def __lt__(self, o): return bind(E.less, self, o)
+    def __le__(self, o): return bind(E.less_equal, self, o)
+    def __gt__(self, o): return bind(E.greater, self, o)
+    def __ge__(self, o): return bind(E.greater_equal, self, o)
+    def __eq__(self, o): return bind(E.equal, self, o)  # type: ignore[override]
+    def __ne__(self, o): return bind(E.not_equal, self, o)  # type: ignore[override]
     __hash__ = object.__hash__
 
     # indexing and shape ------------------------------------------------------------------
-    def __getitem__(self, idx): return bind(P.getitem, self, idx=_unwrap_index(idx))
+    def __getitem__(self, idx): return bind(L.getitem, self, idx=_unwrap_index(idx))
 
     def __len__(self) -> int:
         shape = self.shape
@@ -240,50 +240,50 @@ class ArrayOps(Tracer):
 
     @property
     def T(self):
-        return bind(P.transpose, self)
+        return bind(L.transpose, self)
 
     def reshape(self, *shape):
         if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
             shape = tuple(shape[0])
-        return bind(P.reshape, self, shape=tuple(shape))
+        return bind(L.reshape, self, shape=tuple(shape))
 
     def transpose(self, *axes):
         if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
             axes = tuple(axes[0])
-        return bind(P.transpose, self, axes=tuple(axes) if axes else None)
+        return bind(L.transpose, self, axes=tuple(axes) if axes else None)
 
-    def broadcast_to(self, shape): return bind(P.broadcast_to, self, shape=tuple(shape))
+    def broadcast_to(self, shape): return bind(L.broadcast_to, self, shape=tuple(shape))
     def flatten(self): return self.reshape(-1)
-    def astype(self, dtype): return bind(P.cast, self, dtype=np.dtype(dtype))
+    def astype(self, dtype): return bind(L.cast, self, dtype=np.dtype(dtype))
 
     # elementwise methods -----------------------------------------------------------------
-    def exp(self): return bind(P.exp, self)
-    def log(self): return bind(P.log, self)
-    def sin(self): return bind(P.sin, self)
-    def cos(self): return bind(P.cos, self)
-    def tan(self): return bind(P.tan, self)
-    def tanh(self): return bind(P.tanh, self)
-    def sqrt(self): return bind(P.sqrt, self)
-    def abs(self): return bind(P.abs, self)
-    def sign(self): return bind(P.sign, self)
-    def pow(self, o): return bind(P.pow, self, o)
-    def maximum(self, o): return bind(P.maximum, self, o)
-    def minimum(self, o): return bind(P.minimum, self, o)
-    def relu(self): return bind(P.where, bind(P.greater, self, 0), self, 0.0)
-    def sigmoid(self): return 0.5 * bind(P.tanh, self * 0.5) + 0.5
+    def exp(self): return bind(E.exp, self)
+    def log(self): return bind(E.log, self)
+    def sin(self): return bind(E.sin, self)
+    def cos(self): return bind(E.cos, self)
+    def tan(self): return bind(E.tan, self)
+    def tanh(self): return bind(E.tanh, self)
+    def sqrt(self): return bind(E.sqrt, self)
+    def abs(self): return bind(E.abs, self)
+    def sign(self): return bind(E.sign, self)
+    def pow(self, o): return bind(E.pow, self, o)
+    def maximum(self, o): return bind(E.maximum, self, o)
+    def minimum(self, o): return bind(E.minimum, self, o)
+    def relu(self): return bind(E.where, bind(E.greater, self, 0), self, 0.0)
+    def sigmoid(self): return 0.5 * bind(E.tanh, self * 0.5) + 0.5
     def square(self): return self * self
-    def matmul(self, o): return bind(P.matmul, self, o)
-    def dot(self, o): return bind(P.matmul, self, o)
+    def matmul(self, o): return bind(LA.matmul, self, o)
+    def dot(self, o): return bind(LA.matmul, self, o)
 
     # reductions --------------------------------------------------------------------------
     def sum(self, axis=None, keepdims=False):
-        return bind(P.sum, self, axis=axis, keepdims=keepdims)
+        return bind(L.sum, self, axis=axis, keepdims=keepdims)
 
     def mean(self, axis=None, keepdims=False):
         return mean(self, axis=axis, keepdims=keepdims)
 
     def max(self, axis=None, keepdims=False):
-        return bind(P.amax, self, axis=axis, keepdims=keepdims)
+        return bind(R.amax, self, axis=axis, keepdims=keepdims)
 
     def min(self, axis=None, keepdims=False):
-        return bind(P.amin, self, axis=axis, keepdims=keepdims)
+        return bind(R.amin, self, axis=axis, keepdims=keepdims)
