@@ -563,3 +563,13 @@ def test_a_primitive_outside_the_table_without_a_kind_is_looped():
     vals = np.arange(6.0).reshape(2, 3)
     out = batched_call(lambda v: bind(row, v), [vals], [True], 2)
     np.testing.assert_array_equal(out, [np.cumsum(vals[0]), np.cumsum(vals[1])])
+
+
+def test_ops_exposes_every_row_by_name():
+    """``chainrule.ops`` is the table's one face: every row is an attribute named in
+    ``__all__`` (``max``/``min`` as ``amax``/``amin``), and nothing it lists is missing."""
+    exposed = {id(getattr(P, n)) for n in P.__all__}
+    assert all(hasattr(P, n) for n in P.__all__)
+    missing = sorted(name for name, prim in TABLE.items() if id(prim) not in exposed)
+    assert not missing, f"rows not exposed by chainrule.ops.__all__: {missing}"
+    assert len(P.__all__) == len(set(P.__all__))
