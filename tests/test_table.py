@@ -1,7 +1,7 @@
 """Every row of the primitive table, tested automatically.
 
 The parametrisation reads ``chainrule.ops.TABLE`` when the tests are collected, so a row
-added anywhere (``primitives.py``, ``primitives_numpy.py``) is picked up with no edit here: its
+added anywhere (any file of ``chainrule/ops/``) is picked up with no edit here: its
 values are compared with its NumPy implementation, its rules are checked against central
 differences at order 1 and 2 in reverse and forward mode on every sample of its ``domain``,
 and the completeness test fails if it lacks a rule or a domain.
@@ -9,6 +9,8 @@ and the completeness test fails if it lacks a rule or a domain.
 
 from __future__ import annotations
 
+import ast
+import pathlib
 import zlib
 
 import numpy as np
@@ -451,3 +453,123 @@ def test_rules_on_python_floats_never_raise(prim):
                     out.backward()
             for value in (g, t):
                 assert not isinstance(value, complex), (prim.name, point, value)
+
+
+# ----------------------------------------------------------------------------------------
+# Rows carry maths only; batching reads a kind declared on every row.
+
+_OPS = pathlib.Path(P.__file__).resolve().parent
+# The one place the engine's tactics are handed to Primitive: the elementwise constructor,
+# which derives them from the partials.
+_DERIVES_TACTICS = {("elementwise.py", "elementwise")}
+
+
+def _tactic_keywords(path: pathlib.Path) -> list:
+    """(line, enclosing function) of every call in ``path`` passing factors= or vjp_simple=."""
+    found = []
+
+    def visit(node, func):
+        for child in ast.iter_child_nodes(node):
+            inner = child.name if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)) \
+                else func
+            if isinstance(child, ast.Call) and any(
+                    k.arg in ("factors", "vjp_simple") for k in child.keywords):
+                found.append((child.lineno, func))
+            visit(child, inner)
+
+    visit(ast.parse(path.read_text(encoding="utf-8")), None)
+    return found
+
+
+def test_no_row_writes_engine_tactics_by_hand():
+    """``factors`` and ``vjp_simple`` come from the constructors: no row in ops/ passes them."""
+    wrong = [f"{path.name}:{line}" for path in sorted(_OPS.glob("*.py"))
+             for line, func in _tactic_keywords(path) if (path.name, func) not in _DERIVES_TACTICS]
+    assert not wrong, f"rows passing factors=/vjp_simple= by hand (derive them instead): {wrong}"
+    # The scan sees the constructor's own call, so it is not blind.
+    assert _tactic_keywords(_OPS / "elementwise.py")
+
+
+def test_constructors_refuse_engine_tactics():
+    from chainrule.ops._build import linear
+    with pytest.raises(TypeError, match="derived by the row constructors"):
+        linear("tactics_test_row", np.copy, lambda g, x: g, batch="elementwise",
+               factors=[None])
+    assert "tactics_test_row" not in P.TABLE
+
+
+def test_nondifferentiable_row_without_ufunc_must_say_how_it_batches():
+    from chainrule.ops._build import nondifferentiable
+    with pytest.raises(TypeError, match="say how batching treats it"):
+        nondifferentiable("batch_test_row", np.argmax)
+    assert "batch_test_row" not in P.TABLE
+
+
+def test_partial_forms_derive_the_engine_tactics():
+    """What the elementwise constructor derives from each form of a partial."""
+    from chainrule.ops.elementwise import _form_rules, _same_g, over
+    x, y, g = np.array([1.5, -2.0]), np.array([0.5, 4.0]), np.array([3.0, -1.0])
+    # A constant 1 hands g on unchanged: no factor, the compiled core's True.
+    partial, vjp, jvp, factor, simple = _form_rules(1.0, 2)
+    assert vjp is _same_g and simple is True and factor is None and partial(x, x, y) == 1.0
+    # A constant -1 negates: a multiply-by-(-1) factor.
+    partial, vjp, jvp, factor, simple = _form_rules(-1.0, 1)
+    np.testing.assert_array_equal(vjp(g, x, x), -g)
+    assert factor[0] is np.multiply and simple is None
+    # over(den): the rule divides, and so does the factor, exactly.
+    partial, vjp, jvp, factor, simple = _form_rules(over(lambda out, a, b: b), 2)
+    np.testing.assert_array_equal(vjp(g, x, x, y), g / y)
+    np.testing.assert_array_equal(factor[0](g, factor[1](x, x, y)), g / y)
+    np.testing.assert_array_equal(partial(x, x, y), 1.0 / y)
+    assert simple is None
+    # A function p: g * p, and the compiled core may call p itself.
+    p = lambda out, a: a * a  # noqa: E731
+    partial, vjp, jvp, factor, simple = _form_rules(p, 1)
+    assert partial is p and simple is p and factor == (np.multiply, p)
+    np.testing.assert_array_equal(vjp(g, x, x), g * x * x)
+    np.testing.assert_array_equal(jvp(g, x, x), g * x * x)
+
+
+@pytest.mark.parametrize("prim", list(TABLE.values()), ids=list(TABLE))
+def test_every_row_declares_a_batch_kind(prim):
+    from chainrule.interpret.batching import _BY_KIND
+    assert prim.batch is not None and prim.batch in _BY_KIND, \
+        f"{prim.name}: batch={prim.batch!r} is not a kind of chainrule.interpret.batching"
+
+
+def test_batching_refuses_a_table_row_without_a_kind(monkeypatch):
+    from chainrule.core import Primitive
+    from chainrule.interpret import batching
+    row = Primitive("kindless_test_row", np.negative, [lambda g, out, x: -g],
+                    [lambda t, out, x: -t])
+    monkeypatch.setitem(P.TABLE, row.name, row)
+    with pytest.raises(ValueError, match="kindless_test_row .batch=None."):
+        batching._check_table()
+
+
+def test_batching_refuses_an_unknown_kind():
+    from chainrule.core import Primitive
+    from chainrule.interpret.batching import batched_call
+    row = Primitive("odd_kind_test_row", np.negative, [lambda g, out, x: -g],
+                    [lambda t, out, x: -t], batch="sideways")
+    with pytest.raises(ValueError, match="declares batch='sideways'"):
+        batched_call(lambda v: bind(row, v), [np.ones((2, 3))], [True], 2)
+
+
+def test_a_primitive_outside_the_table_without_a_kind_is_looped():
+    from chainrule.core import Primitive
+    from chainrule.interpret.batching import batched_call
+    row = Primitive("looped_test_row", lambda v: np.cumsum(v), [], [])
+    vals = np.arange(6.0).reshape(2, 3)
+    out = batched_call(lambda v: bind(row, v), [vals], [True], 2)
+    np.testing.assert_array_equal(out, [np.cumsum(vals[0]), np.cumsum(vals[1])])
+
+
+def test_ops_exposes_every_row_by_name():
+    """``chainrule.ops`` is the table's one face: every row is an attribute named in
+    ``__all__`` (``max``/``min`` as ``amax``/``amin``), and nothing it lists is missing."""
+    exposed = {id(getattr(P, n)) for n in P.__all__}
+    assert all(hasattr(P, n) for n in P.__all__)
+    missing = sorted(name for name, prim in TABLE.items() if id(prim) not in exposed)
+    assert not missing, f"rows not exposed by chainrule.ops.__all__: {missing}"
+    assert len(P.__all__) == len(set(P.__all__))

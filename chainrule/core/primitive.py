@@ -95,11 +95,23 @@ class Primitive:
             ``g * p(out, *args)`` (the derived rules), else None. The compiled core uses it
             to skip a Python call per input; the rules stay the definition (a table test
             checks that both agree).
+        batch: how batched tangents (``chainrule.interpret.batching``) run through the row,
+            one of the kinds that module maps to a rule: ``"elementwise"`` (operands line up
+            by broadcasting), ``"reduce"`` (axis params shift), ``"reshape"``,
+            ``"transpose"``, ``"broadcast"``, ``"getitem"``, ``"index_add"``,
+            ``"index_update"``, ``"concatenate"``, ``"stack"``, ``"matmul"``, ``"axis"`` (one
+            integer ``axis`` param: scans, FFTs), ``"pad"``, ``"einsum"``, ``"solve"``,
+            ``"linalg"`` (NumPy already treats leading axes as a stack of matrices), or
+            ``"loop"`` (one call per batch element: always right, slower). Every row of the
+            table declares one; ``None`` (a primitive made elsewhere) loops.
+
+        ``factors`` and ``vjp_simple`` are engine tactics: the row constructors of
+        :mod:`chainrule.ops` derive them from the rules, and no row writes them by hand.
     """
 
     __slots__ = ("name", "impl", "vjp", "jvp", "partials", "display", "domain",
                  "differentiable", "variadic", "linear", "ufunc", "doc", "factors",
-                 "vjp_simple")
+                 "vjp_simple", "batch")
 
     def __init__(self, name: str, impl: Callable, vjp: Sequence[Optional[Callable]] = (),
                  jvp: Sequence[Optional[Callable]] = (), *,
@@ -108,7 +120,7 @@ class Primitive:
                  differentiable: bool = True, variadic: bool = False, linear: bool = False,
                  ufunc: Any = None, doc: str = "",
                  factors: Optional[Sequence[Optional[tuple]]] = None,
-                 vjp_simple: Optional[Sequence[Any]] = None):
+                 vjp_simple: Optional[Sequence[Any]] = None, batch: Optional[str] = None):
         self.name = name
         self.impl = impl
         self.vjp = tuple(vjp)
@@ -123,6 +135,7 @@ class Primitive:
         self.doc = doc
         self.factors = tuple(factors) if factors is not None else None
         self.vjp_simple = tuple(vjp_simple) if vjp_simple is not None else None
+        self.batch = batch
 
     def __call__(self, *args: Any, **params: Any) -> Any:
         # bind(), inlined: rules call rows directly, so this is on the hot path.

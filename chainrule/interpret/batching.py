@@ -7,22 +7,26 @@ directions travel together as one array whose leading axis is the batch, in a
 per-example shape (its ``shape`` leaves the batch axis out), so the table's JVP and VJP rules
 and the engine's ``sum_to`` run unchanged; only this module knows about the batch axis.
 
-How each row treats the axis (everything else falls back to a loop over the batch, which is
-always right, only slower):
+How each row treats the axis is the ``batch`` kind the row declares (``Primitive.batch``);
+a row of kind ``"loop"`` is run once per batch element, which is always right, only slower:
 
-- elementwise rows (``partials`` given) and comparisons: a batched operand of lower rank is
-  padded with 1s *after* the batch axis, so NumPy's right-aligned broadcasting lines the
-  per-example axes up and never pairs the batch axis with a per-example one;
-- ``sum``/``max``/``min``/``transpose``: axis params shift by one; ``reshape``/``broadcast_to``
-  /``index_add`` get the batch size prepended to ``shape``; ``getitem`` gets a leading full
-  slice (one advanced index at most; more would move the batch axis, see NumPy's rules);
-- ``matmul``: a batched 1-d operand is made a 1-row/1-column matrix (then squeezed back), and
-  batched operands are padded so the batch axis lines up with nothing but itself;
-- ``concatenate``/``stack``: the axis shifts; unbatched operands are broadcast along the batch;
-- ``einsum``: a fresh index letter on the batched operands and the output; ``solve`` and the
-  other linear-algebra rows: NumPy already treats leading axes as a stack of matrices (a
-  batch of 1-d right-hand sides of ``solve`` becomes 1-column matrices);
-- ``index_update`` (``x[idx] = v``): x gets the batch axis, the index a leading full slice.
+- ``"elementwise"`` (rows with partials, comparisons and predicates, casts, complex parts): a
+  batched operand of lower rank is padded with 1s *after* the batch axis, so NumPy's
+  right-aligned broadcasting lines the per-example axes up and never pairs the batch axis
+  with a per-example one;
+- ``"reduce"`` (sum, max, min, prod) and ``"transpose"``: axis params shift by one;
+  ``"reshape"``, ``"broadcast"`` and ``"index_add"`` get the batch size prepended to ``shape``;
+  ``"getitem"`` gets a leading full slice (one advanced index at most; more would move the
+  batch axis, see NumPy's rules, and loops);
+- ``"matmul"``: a batched 1-d operand is made a 1-row/1-column matrix (then squeezed back),
+  and batched operands are padded so the batch axis lines up with nothing but itself;
+- ``"concatenate"``/``"stack"``: the axis shifts; unbatched operands are broadcast along the
+  batch; ``"axis"`` (scans, FFTs): the one integer ``axis`` param shifts; ``"pad"``: no
+  padding on the batch axis;
+- ``"einsum"``: a fresh index letter on the batched operands and the output; ``"linalg"``:
+  NumPy already treats leading axes as a stack of matrices; ``"solve"``: the same, with a
+  batch of 1-d right-hand sides made 1-column matrices;
+- ``"index_update"`` (``x[idx] = v``): x gets the batch axis, the index a leading full slice.
 
 This is for tangents and cotangents only: a primal value is never batched here, so rules that
 read concrete values (``value_of`` for masks and ties) always see unbatched primals.
@@ -73,12 +77,12 @@ class Batched(ArrayOps):
             else:
                 vals.append(a)
                 flags.append(False)
-        rule = _RULES.get(prim)
+        rule = _BY_KIND.get(prim.batch)
         if rule is None:
-            # Comparisons are elementwise; other rows without gradient may take axis params
-            # (argmax, round's decimals): the loop is always right for them.
-            rule = _elementwise if prim.partials is not None or (
-                not prim.differentiable and not params) else _loop
+            raise ValueError(
+                f"batching: the primitive {prim.name!r} declares batch={prim.batch!r}, which "
+                f"is none of the kinds {sorted(k for k in _BY_KIND if k)}; set its "
+                "Primitive.batch to one of them ('loop' is always right, only slower).")
         size = P.shape_of(self.val)[0]
         return Batched(rule(prim, vals, flags, params, size), level)
 
@@ -280,26 +284,32 @@ def _pad_rule(prim, vals, flags, params, size):
         tuple(w) for w in params["pad_width"])))
 
 
-_RULES: dict = {
-    P.sum: _reduce, P.amax: _reduce, P.amin: _reduce,
-    P.reshape: _reshape, P.transpose: _transpose, P.broadcast_to: _broadcast_to,
-    P.getitem: _getitem, P.index_add: _index_add,
-    P.copy: _plain, P.cast: _plain,
-    P.concatenate: _concatenate, P.stack: _stack, P.matmul: _matmul,
-    P.index_update: _index_update,
+# Each batch kind a row may declare (Primitive.batch), and the rule that runs it. A primitive
+# made outside the table without a kind (None) is looped over, which is always right.
+_BY_KIND: dict = {
+    "elementwise": _elementwise, "reduce": _reduce, "reshape": _reshape,
+    "transpose": _transpose, "broadcast": _broadcast_to, "getitem": _getitem,
+    "index_add": _index_add, "index_update": _index_update, "concatenate": _concatenate,
+    "stack": _stack, "matmul": _matmul, "axis": _axis_param, "pad": _pad_rule,
+    "einsum": _einsum, "solve": _solve,
+    # NumPy's linear algebra treats leading axes as a stack of matrices already.
+    "linalg": _plain,
+    "loop": _loop, None: _loop,
 }
-# Rows of the NumPy half of the table, found by name (that file may grow or change).
-for _name, _rule in (("prod", _reduce), ("cumsum", _axis_param), ("cumprod", _axis_param),
-                     ("fft", _axis_param), ("ifft", _axis_param), ("rfft", _axis_param),
-                     ("irfft", _axis_param), ("pad", _pad_rule), ("einsum", _einsum),
-                     ("solve", _solve), ("real", _plain),
-                     # NumPy's linear algebra treats leading axes as a stack of matrices
-                     ("inv", _plain), ("det", _plain), ("logabsdet", _plain),
-                     ("cholesky", _plain), ("eigh_packed", _plain), ("svd_packed", _plain),
-                     ("qr_packed", _plain), ("pinv", _plain),
-                     ("imag", _plain), ("conj", _plain)):
-    if _name in P.TABLE:
-        _RULES[P.TABLE[_name]] = _rule
+
+
+def _check_table() -> None:
+    """Every row of the table declares a kind this module runs (checked once, at import: a
+    row added without one fails here, not later inside a Jacobian)."""
+    unknown = sorted(f"{p.name} (batch={p.batch!r})" for p in P.TABLE.values()
+                     if p.batch is None or p.batch not in _BY_KIND)
+    if unknown:
+        raise ValueError(f"batching: these rows of the table declare no batch kind this "
+                         f"module knows: {', '.join(unknown)}; set Primitive.batch to one of "
+                         f"{sorted(k for k in _BY_KIND if k)}.")
+
+
+_check_table()
 
 
 def batched_call(fn: Callable, args: Sequence[Any], batched: Sequence[bool], size: int) -> Any:

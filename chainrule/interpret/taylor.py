@@ -486,7 +486,7 @@ def _einsum(tr, args, traced, primals, params, out0):
     # Multilinear: coefficient k is the sum over all ways to split k among the traced
     # operands. (Its JVP rule is einsum again with every operand traced, so the generic
     # route would branch at every order.)
-    prim = P.TABLE["einsum"]
+    prim = P.einsum
     idx = [i for i, t in enumerate(traced) if t]
 
     def step(k):
@@ -508,7 +508,7 @@ def _solve(tr, args, traced, primals, params, out0):
     # rules (they handle NumPy's vector/matrix conventions for b) on plain coefficients:
     # rule_b(b_k) = A_0⁻¹ b_k and rule_a(A_j, out=x_{k-j}) = -A_0⁻¹ A_j x_{k-j}. The generic
     # route would call solve with two traced operands inside its own derivative, and branch.
-    prim = P.TABLE["solve"]
+    prim = P.solve
     (a, b), (ta, tb) = args, traced
     rule_a, rule_b = prim.jvp_rule(0), prim.jvp_rule(1)
     node = tr.node(out0)
@@ -528,11 +528,9 @@ def _solve(tr, args, traced, primals, params, out0):
     return node
 
 
+# Rows with a rule of their own here, keyed by the rows themselves.
 _SPECIAL: dict = {P.add: _add, P.sub: _sub, P.neg: _neg, P.mul: _mul, P.div: _div,
-                  P.pow: _pow, P.matmul: _matmul}
-for _name, _rule in (("einsum", _einsum), ("solve", _solve)):
-    if _name in P.TABLE:
-        _SPECIAL[P.TABLE[_name]] = _rule
+                  P.pow: _pow, P.matmul: _matmul, P.einsum: _einsum, P.solve: _solve}
 
 
 # ----------------------------------------------------------------------------------------

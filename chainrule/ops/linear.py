@@ -1,0 +1,329 @@
+"""Rows linear in their differentiable inputs: casts, shapes, ``sum`` and its transpose
+``broadcast_to`` (with ``sum_to``, the one place broadcasting is undone), indexing, joining,
+padding, the running sum, and the parts of complex numbers.
+
+>>> from chainrule.ops import sum_to
+>>> import numpy as np
+>>> sum_to(np.ones((2, 3)), (1, 3)).tolist()
+[[2.0, 2.0, 2.0]]
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..core import Primitive, dtype_of, keepdims_shape, ndim_of, shape_of, zeros_like_value
+from ._build import _dom_reduce, _row, linear
+from .elementwise import where
+
+__all__ = ["cast", "reshape", "transpose", "broadcast_to", "sum", "sum_to", "getitem",
+           "index_add", "index_update", "copy", "concatenate", "stack", "pad", "cumsum",
+           "real", "imag", "conj"]
+
+# ----------------------------------------------------------------------------------------
+# Casting.
+
+
+def _cast_impl(x, dtype):
+    if np.iscomplexobj(x) and np.dtype(dtype).kind != "c":
+        # Complex to real keeps the real part: the cotangent of a real input under the
+        # convention dL = Re(sum(c * dz)) (see primitives_numpy), and without NumPy's warning.
+        x = np.real(x)
+    return np.asarray(x).astype(dtype, copy=False) if np.ndim(x) else np.dtype(dtype).type(x)
+
+
+cast = linear("cast", _cast_impl, lambda g, x, dtype: cast(g, dtype=dtype_of(x)),
+              batch="elementwise",
+              domain=lambda rng: [((rng.normal(size=(3,)),), {"dtype": np.float64})])
+
+# ----------------------------------------------------------------------------------------
+# Shapes.
+
+
+def _reshape_impl(x, shape):
+    return np.reshape(x, shape)
+
+
+reshape = linear("reshape", _reshape_impl, lambda g, x, shape: reshape(g, shape=shape_of(x)),
+                 batch="reshape",
+                 domain=lambda rng: [((rng.normal(size=(2, 3)),), {"shape": (3, 2)}),
+                                     ((rng.normal(size=(6,)),), {"shape": (2, -1)})])
+
+
+def _transpose_impl(x, axes=None):
+    return np.transpose(x, axes)
+
+
+def _transpose_t(g, x, axes=None):
+    if axes is None:
+        return transpose(g)
+    return transpose(g, axes=tuple(np.argsort(axes)))
+
+
+transpose = linear("transpose", _transpose_impl, _transpose_t, batch="transpose",
+                   domain=lambda rng: [((rng.normal(size=(2, 3)),), {}),
+                                       ((rng.normal(size=(2, 3, 4)),), {"axes": (1, 2, 0)})])
+
+
+def _broadcast_to_impl(x, shape):
+    return np.broadcast_to(x, shape)
+
+
+broadcast_to = linear(
+    "broadcast_to", _broadcast_to_impl, lambda g, x, shape: sum_to(g, shape_of(x)),
+    batch="broadcast", domain=lambda rng: [((rng.normal(size=(3, 1)),), {"shape": (2, 3, 4)})])
+
+# ----------------------------------------------------------------------------------------
+# The sum, the transpose of broadcast_to (the other reductions are in reductions.py).
+
+
+def _sum_impl(x, axis=None, keepdims=False):
+    return np.sum(x, axis=axis, keepdims=keepdims)
+
+
+def _sum_t(g, x, axis=None, keepdims=False):
+    shape = shape_of(x)
+    if not keepdims:
+        g = reshape(g, shape=keepdims_shape(shape, axis))
+    return broadcast_to(g, shape=shape)
+
+
+sum = linear("sum", _sum_impl, _sum_t, batch="reduce", domain=_dom_reduce)  # noqa: A001
+
+# ----------------------------------------------------------------------------------------
+# Indexing.
+
+
+def _is_advanced(idx: Any) -> bool:
+    items = idx if isinstance(idx, tuple) else (idx,)
+    return any(isinstance(i, (list, np.ndarray)) for i in items)
+
+
+def _getitem_impl(x, idx):
+    return np.asarray(x)[idx] if not hasattr(x, "__getitem__") else x[idx]
+
+
+def _index_add_impl(g, idx, shape):
+    z = np.zeros(shape, dtype=np.result_type(g))
+    if _is_advanced(idx):
+        np.add.at(z, idx, g)   # repeated integer indices accumulate
+    else:
+        z[idx] = g             # basic indexing never repeats an element
+    return z
+
+
+def _dom_getitem(rng):
+    x = rng.normal(size=(4, 3))
+    return [((x,), {"idx": 1}), ((x,), {"idx": (slice(1, 3), slice(None, None, -1))}),
+            ((x,), {"idx": (None, 2)}), ((x,), {"idx": (np.array([0, 2, 0]),)}),
+            ((x,), {"idx": x > 0}), ((x,), {"idx": (Ellipsis, np.array([1, 1]))})]
+
+
+getitem = linear("getitem", _getitem_impl,
+                 lambda g, x, idx: index_add(g, idx=idx, shape=shape_of(x)),
+                 batch="getitem", domain=_dom_getitem)
+index_add = linear(
+    "index_add", _index_add_impl, lambda g, x, idx, shape: getitem(g, idx=idx),
+    doc="zeros(shape) with x added at idx: the transpose of getitem", batch="index_add",
+    domain=lambda rng: [((rng.normal(size=(3,)),), {"idx": np.array([0, 2, 0]), "shape": (4,)}),
+                        ((rng.normal(size=(2, 3)),), {"idx": slice(1, 3), "shape": (4, 3)})])
+
+def _index_update_impl(x, v, idx):
+    out = np.array(x, copy=True)   # x's dtype is kept, as an in-place `x[idx] = v` would
+    out[idx] = v
+    return out
+
+
+def _kept(x, idx):
+    # True where x's own value survives `x[idx] = v` (constant: depends on idx only).
+    keep = np.ones(shape_of(x), dtype=bool)
+    keep[idx] = False
+    return keep
+
+
+def _written(x, idx):
+    # True at the positions of x[idx] whose value lands in the result: with a repeated
+    # advanced index only one write survives (NumPy's own rule, read off by replaying the
+    # assignment with position numbers); the overwritten ones get no gradient.
+    shape = np.shape(np.empty(shape_of(x), dtype=np.int8)[idx])
+    ids = np.arange(int(np.prod(shape)), dtype=np.intp).reshape(shape)
+    target = np.full(shape_of(x), -1, dtype=np.intp)
+    target[idx] = ids
+    return np.isin(ids, target)
+
+
+def _index_update_vjp_v(g, out, x, v, idx):
+    gv = getitem(g, idx=idx)
+    if _is_advanced(idx):
+        written = _written(x, idx)
+        if not written.all():
+            gv = where(written, gv, 0.0)
+    return gv
+
+
+index_update = _row(Primitive(
+    "index_update", _index_update_impl,
+    [lambda g, out, x, v, idx: where(_kept(x, idx), g, 0.0), _index_update_vjp_v],
+    [lambda t, out, x, v, idx: where(_kept(x, idx), t, 0.0),
+     lambda t, out, x, v, idx: index_update(zeros_like_value(out), t, idx=idx)],
+    doc="x with x[idx] replaced by v (what `x[idx] = v` records)", linear=True,
+    batch="index_update",
+    domain=lambda rng: [((rng.normal(size=(4, 3)), rng.normal(size=(3,))), {"idx": 1}),
+                        ((rng.normal(size=(5,)), rng.normal(size=(2,))),
+                         {"idx": np.array([0, 3])})]))
+
+
+def _copy_impl(x):
+    return np.array(x, copy=True) if isinstance(x, np.ndarray) else x
+
+
+copy = linear("copy", _copy_impl, lambda g, x: g, batch="elementwise",
+              domain=lambda rng: [((rng.normal(size=(2, 3)),), {})])
+
+# ----------------------------------------------------------------------------------------
+# Joining. These rows are variadic: one rule, called with the input's index first.
+
+
+def _concatenate_impl(*xs, axis=0):
+    return np.concatenate(xs, axis=axis)
+
+
+def _concatenate_vjp(i, g, out, *xs, axis=0):
+    ax = axis % ndim_of(out)
+    start = int(np.sum([shape_of(x)[ax] for x in xs[:i]], dtype=int))
+    idx = (slice(None),) * ax + (slice(start, start + shape_of(xs[i])[ax]),)
+    return getitem(g, idx=idx)
+
+
+def _concatenate_jvp(i, t, out, *xs, axis=0):
+    parts = [t if j == i else zeros_like_value(x) for j, x in enumerate(xs)]
+    return concatenate(*parts, axis=axis)
+
+
+concatenate = _row(Primitive(
+    "concatenate", _concatenate_impl, [_concatenate_vjp], [_concatenate_jvp], variadic=True,
+    linear=True, batch="concatenate",
+    domain=lambda rng: [((rng.normal(size=(2, 3)), rng.normal(size=(1, 3))), {}),
+                        ((rng.normal(size=(2, 3)), rng.normal(size=(2, 2))), {"axis": 1})]))
+
+
+def _stack_impl(*xs, axis=0):
+    return np.stack(xs, axis=axis)
+
+
+def _stack_vjp(i, g, out, *xs, axis=0):
+    ax = axis % ndim_of(out)
+    return getitem(g, idx=(slice(None),) * ax + (i,))
+
+
+def _stack_jvp(i, t, out, *xs, axis=0):
+    parts = [t if j == i else zeros_like_value(x) for j, x in enumerate(xs)]
+    return stack(*parts, axis=axis)
+
+
+stack = _row(Primitive(
+    "stack", _stack_impl, [_stack_vjp], [_stack_jvp], variadic=True, linear=True,
+    batch="stack",
+    domain=lambda rng: [((rng.normal(size=(2, 3)), rng.normal(size=(2, 3))), {}),
+                        ((rng.normal(size=(3,)), rng.normal(size=(3,))), {"axis": -1})]))
+
+# ----------------------------------------------------------------------------------------
+# Derived helpers used by the engine and by composites (built from rows above).
+
+
+def sum_to(g: Any, shape: tuple) -> Any:
+    """Sum ``g`` down to ``shape``, undoing NumPy broadcasting (the one place it is undone)."""
+    gshape = shape_of(g)
+    if gshape == shape:
+        return g
+    lead = len(gshape) - len(shape)
+    if lead < 0:  # a rule returned a smaller (e.g. scalar) value: broadcast it up instead
+        return broadcast_to(g, shape=shape)
+    axes = tuple(range(lead)) + tuple(
+        i + lead for i, n in enumerate(shape) if n == 1 and gshape[i + lead] != 1)
+    if axes:
+        g = sum(g, axis=axes)
+    return g if shape_of(g) == shape else reshape(g, shape=shape)
+
+
+# ----------------------------------------------------------------------------------------
+# Padding (constant mode; the other modes are gathers, built with getitem in numpy.py).
+
+
+def _pad_impl(x, pad_width, value=0.0):
+    return np.pad(x, pad_width, mode="constant", constant_values=value)
+
+
+def _pad_t(g, x, pad_width, value=0.0):
+    idx = tuple(slice(lo, lo + n) for (lo, _), n in zip(pad_width, shape_of(x)))
+    return getitem(g, idx=idx)
+
+
+def _pad_jvp(t, out, x, pad_width, value=0.0):
+    return pad(t, pad_width=pad_width)
+
+
+pad = _row(Primitive(
+    "pad", _pad_impl, [lambda g, out, x, **p: _pad_t(g, x, **p)], [_pad_jvp],
+    doc="x surrounded by constant `value` (pad_width: one (before, after) pair per axis)",
+    domain=lambda rng: [((rng.normal(size=(2, 3)),), {"pad_width": ((1, 0), (2, 1))}),
+                        ((rng.normal(size=(3,)),), {"pad_width": ((0, 2),), "value": 1.5})],
+    linear=True, batch="pad"))
+
+# ----------------------------------------------------------------------------------------
+# The running sum.
+
+
+def _cumsum_impl(x, axis):
+    return np.cumsum(x, axis=axis)
+
+
+def _reverse(x, axis):
+    return getitem(x, idx=(slice(None),) * (axis % ndim_of(x)) + (slice(None, None, -1),))
+
+
+def _revcumsum(x, axis):
+    """The running sum from the other end: the transpose of a running sum."""
+    return _reverse(cumsum(_reverse(x, axis), axis=axis), axis)
+
+
+def _cumsum_t(g, x, axis):
+    return _revcumsum(g, axis)
+
+
+def _dom_scan(rng):
+    return [((rng.normal(size=(3, 4)),), {"axis": 1}), ((rng.normal(size=(5,)),), {"axis": 0}),
+            ((rng.normal(size=(2, 3, 2)),), {"axis": -2})]
+
+
+cumsum = linear("cumsum", _cumsum_impl, _cumsum_t, batch="axis", domain=_dom_scan)
+
+# ----------------------------------------------------------------------------------------
+# Complex parts. Cotangent convention for complex values (the table's rules are plain
+# transposes, as in JAX): a real loss L changes by dL = Re(sum(c * dz)) when z changes by dz,
+# where c is z's cotangent. So real(z) pulls g back to g + 0j, imag(z) to -1j * g, and a real
+# input of a complex-valued row takes the real part of its cotangent. The rows also accept
+# real inputs (real(x) = x, imag(x) = 0), which is how the table tests reach them.
+
+
+def _complex_ct(g, x, factor):
+    # Cotangent of x from a real cotangent g: complex only where x itself is complex.
+    if dtype_of(x).kind == "c":
+        return g * factor
+    return g if factor == 1 else g * 0.0
+
+
+real = _row(Primitive(
+    "real", np.real, [lambda g, out, x: _complex_ct(g, x, 1 + 0j)],
+    [lambda t, out, x: real(t)], ufunc=None, linear=True, batch="elementwise",
+    domain=lambda rng: [((rng.normal(size=(2, 3)),), {})]))
+imag = _row(Primitive(
+    "imag", np.imag, [lambda g, out, x: _complex_ct(g, x, -1j)],
+    [lambda t, out, x: imag(t)], ufunc=None, linear=True, batch="elementwise",
+    domain=lambda rng: [((rng.normal(size=(2, 3)),), {})]))
+conj = _row(Primitive(
+    "conj", np.conjugate, [lambda g, out, x: conj(g)], [lambda t, out, x: conj(t)],
+    ufunc=np.conjugate, domain=lambda rng: [((rng.normal(size=(2, 3)),), {})], linear=True,
+    batch="elementwise"))
