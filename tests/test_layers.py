@@ -15,8 +15,9 @@ PACKAGE = pathlib.Path(__file__).resolve().parent.parent / "chainrule"
 
 # Each entry of the package (a folder or a top-level module) and its layer.
 LAYERS = {
-    # what a primitive is, tracers, levels, grad mode, value helpers, pytrees; and the finder of
-    # the optional compiled hot paths
+    # what a primitive is, tracers, levels, grad mode, value helpers, pytrees; and the hot paths
+    # twice (_kernel: the Python reference and its C twin), which import nothing of chainrule
+    # (tensor.py hands them the classes and engine functions they work on), so they sit here
     "core": 0, "_kernel": 0,
     # THE table, and the operators every tracer shares
     "ops": 1,
@@ -39,7 +40,7 @@ ORDER = {
     "core": ["primitive", "values", "pytree"],
     "ops": ["rows", "rows_numpy", "methods"],
     "interpret": ["reverse", "forward", "batching", "taylor"],
-    "_kernel": [],
+    "_kernel": ["reference"],
 }
 
 # Imports against the grain, each done lazily inside one function, with its reason.
