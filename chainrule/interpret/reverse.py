@@ -208,12 +208,6 @@ def _propagate(heap: list, grads: dict, results: dict, root_grads: Sequence[Any]
     drain = None if create_graph else _drain
     try:
         while heap:
-            if drain is not None:
-                # As in backward_pass (once in vain on entry, after its own call).
-                drain(heap, grads, cls, level, target_ids, retain_graph, accumulate,
-                      targets is None, results, wrap)
-                if not heap:
-                    break
             _, tid, t = heappop(heap)
             g = grads.pop(tid)
             if t._hooks:
@@ -225,18 +219,22 @@ def _propagate(heap: list, grads: dict, results: dict, root_grads: Sequence[Any]
                     _accumulate_into(t, g, create_graph, wrap, handed)
             elif tid in target_ids:
                 results[tid] = g
-            if prim is None:   # a leaf
-                continue
-            inputs = t._inputs
-            if inputs is None:
-                raise _released_error(t)
-            if not create_graph and type(g) is ndarray and g.size >= _BIG and prim.factors \
-                    and len(inputs) <= 2 and not t._params and not prim.variadic:
-                _factor_step(t, g, inputs, grads, heap, cls, level, retain_graph, pool)
-                continue
-            _rule_step(t, g, inputs, grads, heap, cls, level, create_graph)
-            if not retain_graph:
-                t._inputs = None
+            if prim is not None:
+                inputs = t._inputs
+                if inputs is None:
+                    raise _released_error(t)
+                if not create_graph and type(g) is ndarray and g.size >= _BIG and \
+                        prim.factors and len(inputs) <= 2 and not t._params and \
+                        not prim.variadic:
+                    _factor_step(t, g, inputs, grads, heap, cls, level, retain_graph, pool)
+                else:
+                    _rule_step(t, g, inputs, grads, heap, cls, level, create_graph)
+                    if not retain_graph:
+                        t._inputs = None
+            if drain is not None and heap:
+                # The kernel's steps, as in backward_pass (which ran them before this loop).
+                drain(heap, grads, cls, level, target_ids, retain_graph, accumulate,
+                      targets is None, results, wrap)
     finally:
         if token is not None:
             _grad_enabled.reset(token)
