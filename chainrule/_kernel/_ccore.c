@@ -27,7 +27,7 @@
 /* The interface number, defined once, in chainrule/_kernel/__init__.py (ABI): setup.py
  * reads it and passes it here as -DABI_VERSION=<n>. */
 #ifndef ABI_VERSION
-#error "ABI_VERSION is unset: build with setup.py, which reads it from chainrule/_kernel/__init__.py"
+#error "ABI_VERSION is unset: build with setup.py (it reads ABI from chainrule/_kernel/__init__.py)"
 #endif
 
 #define SLOT(o, off) (*(PyObject **)((char *)(o) + (off)))
@@ -133,8 +133,8 @@ static int
 check_setup(void)
 {
     if (tensor_type == NULL) {
-        PyErr_SetString(PyExc_RuntimeError, "chainrule._kernel._ccore: setup() has not been called "
-                        "(chainrule.tensor calls it on import)");
+        PyErr_SetString(PyExc_RuntimeError, "chainrule._kernel._ccore: setup() has not been "
+                        "called (chainrule._kernel.install() calls it when chainrule is imported)");
         return -1;
     }
     return 0;
