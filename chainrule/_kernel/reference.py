@@ -165,12 +165,10 @@ def prim_call(self: Any, *args: Any, **params: Any) -> Any:
 def drain(heap: list, grads: dict, cls: type, level: int, target_ids: set, retain_graph: bool,
           accumulate: bool, all_leaves: bool, results: dict, wrap: Callable) -> None:
     """The reverse pass's steps for unary and binary nodes without params reached by a float
-    or an array below ``BIG`` elements, and for leaves reached by a float, for as long as the
-    newest pending tensor is one; the first that is not stays on the heap for the general
-    loop (reverse._propagate). Never called with create_graph. A float cotangent goes
-    straight into the pending dict: written out three times on purpose (a helper call costs
-    ~3% of W2). Where a row declares ``vjp_simple`` the C twin takes that form instead of
-    calling the rule (a table test checks that they agree bit for bit)."""
+    or an array below ``BIG`` elements, and for leaves reached by a float, while the newest
+    pending tensor is one; the first that is not is left to reverse._propagate. Never called
+    with create_graph. Float cotangents are added inline, three times on purpose (a helper
+    call costs ~3% of W2); the C twin uses a row's ``vjp_simple`` form instead of the rule."""
     if cls is not Tensor:
         return
     while heap:
