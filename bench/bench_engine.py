@@ -294,7 +294,7 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true", help="smaller sizes, fewer repeats")
     args = ap.parse_args()
     q = args.quick
-    core = "compiled core" if sys.modules["chainrule.tensor"].COMPILED else \
+    core = "compiled core" if cr._kernel.COMPILED else \
         "pure Python (CHAINRULE_PURE=1, or the compiled core is not built)"
     print(f"chainrule: {core}; numpy {np.__version__}, "
           f"torch {torch.__version__ if torch else 'absent'}, "

@@ -26,6 +26,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(__file__))
 from bench_engine import _sequential, w1_fns  # noqa: E402  (bench/, the script's own folder)
+from chainrule import _kernel  # noqa: E402
 
 F32 = np.float32
 C = {k: np.array([k], dtype=F32) for k in (2, 3, 4, 5, 7, 9)}
@@ -61,7 +62,7 @@ def main() -> None:
     fns = {"NumPy calls only, shape (1,) float32 (26 ufunc calls)": numpy_calls_only}
     fns.update(w1_fns())
     res = {k: v * 1e6 for k, v in _sequential(fns, 7, 2000).items()}
-    engine = "compiled core" if sys.modules["chainrule.tensor"].COMPILED else "pure Python"
+    engine = "compiled core" if _kernel.COMPILED else "pure Python"
     print(f"chainrule: {engine}; numpy {np.__version__}")
     print()
     budget = res.get("PyTorch (tutorial code)")

@@ -44,9 +44,12 @@ from .symbolic import Expr, symbol
 # `from chainrule import *` does not shadow Python's float, int and bool.
 float, int, bool = (_TORCH_BUILTIN_NAMES[n] for n in ("float", "int", "bool"))  # noqa: A001
 
+from ._kernel import COMPILED  # whether the compiled core runs (docs/compiled.md)
+
 __version__ = "0.1.0"
 
 __all__ = [
+    "COMPILED",
     "Tensor", "tensor", "as_tensor", "no_grad", "enable_grad", "set_grad_enabled",
     "is_grad_enabled",
     "grad", "value_and_grad", "vjp", "jvp", "jacrev", "jacfwd", "jacobian", "hessian", "hvp",

@@ -9,15 +9,14 @@ from typing import Any, Callable, Optional, Sequence
 
 import numpy as np
 
-from .interpret import reverse as engine
+from . import _kernel
 from . import ops as P
+from .interpret import reverse as engine
 from .core import Primitive, Tracer, _grad_enabled, bind
 from .ops.methods import ArrayOps, _unwrap_index, conversion_error, numpy_namespace
 
 __all__ = ["Tensor", "tensor", "as_tensor", "no_grad", "enable_grad", "set_grad_enabled"]
 
-# The arithmetic rows, bound once: operators look them up on every call.
-_add, _sub, _mul, _div, _pow = P.add, P.sub, P.mul, P.div, P.pow
 _NO_PARAMS: dict = {}   # shared by every node without params: never mutated
 
 
@@ -63,79 +62,6 @@ def _holds_tensor(seq: Any) -> bool:
 
 def _values_of(seq: Any) -> Any:
     return [_values_of(s) if isinstance(s, (list, tuple)) else P.value_of(s) for s in seq]
-
-
-def _operator(prim: Primitive, reflected: bool) -> Callable:
-    """Tensor's arithmetic operator for ``prim`` (``reflected``: ``other op self``).
-
-    The hottest path of the library, so it is written out in one function: a binary
-    operation between a Tensor and a number, an array or a Tensor of the same level (anything
-    else goes through bind()). Same logic as Tensor._process, unrolled for two inputs."""
-    def op(self: "Tensor", o: Any) -> Any:
-        if reflected:
-            a, b = o, self
-        else:
-            a, b = self, o
-        level = self._level
-        if type(a) is Tensor:
-            if a._level != level:
-                return bind(prim, a, b)
-            da = a._data
-            needs = a.requires_grad
-            vsum = a._version
-        elif type(a) is not float and isinstance(a, Tracer):
-            return bind(prim, a, b)
-        else:
-            da = a
-            needs = False
-            vsum = 0
-        if type(b) is Tensor:
-            if b._level != level:
-                return bind(prim, a, b)
-            db = b._data
-            needs = needs or b.requires_grad
-            vsum += b._version
-        elif type(b) is not float and isinstance(b, Tracer):
-            return bind(prim, a, b)
-        else:
-            db = b
-        if (type(da) is not float and isinstance(da, Tracer)) or \
-                (type(db) is not float and isinstance(db, Tracer)):
-            out = bind(prim, da, db)
-        else:
-            out = prim.impl(da, db)
-        # _node()/_constant(), inlined: this runs once per arithmetic operator.
-        t = Tensor.__new__(Tensor)
-        t._data = out
-        t._level = level
-        t._version = 0
-        if needs and _grad_enabled.get():
-            t.requires_grad = True
-            t._prim = prim
-            t._inputs = (a, b)
-            t._params = _NO_PARAMS
-            t._vsum = vsum
-            t._seq = next(_sequence)
-        else:
-            t.requires_grad = False
-            t._prim = None
-            t._inputs = None
-            t._params = _NO_PARAMS
-            t._vsum = 0
-            t._seq = 0
-        return t
-
-    op.__name__ = _operator_name(prim, reflected)
-    op.__qualname__ = f"Tensor.{op.__name__}"
-    return op
-
-
-_DUNDER = {"div": "truediv"}
-
-
-def _operator_name(prim: Primitive, reflected: bool) -> str:
-    """``__mul__``, ``__rtruediv__``, ...: the dunder name of ``prim``'s operator."""
-    return f"__{'r' if reflected else ''}{_DUNDER.get(prim.name, prim.name)}__"
 
 
 class Tensor(ArrayOps):
@@ -207,33 +133,6 @@ class Tensor(ArrayOps):
     def _value(self) -> Any:
         return self._data
 
-    def _process1(self, prim: Primitive, params: dict = _NO_PARAMS) -> "Tensor":
-        # One input, this tensor (x.sin(), cr.exp(x), x.sum()): the hot unary path.
-        d = self._data
-        if type(d) is not float and isinstance(d, Tracer):
-            out = bind(prim, d, **params)
-        else:
-            out = prim.impl(d, **params) if params else prim.impl(d)
-        t = Tensor.__new__(Tensor)   # _node()/_constant(), inlined (hot path)
-        t._data = out
-        t._level = self._level
-        t._version = 0
-        if self.requires_grad and prim.differentiable and _grad_enabled.get():
-            t.requires_grad = True
-            t._prim = prim
-            t._inputs = (self,)
-            t._params = params
-            t._vsum = self._version
-            t._seq = next(_sequence)
-        else:
-            t.requires_grad = False
-            t._prim = None
-            t._inputs = None
-            t._params = _NO_PARAMS
-            t._vsum = 0
-            t._seq = 0
-        return t
-
     def _process(self, prim: Primitive, args: tuple, params: dict) -> "Tensor":
         level = self._level
         if len(args) == 1 and args[0] is self:
@@ -258,12 +157,9 @@ class Tensor(ArrayOps):
             return _node(out, level, prim, args, params, vsum)
         return _constant(out, level)
 
-    # The hottest path of the library: see _operator below.
-    __add__, __radd__ = _operator(_add, False), _operator(_add, True)
-    __sub__, __rsub__ = _operator(_sub, False), _operator(_sub, True)
-    __mul__, __rmul__ = _operator(_mul, False), _operator(_mul, True)
-    __truediv__, __rtruediv__ = _operator(_div, False), _operator(_div, True)
-    __pow__, __rpow__ = _operator(_pow, False), _operator(_pow, True)
+    # The hottest paths of the library, _process1 and the arithmetic operators (__add__,
+    # __radd__, ... __rpow__), are put on the class by chainrule._kernel.install() below:
+    # written in chainrule/_kernel/reference.py, and in C where the compiled core is built.
 
     # ------------------------------------------------------------------------------------
     # NumPy interop: np.sin(t), np.ones(3) * t and friends give Tensors (ArrayOps's
@@ -632,28 +528,11 @@ def _node(value: Any, level: int, prim: Primitive, inputs: tuple, params: dict,
     return t
 
 
-def _install_compiled_core() -> bool:
-    """Swap in the compiled operators, _process1, Primitive.__call__ and backward steps
-    (chainrule._kernel._ccore, docs/compiled.md) when the extension is built and not disabled; they
-    do exactly what the Python code does, which stays the definition and the fallback."""
-    from . import _kernel as _accel
-    cc = _accel.load()
-    if cc is None:
-        return False
-    cc.setup(Tensor, Primitive, Tracer, bind, _grad_enabled, _sequence, _NO_PARAMS,
-             engine._modified_error, engine._add_fitted, Tensor._wrap_constant, np.ndarray,
-             engine._BIG)
-    for prim in (_add, _sub, _mul, _div, _pow):
-        for reflected in (False, True):
-            name = _operator_name(prim, reflected)
-            setattr(Tensor, name, cc.binary_method(prim, name, reflected))
-    Tensor._process1 = cc.method("process1", "_process1")
-    Primitive.__call__ = cc.method("call", "__call__")
-    engine._drain = cc.drain
-    return True
-
-
-COMPILED = _install_compiled_core()   # whether the compiled fast paths run (see _accel.py)
+# The hot paths (_kernel/reference.py, or their C twins): Tensor's operators for these rows,
+# Tensor._process1, Primitive.__call__ and the reverse pass's drain. chainrule._kernel.COMPILED
+# says which set runs.
+_kernel.install(Tensor, Primitive, Tracer, bind, _grad_enabled, _sequence, _NO_PARAMS, engine,
+                (P.add, P.sub, P.mul, P.div, P.pow))
 
 
 class GradFn:

@@ -1,4 +1,5 @@
-"""The optional compiled core (chainrule/_ccore.c) against the Python code it speeds up.
+"""The optional compiled core (chainrule/_kernel/_ccore.c) against its Python definition
+(chainrule/_kernel/reference.py) and the general loop (chainrule/interpret/reverse.py).
 
 The whole suite runs in both modes in CI (`CHAINRULE_PURE=1` runs the Python code). These
 tests add what a single run cannot see: that the compiled core is really in use where it is
@@ -11,6 +12,8 @@ import gc
 import importlib.util
 import json
 import os
+import pathlib
+import re
 import subprocess
 import sys
 import weakref
@@ -19,10 +22,10 @@ import numpy as np
 import pytest
 
 import chainrule as cr
+from chainrule import _kernel
 from chainrule import ops as P
 
-tensor_module = sys.modules["chainrule.tensor"]
-COMPILED = tensor_module.COMPILED
+COMPILED = _kernel.COMPILED
 needs_compiled = pytest.mark.skipif(not COMPILED, reason="chainrule._kernel._ccore is not in use")
 
 
@@ -119,7 +122,7 @@ with cr.no_grad():
     rec("no_grad", (cr.tensor(2.0, requires_grad=True) * 3).requires_grad)
 rec("hessian", cr.hessian(lambda v: (v[0] ** 2) * v[1] + cr.sin(v[1]))(np.array([0.5, 1.5])))
 rec("jvp", cr.jvp(f, (2.0,), (1.0,)))
-out["compiled"] = sys.modules["chainrule.tensor"].COMPILED
+out["compiled"] = cr._kernel.COMPILED
 print(json.dumps(out, sort_keys=True))
 '''
 
@@ -232,6 +235,49 @@ def test_a_stale_or_disabled_build_is_not_used(monkeypatch):
     monkeypatch.setattr(_accel, "ABI", _accel.ABI + 1)   # as if built from another version
     with pytest.warns(RuntimeWarning, match="rebuild it"):
         assert _accel.load() is None
+
+
+def _c_source_exports() -> set:
+    """The names _ccore.c puts on its module: its method table and its module objects."""
+    src = (pathlib.Path(_kernel.__file__).parent / "_ccore.c").read_text(encoding="utf-8")
+    table = src[src.index("static PyMethodDef methods[]"):]
+    table = table[:table.index("};")]
+    return set(re.findall(r'^\s*\{"(\w+)",', table, re.MULTILINE)) | \
+        set(re.findall(r'PyModule_AddObject\(m, "(\w+)"', src))
+
+
+def test_c_core_defines_exactly_the_reference_functions():
+    # The twins stay twins: a function added to one file and not the other fails here, with or
+    # without a C compiler (read from the C source), and again on the built module.
+    from chainrule._kernel import reference
+    assert _c_source_exports() == set(reference.__all__)
+    assert all(callable(getattr(reference, name)) for name in reference.__all__)
+    if importlib.util.find_spec("chainrule._kernel._ccore") is not None:
+        from chainrule._kernel import _ccore
+        public = {name for name in vars(_ccore) if not name.startswith("_")}
+        assert public == set(reference.__all__) | {"ABI"}
+
+
+def test_install_put_one_kernel_on_the_classes():
+    from chainrule._kernel import reference
+    from chainrule.interpret import reverse
+    kernel = _kernel.load() if COMPILED else reference
+    assert cr.Tensor._process1 is kernel.process1
+    assert P.Primitive.__call__ is kernel.prim_call
+    assert reverse._drain is kernel.drain
+    names = [_kernel.operator_name(p, r) for p in (P.add, P.sub, P.mul, P.div, P.pow)
+             for r in (False, True)]
+    assert "__rtruediv__" in names
+    assert all(type(vars(cr.Tensor)[n]) is type(vars(cr.Tensor)["__add__"]) for n in names)
+
+
+def test_kernel_setup_runs_once():
+    from chainrule._kernel import reference
+    from chainrule.core import Tracer, _grad_enabled, bind
+    kernel = _kernel.load() if COMPILED else reference
+    with pytest.raises(RuntimeError, match="already called"):
+        kernel.setup(cr.Tensor, P.Primitive, Tracer, bind, _grad_enabled, iter(()), {}, repr,
+                     repr, repr, np.ndarray, 1)
 
 
 # Random programs: the same few hundred generated scalar and small-array graphs (shared

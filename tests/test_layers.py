@@ -15,8 +15,9 @@ PACKAGE = pathlib.Path(__file__).resolve().parent.parent / "chainrule"
 
 # Each entry of the package (a folder or a top-level module) and its layer.
 LAYERS = {
-    # what a primitive is, tracers, levels, grad mode, value helpers, pytrees; and the finder of
-    # the optional compiled hot paths
+    # what a primitive is, tracers, levels, grad mode, value helpers, pytrees; and the hot paths
+    # twice (_kernel: the Python reference and its C twin), which import nothing of chainrule
+    # (tensor.py hands them the classes and engine functions they work on), so they sit here
     "core": 0, "_kernel": 0,
     # THE table, and the operators every tracer shares
     "ops": 1,
@@ -43,7 +44,7 @@ ORDER = {
     "interpret": ["reverse", "forward", "batching", "taylor"],
     "numpy": ["_constants", "_helpers", "_math", "_shape", "_index", "_reduce", "_products",
               "_create", "_stats", "_special", "linalg", "fft"],
-    "_kernel": [],
+    "_kernel": ["reference"],
     "web": ["compute", "_worker", "server"],
 }
 

@@ -1,19 +1,20 @@
-/* chainrule._kernel._ccore: optional compiled versions of the engine's hottest paths
- * (docs/compiled.md):
+/* chainrule._kernel._ccore: the engine's hottest paths in C, the twin of
+ * chainrule/_kernel/reference.py (docs/compiled.md has the table). Same functions, same names:
  *
- *   - Tensor's arithmetic operators (tensor.py: _operator),
- *   - Tensor._process1, the one-input record (tensor.py),
- *   - Primitive.__call__, bind() as the rules call rows (_core.py),
- *   - the backward loop's step for a node whose cotangent is a Python float or an array
- *     below engine._BIG elements (engine.py: _propagate, the unrolled unary and binary
- *     paths), and for a leaf whose cotangent is a float.
+ *   - binary_method(prim, name, reflected): Tensor's arithmetic operators (binary_op),
+ *   - process1: Tensor._process1, the one-input record,
+ *   - prim_call: Primitive.__call__, bind() as the rules call rows,
+ *   - drain: the reverse pass's steps for a node whose cotangent is a Python float or an
+ *     array below reverse._BIG elements (node_step), and for a leaf whose cotangent is a
+ *     float (leaf_step),
+ *   - setup(...): binds this module to chainrule's classes and engine functions.
  *
- * The Python code stays the definition and the fallback: each function here does exactly
- * what its Python counterpart does, step for step, and hands anything unusual back to Python
- * (other tracers, nodes with hooks, params, targets, large arrays, leaves reached by an
- * array, create_graph). The derivative rules
- * themselves are never duplicated: they are the table's Python functions, called from here.
- * The test suite runs twice in CI, with this module and without (CHAINRULE_PURE=1).
+ * The Python code is the definition and the fallback: each function here does exactly what
+ * its Python twin does, step for step, and hands anything unusual back to Python (other
+ * tracers, nodes with hooks, params, targets, large arrays, leaves reached by an array,
+ * create_graph). The derivative rules themselves are never duplicated: they are the table's
+ * Python functions, called from here. The test suite runs twice in CI, with this module and
+ * without (CHAINRULE_PURE=1); a change to one twin comes with the same change to the other.
  *
  * Tensor and Primitive are ordinary Python classes with __slots__; setup() reads each slot's
  * offset from its member descriptor (checked to be an object slot of that exact class), so
@@ -23,7 +24,11 @@
 #include <Python.h>
 #include <structmember.h>
 
-#define ABI_VERSION 8
+/* The interface number, defined once, in chainrule/_kernel/__init__.py (ABI): setup.py
+ * reads it and passes it here as -DABI_VERSION=<n>. */
+#ifndef ABI_VERSION
+#error "ABI_VERSION is unset: build with setup.py (it reads ABI from chainrule/_kernel/__init__.py)"
+#endif
 
 #define SLOT(o, off) (*(PyObject **)((char *)(o) + (off)))
 
@@ -35,11 +40,11 @@ static PyObject *bind_fn = NULL;         /* chainrule.core.bind */
 static PyObject *grad_var = NULL;        /* the grad-mode ContextVar */
 static PyObject *sequence = NULL;        /* tensor._sequence, an itertools.count */
 static PyObject *no_params = NULL;       /* tensor._NO_PARAMS, the shared empty dict */
-static PyObject *modified_error = NULL;  /* engine._modified_error(t) -> exception */
-static PyObject *add_fitted = NULL;      /* engine._add_fitted(grads, heap, a, gi, va) */
+static PyObject *modified_error = NULL;  /* reverse._modified_error(t) -> exception */
+static PyObject *add_fitted = NULL;      /* reverse._add_fitted(grads, heap, a, gi, va) */
 static PyObject *wrap_constant = NULL;   /* the function Tensor._wrap_constant */
 static PyTypeObject *ndarray_type = NULL;  /* numpy.ndarray */
-static Py_ssize_t big = 0;               /* engine._BIG: larger arrays stay in Python */
+static Py_ssize_t big = 0;               /* reverse._BIG: larger arrays stay in Python */
 static PyObject *str_grad = NULL, *str_shape = NULL, *str_size = NULL;
 static PyObject *str_level = NULL, *str_process = NULL, *str_process1 = NULL;
 static PyObject *zero = NULL;
@@ -128,8 +133,8 @@ static int
 check_setup(void)
 {
     if (tensor_type == NULL) {
-        PyErr_SetString(PyExc_RuntimeError, "chainrule._kernel._ccore: setup() has not been called "
-                        "(chainrule.tensor calls it on import)");
+        PyErr_SetString(PyExc_RuntimeError, "chainrule._kernel._ccore: setup() has not been "
+                        "called (chainrule._kernel.install() calls it when chainrule is imported)");
         return -1;
     }
     return 0;
@@ -238,7 +243,7 @@ call_bind(PyObject *prim, PyObject *a, PyObject *b)
 }
 
 /* ---------------------------------------------------------------------------------------- */
-/* Forward: the binary operator (tensor.py: _operator). */
+/* Forward: the binary operator (reference.binary_method's binary_op). */
 
 static PyObject *
 binary_op(PyObject *prim, int reflected, PyObject *self, PyObject *o)
@@ -336,9 +341,9 @@ binary_op(PyObject *prim, int reflected, PyObject *self, PyObject *o)
     return t;
 }
 
-/* Forward: one input (tensor.py: Tensor._process1). */
+/* Forward: one input (reference.process1), installed as Tensor._process1. */
 static PyObject *
-unary_op(PyObject *self, PyObject *prim, PyObject *params)
+process1(PyObject *self, PyObject *prim, PyObject *params)
 {
     PyObject *d = get_slot(self, o_data, "_data");
     PyObject *level = get_slot(self, o_level, "_level");
@@ -412,7 +417,7 @@ error:
 
 enum { OP_BINARY = 0, OP_REFLECTED = 1, OP_UNARY = 2, OP_PRIM_CALL = 3 };
 
-/* Primitive.__call__ (_core.py): bind() for a row called directly, as rules do. */
+/* Primitive.__call__ (reference.prim_call): bind() for a row called directly, as rules do. */
 static PyObject *
 prim_call(PyObject *prim, PyObject *const *args, Py_ssize_t n, PyObject *kwnames)
 {
@@ -494,6 +499,8 @@ tensorop_vectorcall(PyObject *callable, PyObject *const *args, size_t nargsf, Py
 {
     TensorOp *op = (TensorOp *)callable;
     Py_ssize_t n = PyVectorcall_NARGS(nargsf);
+    if (check_setup() < 0)   /* process1 and prim_call exist from import on */
+        return NULL;
     if (op->kind == OP_PRIM_CALL) {
         if (n < 1 || !PyObject_TypeCheck(args[0], prim_type)) {
             PyErr_Format(PyExc_TypeError, "%U() needs a Primitive as its first argument",
@@ -524,7 +531,7 @@ tensorop_vectorcall(PyObject *callable, PyObject *const *args, size_t nargsf, Py
             PyErr_Format(PyExc_TypeError, "%U(): params must be a dict", op->name);
             return NULL;
         }
-        return unary_op(args[0], args[1], params);
+        return process1(args[0], args[1], params);
     }
     if (n != 2) {
         PyErr_Format(PyExc_TypeError, "%U() takes exactly one argument (%zd given)", op->name,
@@ -604,25 +611,8 @@ binary_method(PyObject *module, PyObject *args)
     return make_op(prim, name, reflected ? OP_REFLECTED : OP_BINARY);
 }
 
-/* method(kind, name): "process1" for Tensor._process1, "call" for Primitive.__call__. */
-static PyObject *
-method(PyObject *module, PyObject *args)
-{
-    const char *kind;
-    PyObject *name;
-    if (!PyArg_ParseTuple(args, "sU", &kind, &name) || check_setup() < 0)
-        return NULL;
-    if (strcmp(kind, "process1") == 0)
-        return make_op(NULL, name, OP_UNARY);
-    if (strcmp(kind, "call") == 0)
-        return make_op(NULL, name, OP_PRIM_CALL);
-    PyErr_Format(PyExc_ValueError, "method(kind, name): kind must be 'process1' or 'call', "
-                 "not %R", PyTuple_GET_ITEM(args, 0));
-    return NULL;
-}
-
 /* ---------------------------------------------------------------------------------------- */
-/* Backward: the steps of engine._propagate for floats and small arrays. */
+/* Backward: reference.drain, the reverse pass's steps for floats and small arrays. */
 
 /* The heap of pending tensors: a list of (-seq, id, tensor), ordered as heapq orders it
  * (the Python loop uses heapq on the same list). These are heapq's algorithms; entries
@@ -743,9 +733,9 @@ same_shape(PyObject *x, PyObject *y)
 }
 
 /* Add cotangent gi (a new reference, consumed) of input a (value va) into the pending
- * gradients: engine._propagate's inline float add; for an array of the input's shape,
- * engine._add_grad without _fit's summing (`prev + gi`: the same values as its in-place
- * add, which only spares large arrays an allocation); else engine._add_fitted. */
+ * gradients: reference.drain's inline float add; for an array of the input's shape,
+ * reverse._add_grad without the summing (`prev + gi`: the same values as its in-place
+ * add, which only spares large arrays an allocation); else reverse._add_fitted. */
 static int
 add_grad(PyObject *grads, PyObject *heap, PyObject *a, PyObject *gi, PyObject *va)
 {
@@ -856,7 +846,7 @@ cotangent(PyObject *rule, PyObject *simple, Py_ssize_t i, PyObject *const *args,
 }
 
 /* One step of the loop for node t (popped), cotangent g (a float or a small array, the
- * unrolled unary and binary paths of engine._propagate). 0 or -1. */
+ * unary and binary steps of reference.drain). 0 or -1. */
 static int
 node_step(PyObject *t, PyObject *g, PyObject *prim, PyObject *inputs, PyObject *vjp,
            PyObject *grads, PyObject *heap, PyObject *level, int retain_graph)
@@ -1135,9 +1125,6 @@ static PyMethodDef methods[] = {
      "add_fitted, wrap_constant, ndarray, big): bind this module to chainrule's classes (once)."},
     {"binary_method", binary_method, METH_VARARGS,
      "binary_method(prim, name, reflected): Tensor's operator for prim, as a method."},
-    {"method", method, METH_VARARGS,
-     "method(kind, name): Tensor._process1(prim, params=None) for kind 'process1', "
-     "Primitive.__call__(*args, **params) for kind 'call', as methods."},
     {"drain", (PyCFunction)(void (*)(void))drain, METH_FASTCALL,
      "drain(heap, grads, cls, level, target_ids, retain_graph, accumulate, all_leaves, "
      "results, wrap): backward steps on floats."},
@@ -1157,9 +1144,26 @@ PyInit__ccore(void)
     PyObject *m = PyModule_Create(&moduledef);
     if (m == NULL)
         return NULL;
-    if (PyModule_AddIntConstant(m, "ABI", ABI_VERSION) < 0) {
-        Py_DECREF(m);
-        return NULL;
+    if (PyModule_AddIntConstant(m, "ABI", ABI_VERSION) < 0)
+        goto error;
+    /* The methods themselves (reference.process1, reference.prim_call); before setup() they
+     * raise RuntimeError. */
+    PyObject *name = PyUnicode_InternFromString("_process1");
+    PyObject *op = name == NULL ? NULL : make_op(NULL, name, OP_UNARY);
+    Py_XDECREF(name);
+    if (op == NULL || PyModule_AddObject(m, "process1", op) < 0) {
+        Py_XDECREF(op);
+        goto error;
+    }
+    name = PyUnicode_InternFromString("__call__");
+    op = name == NULL ? NULL : make_op(NULL, name, OP_PRIM_CALL);
+    Py_XDECREF(name);
+    if (op == NULL || PyModule_AddObject(m, "prim_call", op) < 0) {
+        Py_XDECREF(op);
+        goto error;
     }
     return m;
+error:
+    Py_DECREF(m);
+    return NULL;
 }

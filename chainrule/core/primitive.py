@@ -138,19 +138,9 @@ class Primitive:
         self.batch = batch
 
     def __call__(self, *args: Any, **params: Any) -> Any:
-        # bind(), inlined: rules call rows directly, so this is on the hot path.
-        if len(args) == 1:
-            a = args[0]
-            if isinstance(a, Tracer):
-                return a._process(self, args, params) if params else a._process1(self)
-            return self.impl(a, **params) if params else self.impl(a)
-        top = None
-        for a in args:
-            if isinstance(a, Tracer) and (top is None or a._level > top._level):
-                top = a
-        if top is None:
-            return self.impl(*args, **params)
-        return top._process(self, args, params)
+        # bind(self, ...). Rules call rows directly, so this is on the hot path: importing
+        # chainrule replaces it with an inlined twin (chainrule/_kernel: prim_call).
+        return bind(self, *args, **params)
 
     def vjp_rule(self, i: int) -> Optional[Callable]:
         """The VJP rule of input ``i`` (variadic rows share one rule taking the index)."""

@@ -26,35 +26,6 @@ from .. import ops as P
 from ..core import _grad_enabled
 
 
-def toposort(roots: Sequence[Any], level: int) -> list:
-    """Tensors reachable from ``roots`` that need a gradient, inputs before users.
-
-    Iterative depth-first search: a chain of a million operations needs no recursion.
-    """
-    cls = type(roots[0])
-    order: list = []
-    seen: set = set()
-    stack: list = list(roots)
-    expanded = object()  # marks "all inputs done: emit the tensor below me"
-    while stack:
-        t = stack.pop()
-        if t is expanded:
-            order.append(stack.pop())
-            continue
-        if id(t) in seen:
-            continue
-        seen.add(id(t))
-        stack.append(t)
-        stack.append(expanded)
-        inputs = t._inputs
-        if inputs is not None:
-            for a in inputs:
-                if type(a) is cls and a.requires_grad and a._level == level \
-                        and id(a) not in seen:
-                    stack.append(a)
-    return order
-
-
 # ----------------------------------------------------------------------------------------
 # Buffer reuse on large arrays. A fresh 80 MB temporary costs about as much again as the
 # arithmetic written into it (new pages), so for elementwise rows the engine computes the
@@ -84,6 +55,9 @@ def _calibrate() -> tuple:
 # _PASSED: one local variable of the caller's caller, which passed it down as a parameter.
 # (Measured, not assumed: Python 3.10 counts a call's arguments differently from 3.11+.)
 _LOCAL, _PASSED = _calibrate()
+# What one more function between the holder and the check adds (1 on 3.11+): the large-array
+# step (_factor_step) runs in a function of its own, called from the loop that holds t and g.
+_HOP = _PASSED - _LOCAL
 
 
 def _owned(a: ndarray, refs: int) -> bool:
@@ -101,8 +75,9 @@ def _factor_vjp(factor: tuple, g: ndarray, out: Any, vals: tuple, g_free: bool,
                 pool: dict) -> Any:
     """``ufunc(g, factor(out, *vals))``, written into a buffer the engine owns if it can.
 
-    ``g_free``: this is the last use of ``g`` in the caller (which holds it in one local).
-    ``pool``: dead arrays of finished nodes (see _recycle), used instead of fresh memory."""
+    ``g_free``: this is the last use of ``g`` in _factor_step (which got it from the loop, which
+    holds it in one local). ``pool``: dead arrays of finished nodes (see _recycle), used
+    instead of fresh memory."""
     ufunc, fn = factor
     q = fn(out, *vals)
     shape, dtype = g.shape, g.dtype
@@ -117,7 +92,7 @@ def _factor_vjp(factor: tuple, g: ndarray, out: Any, vals: tuple, g_free: bool,
                 return ufunc(g, q, out=q)
     elif np.result_type(g, q) != dtype:
         return ufunc(g, q)
-    if g_free and _owned(g, _PASSED):
+    if g_free and _owned(g, _PASSED + _HOP):
         return ufunc(g, q, out=g)
     buf = pool.pop((shape, dtype), None)
     if buf is not None and _owned(buf, _LOCAL):
@@ -127,11 +102,11 @@ def _factor_vjp(factor: tuple, g: ndarray, out: Any, vals: tuple, g_free: bool,
 
 def _recycle(t: Any, pool: dict) -> None:
     """Keep the value of a finished node that nothing else holds (its tensor dies when the
-    caller's loop moves on) for the next large result of the same shape and dtype: new
-    memory costs page faults, about as much as the arithmetic. The pool holds one array at
-    most, so it never keeps more than one dead array alive."""
+    loop moves on; _factor_step, which holds it too, calls this) for the next large result of
+    the same shape and dtype: new memory costs page faults, about as much as the arithmetic.
+    The pool holds one array at most, so it never keeps more than one dead array alive."""
     d = t._data
-    if type(d) is ndarray and d.size >= _BIG and getrefcount(t) == _LOCAL \
+    if type(d) is ndarray and d.size >= _BIG and getrefcount(t) == _LOCAL + _HOP \
             and _owned(d, _LOCAL + 1):   # + 1: t's own slot
         pool.clear()
         pool[(d.shape, d.dtype)] = d
@@ -144,8 +119,9 @@ def _released_error(t: Any) -> RuntimeError:
         "backward() (or to cr.autograd.grad) if you need to go through the graph again.")
 
 
-# The compiled backward steps for floats and small arrays (_ccore.drain, docs/compiled.md),
-# installed by tensor.py when the extension is built; None runs everything in Python.
+# The kernel's backward steps for floats and small arrays (chainrule._kernel: drain, in C or
+# in Python, docs/compiled.md), installed with the Tensor class. The general loop below is
+# complete without them (None: every step runs there, with the same results).
 _drain: Optional[Callable] = None
 
 
@@ -201,10 +177,10 @@ def backward_pass(roots: Sequence[Any], root_grads: Sequence[Any], *,
                 heappush(heap, (-r._seq, rid, r))
     results: dict = {}
     if not create_graph and _drain is not None:
-        # Compiled: _propagate's steps for unrolled unary and binary nodes whose cotangent
-        # is a float or a small array, and for leaves reached by a float, for as long as
-        # the next tensor is one (no hooks, params, retain_grad() or targets among
-        # non-leaves). Scalar graphs end here.
+        # The kernel's steps for unary and binary nodes whose cotangent is a float or a
+        # small array, and for leaves reached by a float, for as long as the next tensor is
+        # one (no hooks, params, retain_grad() or targets among non-leaves). Scalar graphs
+        # end here.
         _drain(heap, grads, cls, level, target_ids, retain_graph, accumulate,
                targets is None, results, wrap)
     if heap:
@@ -221,191 +197,146 @@ def _propagate(heap: list, grads: dict, results: dict, root_grads: Sequence[Any]
                level: int, target_ids: set, targets: Optional[Sequence[Any]],
                accumulate: bool, retain_graph: bool, create_graph: bool,
                wrap: Callable[[Any], Any]) -> None:
-    """backward_pass's loop: pop the newest pending tensor, apply its rules, until done."""
+    """backward_pass's general loop: pop the newest pending tensor, apply its rules, until
+    done; the kernel's drain runs the common steps in between."""
     # Arrays already handed out (the caller's cotangents, earlier .grad values): a leaf's
     # .grad must never alias one of them, or an in-place change to one would show in another.
     handed = set(map(id, root_grads))
     pool: dict = {}
-    sum_to, shape_of = P.sum_to, P.shape_of
     token = _grad_enabled.set(True) if create_graph else None
-    fast = not create_graph          # the unrolled unary and binary paths below
     any_targets = bool(target_ids)
-    drain = _drain if fast else None
+    drain = None if create_graph else _drain
     try:
         while heap:
-            if drain is not None:
-                # Compiled, as in backward_pass (once in vain on entry, after its own call).
-                drain(heap, grads, cls, level, target_ids, retain_graph, accumulate,
-                      targets is None, results, wrap)
-                if not heap:
-                    break
             _, tid, t = heappop(heap)
-            gi = None   # drop the last cotangent handed on: it may be the one popped below
             g = grads.pop(tid)
             if t._hooks:
                 g = _run_hooks(t, g, create_graph, wrap)
             prim = t._prim
-            if prim is None:   # a leaf
-                if accumulate:
-                    if targets is None or tid in target_ids:
-                        _accumulate_into(t, g, create_graph, wrap, handed)
-                elif tid in target_ids:
-                    results[tid] = g
-                continue
-            if accumulate:
-                if t._retains_grad or (any_targets and tid in target_ids):
+            if accumulate:   # leaves: all or the targets; others: retained or targets
+                if (targets is None if prim is None else t._retains_grad) or \
+                        (any_targets and tid in target_ids):
                     _accumulate_into(t, g, create_graph, wrap, handed)
             elif tid in target_ids:
                 results[tid] = g
-            inputs = t._inputs
-            if inputs is None:
-                raise _released_error(t)
-            if fast and len(inputs) == 1 and not prim.variadic:
-                # The common unary case, unrolled (same steps as the general loop below).
-                (a,) = inputs
-                rule = prim.vjp[0]
-                if type(a) is cls and a._level == level:
-                    if a._version != t._vsum:
-                        raise _modified_error(t)
-                    if rule is not None and a.requires_grad:
-                        va = a._data
-                        params = t._params
-                        if params:
-                            gi = rule(g, t._data, va, **params)
-                        elif type(g) is ndarray and g.size >= _BIG and prim.factors:
-                            gi = _factor_vjp(prim.factors[0], g, t._data, (va,), True, pool)
-                            if not retain_graph:
-                                _recycle(t, pool)
-                        else:
-                            gi = rule(g, t._data, va)
-                        # A float cotangent goes straight into the pending dict: the same
-                        # few lines as in the binary path below, written out three times on
-                        # purpose (a helper call costs ~3% of W2's time).
-                        if type(gi) is float and type(va) is float:
-                            aid = id(a)
-                            prev = grads.get(aid)
-                            if prev is None:
-                                grads[aid] = gi
-                                heappush(heap, (-a._seq, aid, a))
-                            else:
-                                grads[aid] = prev + gi
-                        else:
-                            _add_grad(grads, heap, a, _fit(gi, va, shape_of, sum_to))
-                if not retain_graph:
-                    t._inputs = None
-                continue
-            if fast and len(inputs) == 2 and not t._params and not prim.variadic:
-                # The common binary case, unrolled (same steps as the general loop below).
-                a, b = inputs
-                a_in = type(a) is cls and a._level == level
-                b_in = type(b) is cls and b._level == level
-                va = a._data if a_in else a
-                vb = b._data if b_in else b
-                if (a._version if a_in else 0) + (b._version if b_in else 0) != t._vsum:
-                    raise _modified_error(t)
-                out = t._data
-                rule_a, rule_b = prim.vjp
-                if type(g) is ndarray and g.size >= _BIG and prim.factors:
-                    # Large arrays: the factor path (buffer reuse), same results.
-                    fa, fb = prim.factors
-                    b_needs = b_in and rule_b is not None and b.requires_grad
-                    if a_in and rule_a is not None and a.requires_grad:
-                        gi = _factor_vjp(fa, g, out, (va, vb), not b_needs, pool) if fa else \
-                            rule_a(g, out, va, vb)
-                        _add_grad(grads, heap, a, _fit(gi, va, shape_of, sum_to))
-                    if b_needs:
-                        gi = _factor_vjp(fb, g, out, (va, vb), True, pool) if fb else \
-                            rule_b(g, out, va, vb)
-                        _add_grad(grads, heap, b, _fit(gi, vb, shape_of, sum_to))
+            if prim is not None:
+                inputs = t._inputs
+                if inputs is None:
+                    raise _released_error(t)
+                if not create_graph and type(g) is ndarray and g.size >= _BIG and \
+                        prim.factors and len(inputs) <= 2 and not t._params and \
+                        not prim.variadic:
+                    _factor_step(t, g, inputs, grads, heap, cls, level, retain_graph, pool)
+                else:
+                    _rule_step(t, g, inputs, grads, heap, cls, level, create_graph)
                     if not retain_graph:
                         t._inputs = None
-                        out = None   # (a reference _recycle would count)
-                        _recycle(t, pool)
-                    continue
-                # Each input: its cotangent, summed to its shape, added to its pending
-                # gradient. Floats (the scalar fast path) skip the shape work and _add_grad.
-                if a_in and rule_a is not None and a.requires_grad:
-                    gi = rule_a(g, out, va, vb)
-                    if type(gi) is float and type(va) is float:
-                        aid = id(a)
-                        prev = grads.get(aid)
-                        if prev is None:
-                            grads[aid] = gi
-                            heappush(heap, (-a._seq, aid, a))
-                        else:
-                            grads[aid] = prev + gi
-                    else:
-                        _add_grad(grads, heap, a, _fit(gi, va, shape_of, sum_to))
-                if b_in and rule_b is not None and b.requires_grad:
-                    gi = rule_b(g, out, va, vb)
-                    if type(gi) is float and type(vb) is float:
-                        bid = id(b)
-                        prev = grads.get(bid)
-                        if prev is None:
-                            grads[bid] = gi
-                            heappush(heap, (-b._seq, bid, b))
-                        else:
-                            grads[bid] = prev + gi
-                    else:
-                        _add_grad(grads, heap, b, _fit(gi, vb, shape_of, sum_to))
-                if not retain_graph:
-                    t._inputs = None
-                continue
-            # One pass over the inputs: check versions, collect the values the rules see and
-            # which inputs want a gradient.
-            vsum = 0
-            vals = []
-            need = []
-            i = 0
-            for a in inputs:
-                if type(a) is cls and a._level == level:
-                    vsum += a._version
-                    vals.append(a if create_graph else a._data)
-                    if a.requires_grad:
-                        need.append(i)
-                else:
-                    vals.append(a)
-                i += 1
-            if vsum != t._vsum:
-                raise _modified_error(t)
-            out = t if create_graph else t._data
-            params = t._params
-            rules = prim.vjp
-            variadic = prim.variadic
-            for i in need:
-                if variadic:
-                    gi = rules[0](i, g, out, *vals, **params)
-                else:
-                    rule = rules[i] if i < len(rules) else None
-                    if rule is None:
-                        continue
-                    gi = rule(g, out, *vals, **params) if params else rule(g, out, *vals)
-                x = vals[i]
-                if type(gi) is not float or type(x) is not float:
-                    shape = shape_of(x)
-                    if shape_of(gi) != shape:
-                        gi = sum_to(gi, shape)
-                _add_grad(grads, heap, inputs[i], gi)
-            if not retain_graph:
-                t._inputs = None
+            if drain is not None and heap:
+                # The kernel's steps, as in backward_pass (which ran them before this loop).
+                drain(heap, grads, cls, level, target_ids, retain_graph, accumulate,
+                      targets is None, results, wrap)
     finally:
         if token is not None:
             _grad_enabled.reset(token)
 
 
-def _fit(gi: Any, x: Any, shape_of: Callable, sum_to: Callable) -> Any:
-    """A cotangent summed down to the shape of the input value ``x`` (undo broadcasting)."""
-    if type(gi) is ndarray and type(x) is ndarray and gi.shape == x.shape:
-        return gi
-    shape = shape_of(x)
-    return gi if shape_of(gi) == shape else sum_to(gi, shape)
+def _rule_step(t: Any, g: Any, inputs: tuple, grads: dict, heap: list, cls: type, level: int,
+               create_graph: bool) -> None:
+    """The general step for node ``t`` reached by cotangent ``g``: its inputs' cotangents from
+    the row's VJP rules, summed to their shapes, added to their pending gradients. (A function
+    of its own: no value of one node stays in the loop's locals while the next is stepped,
+    which the reference counts of the large-array step must not see.)"""
+    prim = t._prim
+    # One pass over the inputs: check versions, collect the values the rules see and which
+    # inputs want a gradient.
+    vsum = 0
+    vals = []
+    need = []
+    for i, a in enumerate(inputs):
+        if type(a) is cls and a._level == level:
+            vsum += a._version
+            vals.append(a if create_graph else a._data)
+            if a.requires_grad:
+                need.append(i)
+        else:
+            vals.append(a)
+    if vsum != t._vsum:
+        raise _modified_error(t)
+    out = t if create_graph else t._data
+    params = t._params
+    rules = prim.vjp
+    variadic = prim.variadic
+    shape_of, sum_to = P.shape_of, P.sum_to
+    for i in need:
+        if variadic:
+            gi = rules[0](i, g, out, *vals, **params)
+        else:
+            rule = rules[i] if i < len(rules) else None
+            if rule is None:
+                continue
+            gi = rule(g, out, *vals, **params) if params else rule(g, out, *vals)
+        x = vals[i]
+        if type(gi) is not float or type(x) is not float:
+            shape = shape_of(x)
+            if shape_of(gi) != shape:
+                gi = sum_to(gi, shape)
+        _add_grad(grads, heap, inputs[i], gi)
+
+
+def _factor_step(t: Any, g: ndarray, inputs: tuple, grads: dict, heap: list, cls: type,
+                 level: int, retain_graph: bool, pool: dict) -> None:
+    """The general step for a unary or binary node without params reached by a large array
+    (same results): elementwise rows' cotangents go into buffers the engine owns
+    (_factor_vjp), and the node's dead value into the pool (_recycle)."""
+    prim = t._prim
+    out = t._data
+    if len(inputs) == 1:
+        (a,) = inputs
+        if type(a) is cls and a._level == level:
+            if a._version != t._vsum:
+                raise _modified_error(t)
+            if prim.vjp[0] is not None and a.requires_grad:
+                va = a._data
+                gi = _factor_vjp(prim.factors[0], g, out, (va,), True, pool)
+                if not retain_graph:
+                    out = None   # (a reference _recycle would count)
+                    _recycle(t, pool)
+                _add_fitted(grads, heap, a, gi, va)
+        if not retain_graph:
+            t._inputs = None
+        return
+    a, b = inputs
+    a_in = type(a) is cls and a._level == level
+    b_in = type(b) is cls and b._level == level
+    va = a._data if a_in else a
+    vb = b._data if b_in else b
+    if (a._version if a_in else 0) + (b._version if b_in else 0) != t._vsum:
+        raise _modified_error(t)
+    rule_a, rule_b = prim.vjp
+    fa, fb = prim.factors
+    b_needs = b_in and rule_b is not None and b.requires_grad
+    if a_in and rule_a is not None and a.requires_grad:
+        gi = _factor_vjp(fa, g, out, (va, vb), not b_needs, pool) if fa else \
+            rule_a(g, out, va, vb)
+        _add_fitted(grads, heap, a, gi, va)
+    if b_needs:
+        gi = _factor_vjp(fb, g, out, (va, vb), True, pool) if fb else rule_b(g, out, va, vb)
+        _add_fitted(grads, heap, b, gi, vb)
+    if not retain_graph:
+        t._inputs = None
+        out = None   # (a reference _recycle would count)
+        _recycle(t, pool)
 
 
 def _add_fitted(grads: dict, heap: list, a: Any, gi: Any, x: Any) -> None:
-    """``_add_grad`` of cotangent ``gi`` summed to the shape of ``a``'s value ``x`` (the
-    compiled steps' way back for a cotangent that is neither a float nor an array of that
-    shape)."""
-    _add_grad(grads, heap, a, _fit(gi, x, P.shape_of, P.sum_to))
+    """``_add_grad`` of cotangent ``gi`` summed down to the shape of ``a``'s value ``x`` (undo
+    broadcasting); also the kernel's way back for a cotangent that is neither a float nor an
+    array of that shape."""
+    if not (type(gi) is ndarray and type(x) is ndarray and gi.shape == x.shape):
+        shape = P.shape_of(x)
+        if P.shape_of(gi) != shape:
+            gi = P.sum_to(gi, shape)
+    _add_grad(grads, heap, a, gi)
 
 
 def _add_grad(grads: dict, heap: list, a: Any, gi: Any) -> None:
