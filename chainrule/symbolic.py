@@ -930,15 +930,29 @@ def _build_sum(terms: list, combine: bool = True) -> Expr:
     return out
 
 
+def _measure_zero(c: Expr) -> bool:
+    """Whether the condition ``c`` holds only on a set of measure zero: an equation between
+    non-constant expressions, or a conjunction with one (the table pins d/dx x**y at
+    x = y = 0 with ``logical_and(y == 0, x == 0)``)."""
+    if c.prim is None:
+        return False
+    if c.prim.name == "equal":
+        return bool(c.free_symbols())
+    if c.prim.name == "logical_and":
+        return any(_measure_zero(a) for a in c.args)
+    return False
+
+
 def _rebuild(prim: Primitive, args: list, params: dict) -> Expr:
     if prim.name == "where":
         c = args[0]
         # Derivative formulas hold at generic points: a branch taken only where a
         # non-constant expression equals a value (the table pins d/dx x**0 = 0 at x = 0)
         # is a set of measure zero, so the formula keeps the general branch.
-        if c.prim is not None and c.prim.name in ("equal", "not_equal") and \
-                c.free_symbols():
-            return args[2] if c.prim.name == "equal" else args[1]
+        if _measure_zero(c):
+            return args[2]
+        if c.prim is not None and c.prim.name == "not_equal" and c.free_symbols():
+            return args[1]
     e = _make(prim, args, params)
     if e.prim is None or e.prim.name not in _ARITH:
         return e

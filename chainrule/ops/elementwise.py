@@ -278,10 +278,13 @@ def _pow_dx(out, x, y):
         if y == 0:
             return zeros_like_value(x)
         return y * x if y == 2 else y * pow(x, y - 1)   # 2*x: no x**1 pass over the data
-    # The exponent is made safe too (1 where y == 0): else 0 ** -1 in the unselected branch
-    # warns, and its derivative (0 * inf = nan) poisons second derivatives.
-    zero = equal(y, 0)
-    return where(zero, 0.0, y * pow(x, where(zero, 1.0, y - 1)))
+    # A traced exponent is pinned only where x == 0 and y == 0 (0 * 0**-1 would be nan), and
+    # there the base is made safe too, so 0 ** -1 neither warns nor poisons higher
+    # derivatives. Elsewhere y * x**(y-1) is left whole: pinning it wherever y == 0 would
+    # make its y-derivative 0 instead of x**-1, and so nested derivatives such as
+    # d^4/dx^4 x**x at x = 2 silently wrong.
+    zero = logical_and(equal(y, 0), equal(x, 0))
+    return where(zero, 0.0, y * pow(where(zero, 1.0, x), y - 1))
 
 
 def _pow_dy(out, x, y):

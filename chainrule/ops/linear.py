@@ -34,9 +34,29 @@ def _cast_impl(x, dtype):
     return np.asarray(x).astype(dtype, copy=False) if np.ndim(x) else np.dtype(dtype).type(x)
 
 
-cast = linear("cast", _cast_impl, lambda g, x, dtype: cast(g, dtype=dtype_of(x)),
-              batch="elementwise",
+def _rounds(x, dtype) -> bool:
+    """Whether casting ``x`` to ``dtype`` rounds it to integers or booleans: a step function,
+    whose derivative is 0 wherever it exists (as PyTorch and JAX give), not the identity."""
+    return np.dtype(dtype).kind in "biu" and dtype_of(x).kind in "fc"
+
+
+def _cast_transpose(g, x, dtype):
+    if _rounds(x, dtype):
+        return zeros_like_value(x)
+    return cast(g, dtype=dtype_of(x))
+
+
+cast = linear("cast", _cast_impl, _cast_transpose, batch="elementwise",
               domain=lambda rng: [((rng.normal(size=(3,)),), {"dtype": np.float64})])
+
+
+def _cast_jvp(t, out, x, dtype):
+    if _rounds(x, dtype):
+        return zeros_like_value(t)   # a float zero tangent: the output is a step of x
+    return cast(t, dtype=dtype)
+
+
+cast.jvp = (_cast_jvp,)
 
 # ----------------------------------------------------------------------------------------
 # Shapes.
