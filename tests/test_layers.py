@@ -46,6 +46,7 @@ ORDER = {
               "_create", "_stats", "_special", "linalg", "fft"],
     "_kernel": ["reference"],
     "web": ["compute", "_worker", "server"],
+    "visual": ["render", "graph", "plot"],
 }
 
 # Imports against the grain, each done lazily inside one function, with its reason.
