@@ -38,6 +38,9 @@ _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _MAX_MESSAGE = 300
 
 
+__all__ = ["main", "UsageError", "MathProblem"]
+
+
 class UsageError(Exception):
     """Bad command line or expression text: exit code 2."""
 

@@ -31,7 +31,8 @@ from .interpret.batching import batched_call
 from .interpret.forward import Dual, unpack
 from .core.pytree import tree_flatten, tree_map, tree_unflatten
 from .interpret.taylor import series
-from .tensor import Tensor, _as_value, enable_grad
+from .core import enable_grad
+from .eager.tensor import Tensor, _as_value
 
 __all__ = ["grad", "value_and_grad", "vjp", "jvp", "jacrev", "jacfwd", "jacobian", "hessian",
            "hvp", "elementwise_grad", "derivative", "taylor_coefficients"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import collections
 import functools
 import sys
-from typing import Any, NoReturn
+from typing import Any, Callable, NoReturn
 
 import numpy as np
 
@@ -35,9 +35,12 @@ def _abs(x: Any) -> Any:
     convention, see docs/complex.md). The ``abs`` row's partial ``sign(x)`` is a real rule:
     on complex z it would give the conjugate gradient and a complex tangent."""
     if dtype_of(x).kind == "c":
-        PN = P
-        return bind(PN.hypot, bind(PN.real, x), bind(PN.imag, x))
+        return bind(P.hypot, bind(P.real, x), bind(P.imag, x))
     return bind(P.abs, x)
+
+
+__all__ = ["ArrayOps", "TracerConversionError", "conversion_error", "numpy_namespace", "mean",
+           "relu", "sigmoid"]
 
 
 def mean(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
@@ -874,3 +877,41 @@ def _pieces(x: Any, sizes: list, dim: int) -> tuple:
         out.append(bind(P.getitem, x, idx=(slice(None),) * ax + (slice(start, start + n),)))
         start += n
     return tuple(out)
+
+
+# ndarray methods and properties that chainrule.numpy provides (x.var(), x.prod(), z.real,
+# ...), so NumPy code written for arrays runs unchanged. Each is a real class attribute: a
+# __getattr__ hook would slow every attribute access of every Tensor (CPython cannot
+# specialise attribute loads on a class that has one).
+# The ones whose PyTorch reading differs (var, std, max, repeat, squeeze, ...) are ArrayOps's
+# own methods, which take both readings (docs/pytorch.md). All tracers get them, so NumPy
+# code reads the same under every transform.
+_NUMPY_METHODS = (
+    "argsort", "ravel", "swapaxes", "diagonal", "trace", "round", "conj", "conjugate", "copy",
+    "take", "nonzero")
+_NUMPY_PROPERTIES = ("real", "imag")
+
+
+def _numpy_function(name: str) -> Callable:
+    return getattr(numpy_namespace(), name)
+
+
+def _numpy_method(name: str) -> Callable:
+    def method(self, *args, **kwargs):
+        return _numpy_function(name)(self, *args, **kwargs)
+    method.__name__ = name
+    method.__doc__ = f"Same as ``chainrule.numpy.{name}(self, ...)``."
+    return method
+
+
+def _numpy_property(name: str) -> property:
+    return property(lambda self: _numpy_function(name)(self),
+                    doc=f"Same as ``chainrule.numpy.{name}(self)``.")
+
+
+# On every tracer (Tensor, the forward-mode Dual, ...): NumPy code reads the same in each mode.
+for _name in _NUMPY_METHODS:
+    if not hasattr(ArrayOps, _name):
+        setattr(ArrayOps, _name, _numpy_method(_name))
+for _name in _NUMPY_PROPERTIES:
+    setattr(ArrayOps, _name, _numpy_property(_name))
