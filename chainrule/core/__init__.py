@@ -2,6 +2,7 @@
 levels), grad mode, value helpers and pytrees. Imports nothing else of chainrule."""
 
 from .primitive import Primitive, Tracer, bind, bind1, is_grad_enabled, new_level
+from .primitive import numpy_reads
 from .primitive import _grad_enabled, _numpy_reading  # noqa: F401  (context, read by higher layers)
 from .gradmode import enable_grad, no_grad, set_grad_enabled
 from .values import (dtype_of, keepdims_shape, ndim_of, normalize_axes, shape_of, value_of,
@@ -9,4 +10,4 @@ from .values import (dtype_of, keepdims_shape, ndim_of, normalize_axes, shape_of
 
 __all__ = ["Primitive", "Tracer", "bind", "bind1", "new_level", "is_grad_enabled", "shape_of",
            "ndim_of", "value_of", "dtype_of", "zeros_like_value", "normalize_axes",
-           "keepdims_shape", "no_grad", "enable_grad", "set_grad_enabled"]
+           "keepdims_shape", "numpy_reads", "no_grad", "enable_grad", "set_grad_enabled"]

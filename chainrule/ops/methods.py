@@ -14,7 +14,7 @@ from typing import Any, Callable, NoReturn
 
 import numpy as np
 
-from ..core import Tracer, _numpy_reading, bind, dtype_of, normalize_axes, shape_of, value_of
+from ..core import Tracer, bind, numpy_reads, dtype_of, normalize_axes, shape_of, value_of
 from .. import ops as P   # the package, mid-import: every row is bound before this file loads
 
 
@@ -331,7 +331,7 @@ class ArrayOps(Tracer):
             return bind(P.transpose, self, axes=tuple(axes))
         if len(dims) == 1 and (dims[0] is None or isinstance(dims[0], (tuple, list))):
             return bind(P.transpose, self, axes=None if dims[0] is None else tuple(dims[0]))
-        if len(dims) == 2 and all(_is_int(d) for d in dims) and not _numpy_reading.get():
+        if len(dims) == 2 and all(_is_int(d) for d in dims) and not numpy_reads(self):
             # PyTorch's reading, even on 2-D input where NumPy's would be a permutation:
             # x.transpose(0, 1) swaps, it never silently returns x.
             return _cnp().swapaxes(self, int(dims[0]), int(dims[1]))
@@ -427,7 +427,7 @@ class ArrayOps(Tracer):
         """PyTorch's ``repeat``: the whole tensor tiled, one count per dimension
         (``x.repeat(2, 1)``). With ``axis=`` it is NumPy's element repeat (as ``np.repeat``)."""
         cnp = _cnp()
-        if _numpy_reading.get() and axis is None:   # NumPy code: ndarray.repeat(n, axis)
+        if numpy_reads(self) and axis is None:   # NumPy code: ndarray.repeat(n, axis)
             if not 1 <= len(sizes) <= 2:
                 raise TypeError(f"repeat{sizes}: NumPy's ndarray.repeat takes repeats and an "
                                 "optional axis")
@@ -792,7 +792,7 @@ def _extreme(x: Any, name: str, args: tuple, axis: Any, keepdims: Any, dim: Any,
             raise TypeError(f"{name}(other) is the elementwise {name}imum and takes nothing else")
         return bind(P.maximum if name == "max" else P.minimum, x, args[0])
     reduce = P.amax if name == "max" else P.amin
-    if args and _numpy_reading.get():   # NumPy code: ndarray.max(axis, out, keepdims)
+    if args and numpy_reads(x):   # NumPy code: ndarray.max(axis, out, keepdims)
         if len(args) > 1 or dim is not None or keepdim is not None:
             raise TypeError(f"ndarray.{name}() under a transform takes axis positionally and "
                             "keepdims= (out= is not supported: it would drop the derivative)")
@@ -825,7 +825,7 @@ def _extreme(x: Any, name: str, args: tuple, axis: Any, keepdims: Any, dim: Any,
 def _spread(x: Any, name: str, args: tuple, axis: Any, ddof: Any, keepdims: Any, dim: Any,
             unbiased: Any, correction: Any, keepdim: Any) -> Any:
     """var/std in both readings (see ArrayOps.var)."""
-    if _numpy_reading.get() and dim is None and unbiased is None and correction is None and \
+    if numpy_reads(x) and dim is None and unbiased is None and correction is None and \
             keepdim is None:   # NumPy code: ndarray.var(axis, dtype, out, ddof, keepdims)
         if len(args) > 1:
             raise TypeError(f"ndarray.{name}() under a transform takes axis positionally; pass "
