@@ -35,7 +35,10 @@ def value_of(x: Any) -> Any:
 
 
 def dtype_of(x: Any) -> np.dtype:
-    v = value_of(x)
+    if isinstance(x, Tracer):
+        # Each tracer says its dtype (a symbolic expression is float64 without a value).
+        return x.dtype
+    v = x
     d = getattr(v, "dtype", None)
     return d if d is not None else np.result_type(v)
 
