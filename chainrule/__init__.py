@@ -11,7 +11,7 @@ tensor(233.)
 
 from __future__ import annotations
 
-from . import autograd, ops, testing
+from . import autograd, ops, testing, text
 from . import numpy as numpy  # noqa: PLC0414  (chainrule.numpy, the NumPy namespace)
 from . import special
 from .core import is_grad_enabled
@@ -35,9 +35,9 @@ from .autograd import _TORCH_BUILTIN_NAMES
 from .tensor import Tensor, as_tensor, enable_grad, no_grad, set_grad_enabled, tensor
 from .testing import check_grads, gradcheck
 from .visual import graph, plot_tangent
-from .explain import explain
-from .parser import ParseError, parse
-from .calculus import diff, gradient, to_function
+from .text.explain import explain
+from .text.parser import ParseError, parse
+from .text.calculus import diff, gradient, to_function
 from .symbolic import Expr, symbol
 
 # torch.float, torch.int, torch.bool: attributes only, kept out of __all__ so that
@@ -54,7 +54,7 @@ __all__ = [
     "is_grad_enabled",
     "grad", "value_and_grad", "vjp", "jvp", "jacrev", "jacfwd", "jacobian", "hessian", "hvp",
     "elementwise_grad", "derivative", "taylor_coefficients", "check_grads", "gradcheck",
-    "autograd", "ops", "testing", "numpy", "special",
+    "autograd", "ops", "testing", "numpy", "special", "text",
     "abs", "broadcast_to", "concatenate", "cos", "exp", "log", "log1p", "matmul", "max",
     "maximum", "mean", "min", "minimum", "relu", "reshape", "sigmoid", "sign", "sin",
     "softplus", "sqrt", "square", "stack", "sum", "tan", "tanh", "transpose", "where",

@@ -690,7 +690,7 @@ def graph(obj: Any, at: Optional[Mapping[str, Any]] = None, *,
     if isinstance(obj, Tracer) and callable(getattr(obj, "free_symbols", None)):
         expr = obj
     elif isinstance(obj, str):
-        from .parser import parse  # noqa: PLC0415  (layer L5 helper, loaded on demand)
+        from .text.parser import parse  # noqa: PLC0415  (layer L5 helper, loaded on demand)
         expr = parse(obj)
     else:
         raise TypeError(f"graph() takes a Tensor, an expression or a string, got "
@@ -785,7 +785,7 @@ def _callable_of(f: Any, var: Optional[str]) -> tuple:
         from . import symbolic  # noqa: PLC0415
         expr = f
         if isinstance(f, str):
-            from .parser import parse  # noqa: PLC0415
+            from .text.parser import parse  # noqa: PLC0415
             expr = parse(f)
         names = _var_names(expr)
         if var is None:

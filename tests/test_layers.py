@@ -30,7 +30,7 @@ LAYERS = {
     # checks and the symbolic reader
     "testing": 5, "symbolic": 5, "coverage": 5,
     # text in, pictures out
-    "parser": 6, "calculus": 6, "explain": 6, "visual": 6,
+    "text": 6, "visual": 6,
     # the command line
     "cli": 7, "__main__": 7,
     # the local web page and its JSON API
@@ -45,6 +45,8 @@ ORDER = {
     "numpy": ["_constants", "_helpers", "_math", "_shape", "_index", "_reduce", "_products",
               "_create", "_stats", "_special", "linalg", "fft"],
     "_kernel": ["reference"],
+    "symbolic": ["_base", "printing", "expr", "simplify", "derive"],
+    "text": ["parser", "calculus", "explain"],
     "web": ["compute", "_worker", "server"],
 }
 
