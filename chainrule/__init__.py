@@ -9,7 +9,7 @@ functional style, with derivatives you can see.
 tensor(233.)
 """
 
-from . import autograd, ops, testing
+from . import autograd, ops, testing, text
 from . import numpy as numpy  # noqa: PLC0414  (chainrule.numpy, the NumPy namespace)
 from . import special
 from .core import is_grad_enabled
@@ -34,9 +34,9 @@ from .core import enable_grad, no_grad, set_grad_enabled
 from .eager import Tensor, as_tensor, tensor
 from .testing import check_grads, gradcheck
 from .visual import graph, plot_tangent
-from .explain import explain
-from .parser import ParseError, parse
-from .calculus import diff, gradient, to_function
+from .text.explain import explain
+from .text.parser import ParseError, parse
+from .text.calculus import diff, gradient, to_function
 from .symbolic import Expr, symbol
 
 # torch.float, torch.int, torch.bool: attributes only, kept out of __all__ so that
@@ -53,7 +53,7 @@ __all__ = [
     "is_grad_enabled",
     "grad", "value_and_grad", "vjp", "jvp", "jacrev", "jacfwd", "jacobian", "hessian", "hvp",
     "elementwise_grad", "derivative", "taylor_coefficients", "check_grads", "gradcheck",
-    "autograd", "ops", "testing", "numpy", "special",
+    "autograd", "ops", "testing", "numpy", "special", "text",
     "abs", "broadcast_to", "concatenate", "cos", "exp", "log", "log1p", "matmul", "max",
     "maximum", "mean", "min", "minimum", "relu", "reshape", "sigmoid", "sign", "sin",
     "softplus", "sqrt", "square", "stack", "sum", "tan", "tanh", "transpose", "where",
@@ -74,8 +74,8 @@ __all__ = [
 # The public subpackages and modules (documented in the README's "How it is built"), shown by
 # dir(chainrule) beside __all__; the private ones (_kernel) and those shadowed by a function of
 # the same name are left out.
-_MODULES = ["autograd", "calculus", "core", "eager", "functional", "interpret", "numpy", "ops",
-            "parser", "special", "symbolic", "testing", "visual"]
+_MODULES = ["autograd", "core", "eager", "functional", "interpret", "numpy", "ops", "special",
+            "symbolic", "testing", "text", "visual"]
 
 
 def __dir__() -> list:

@@ -284,7 +284,7 @@ def _parse_order(spec: str) -> int:
 # The maths: calls into the library (parser, symbolic, functional, visual).
 
 def _parse_expression(text: str, what: str = "") -> Any:
-    from .parser import ParseError, parse  # noqa: PLC0415
+    from .text.parser import ParseError, parse  # noqa: PLC0415
     try:
         return parse(text)
     except ParseError as err:
@@ -706,7 +706,7 @@ def _difference_hint(truth: Any, answer: Any, style: _Style) -> str:
 # --steps, --plot, --graph.
 
 def _steps(expr: Any, wrt: list, order: int, style: _Style) -> dict:
-    from .explain import explain  # noqa: PLC0415
+    from .text.explain import explain  # noqa: PLC0415
     from .symbolic import diff  # noqa: PLC0415
     steps = {}
     for v in wrt:
