@@ -28,8 +28,8 @@ LAYERS = {
     "eager": 3,
     # namespaces and transforms
     "numpy": 4, "special": 4, "functional": 4, "autograd": 4,
-    # checks and the symbolic reader
-    "testing": 5, "symbolic": 5, "coverage": 5,
+    # checks, the symbolic reader, and the compiler (it traces the transforms)
+    "testing": 5, "symbolic": 5, "coverage": 5, "compiler": 5,
     # text in, pictures out
     "text": 6, "visual": 6,
     # the command line
@@ -48,6 +48,7 @@ ORDER = {
     "_kernel": ["reference"],
     "symbolic": ["_base", "printing", "expr", "simplify", "derive"],
     "text": ["parser", "calculus", "explain"],
+    "compiler": ["trace", "optimize", "codegen"],
     "web": ["compute", "_worker", "server"],
     "visual": ["render", "graph", "plot"],
 }

@@ -34,10 +34,10 @@ from .trace import Const, Program, TracerControlFlowError, Var, trace
 
 __all__ = ["compile", "Compiled", "TracerControlFlowError"]
 
-_WARN_AFTER = 3
+_WARN_AFTER = 3   # retraces before a warning says which argument keeps changing
 # Names chainrule.functional gives the functions it returns (they restore result types).
 _TRANSFORM_NAMES = ("grad_of", "value_and_grad_of", "elementwise_grad_of", "jacobian_of",
-                    "jacfwd_of", "jacrev_of", "hessian_of", "derivative")   # retraces before a warning says which argument keeps changing
+                    "jacfwd_of", "jacrev_of", "hessian_of", "derivative")
 
 
 def _leaf_key(v: Any) -> tuple:
@@ -69,7 +69,9 @@ def _describe(key: tuple) -> str:
         return "a float"
     if key[0] == "array":
         shape, dtype = key[-2], key[-1]
-        return f"an array of shape {shape} and dtype {np.dtype(dtype) if isinstance(dtype, str) and dtype[:1] in '<>|=' else dtype}"
+        if isinstance(dtype, str) and dtype[:1] in "<>|=":
+            dtype = np.dtype(dtype)   # NumPy's dtype.str ("<f8"): its name reads better
+        return f"an array of shape {shape} and dtype {dtype}"
     if key[0] == "scalar":
         return f"a {np.dtype(key[1])} scalar"
     if key[0] == "value":

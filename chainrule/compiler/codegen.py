@@ -23,7 +23,7 @@ import numpy as np
 from .. import ops as P
 from .trace import Const, Program, Var
 
-__all__ = ["generate", "format_ir", "Bail"]
+__all__ = ["generate", "Bail"]
 
 BIG = 1 << 16   # elements: arrays this large get buffers reused (as the engine's _BIG)
 
@@ -347,15 +347,3 @@ def _register_source(filename: str, src: str) -> None:
     # Tracebacks through generated code show its lines.
     import linecache  # noqa: PLC0415
     linecache.cache[filename] = (len(src), None, src.splitlines(True), filename)
-
-
-def format_ir(prog: Program) -> str:
-    """The traced program, one equation a line: ``v3:f64[3] = sin v2``."""
-    lines = [f"{prog.name}({', '.join(f'{v!r}:{v.type_str()}' for v in prog.inputs)})"]
-    for e in prog.eqns:
-        ins = " ".join(repr(x) for x in e.ins)
-        params = "".join(f" {k}={v!r}" for k, v in e.params.items())
-        label = f"  # {e.out.name}" if e.out.name else ""
-        lines.append(f"  {e.out!r}:{e.out.type_str()} = {e.prim.name} {ins}{params}{label}")
-    lines.append(f"  return {', '.join(repr(o) for o in prog.outputs)}")
-    return "\n".join(lines)

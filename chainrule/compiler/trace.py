@@ -31,7 +31,8 @@ from ..core.pytree import tree_flatten
 from ..ops.methods import ArrayOps
 from ..tensor import Tensor
 
-__all__ = ["CTracer", "Program", "Var", "Const", "Eqn", "TracerControlFlowError", "trace"]
+__all__ = ["CTracer", "Program", "Var", "Const", "Eqn", "TracerControlFlowError", "trace",
+           "format_ir"]
 
 _PKG_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -122,7 +123,6 @@ class Program:
         return Var(self._next, val, kind)
 
     def __str__(self) -> str:
-        from .codegen import format_ir  # noqa: PLC0415  (printing lives with codegen)
         return format_ir(self)
 
 
@@ -337,3 +337,15 @@ def trace(fn: Any, leaves: list, dynamic: list, rebuild: Any, name: str,
         else:
             prog.outputs.append(Const(o))
     return prog
+
+
+def format_ir(prog: Program) -> str:
+    """The traced program, one equation a line: ``v3:f64[3] = sin v2``."""
+    lines = [f"{prog.name}({', '.join(f'{v!r}:{v.type_str()}' for v in prog.inputs)})"]
+    for e in prog.eqns:
+        ins = " ".join(repr(x) for x in e.ins)
+        params = "".join(f" {k}={v!r}" for k, v in e.params.items())
+        label = f"  # {e.out.name}" if e.out.name else ""
+        lines.append(f"  {e.out!r}:{e.out.type_str()} = {e.prim.name} {ins}{params}{label}")
+    lines.append(f"  return {', '.join(repr(o) for o in prog.outputs)}")
+    return "\n".join(lines)
