@@ -317,10 +317,24 @@ def jvp(f: Callable, primals: Sequence[Any], tangents: Sequence[Any], *,
 # ----------------------------------------------------------------------------------------
 # Gradients.
 
-def _scalar_one(out: Any) -> Any:
+def _scalar_one(out: Any, like: Any = None) -> Any:
+    """The cotangent 1 that starts the gradient of the scalar ``out``, given once restored
+    (:func:`_restore`) to the kind of the first input ``like``: a float seed (the pass runs
+    in float64) for a result that became a Python float, else one of the result's dtype.
+
+    A value that stands for a plain one (cr.compile's traced values, which tell its type by
+    ``_plain_type()``) cannot be restored while tracing; it gets the seed its restored result
+    would, so the traced pass is the eager one operation for operation."""
     if type(out) is float:
         return 1.0
     dtype = P.dtype_of(out)
+    if hasattr(type(out), "_plain_type") and P.shape_of(out) == () and issubclass(
+            like._plain_type() if hasattr(type(like), "_plain_type") else type(like),
+            (int, float, complex)):
+        if dtype.kind == "f":
+            return 1.0
+        if dtype.kind == "c":
+            dtype = np.dtype(np.complex128)   # what complex(value) has
     return 1.0 if dtype == np.float64 or dtype.kind not in "fc" else dtype.type(1)
 
 
@@ -334,7 +348,8 @@ def _value_and_grad(f: Callable, argnums: Argnums, has_aux: bool, who: str,
     res = vjp(_select(f, args, nums, kwargs), *[args[n] for n in nums], has_aux=has_aux)
     out, pullback = res[0], res[1]
     _check_scalar_output(out, who, has_aux)
-    grads = pullback(_scalar_one(out))
+    firsts = tree_flatten([args[n] for n in nums])[0]
+    grads = pullback(_scalar_one(out, firsts[0] if firsts else None))
     return (out, res[2] if has_aux else None), (grads[0] if single else grads)
 
 
@@ -366,7 +381,7 @@ def _value_and_grad_plain(f: Callable, n: int, who: str, args: tuple, kwargs: di
         _restore(out._data if traced else out, x)
     g = None
     if traced and out.requires_grad:
-        (g,) = engine.backward_pass([out], [1.0 if type(value) is float else _scalar_one(value)],
+        (g,) = engine.backward_pass([out], [1.0 if type(value) is float else _scalar_one(value, x)],
                                     targets=[leaf], accumulate=False, wrap=leaf._wrap_constant)
         if type(g) is float and type(x) is float:
             return (value, None), g

@@ -217,6 +217,11 @@ class CTracer(ArrayOps):
     def dtype(self) -> np.dtype:
         return P.dtype_of(self._var.val)
 
+    def _plain_type(self) -> type:
+        """The type of the plain value this stands for (a traced value is not a derivative
+        being taken): the transforms pick result types for it as for that value."""
+        return type(self._var.val)
+
     # recording ----------------------------------------------------------------------------
     def _process(self, prim: Primitive, args: tuple, params: dict) -> Any:
         prog = self._prog
