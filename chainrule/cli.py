@@ -31,7 +31,7 @@ MAX_ORDER = 10
 EXIT_OK, EXIT_MATH, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
 _VALUE_OPTIONS = ("--at", "--wrt", "--order", "--plot", "--graph", "--check")
-_FLAG_OPTIONS = ("--steps", "--latex", "--json", "--version", "-h", "--help")
+_FLAG_OPTIONS = ("--steps", "--latex", "--json", "--code", "--version", "-h", "--help")
 # Plain decimals only: no `nan`, `inf`, `1_000`, hex, or non-ASCII digits (float() takes those).
 _NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?\Z")
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
@@ -170,6 +170,8 @@ def _argument_parser() -> _Parser:
                    "gradients and local derivatives (.svg, .dot, .txt, or - for the terminal)")
     p.add_argument("--check", metavar="ANSWER", help="check your own derivative, e.g. "
                    "--check \"20x^3 + 9x^2 + 14x + 9\"")
+    p.add_argument("--code", action="store_true", help="print the derivative program "
+                   "cr.compile generates for it (Python, one line per operation)")
     p.add_argument("--version", action="store_true", help="print the version and exit")
     return p
 
@@ -459,6 +461,12 @@ def _run(argv: list, out: TextIO) -> tuple:
     wrt = _parse_wrt(ns.wrt, variables)
     order = _parse_order(ns.order)
     point = _parse_point(at_specs, variables, wrt) if at_specs else None
+    if ns.code:   # the generated derivative program (chainrule.compiler)
+        from .compiler import expression_code  # noqa: PLC0415
+        try:
+            return expression_code(expr, variables, wrt, order, point).splitlines(), EXIT_OK
+        except ValueError as e:
+            raise UsageError(str(e)) from None
     report = _compute(expr, variables, wrt, order, point, style)
     if ns.check is not None:
         report["check"] = _check(expr, variables, wrt, order, point, ns.check, report, style)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import keyword
 import warnings
 from typing import Any, Callable, Optional, Sequence, Union
 
@@ -32,7 +33,8 @@ from .codegen import generate
 from .optimize import optimize
 from .trace import Const, Program, TracerControlFlowError, Var, trace
 
-__all__ = ["compile", "Compiled", "TracerControlFlowError"]
+__all__ = ["compile", "Compiled", "TracerControlFlowError", "expression_code",
+           "expression_program"]
 
 _WARN_AFTER = 3   # retraces before a warning says which argument keeps changing
 # Names chainrule.functional gives the functions it returns (they restore result types).
@@ -385,3 +387,56 @@ def compile(f: Optional[Callable] = None, *,   # noqa: A001  (the library's name
     functools.update_wrapper(c, f, updated=())
     c.__name__ = "f" if getattr(f, "__name__", "") == "<lambda>" else getattr(f, "__name__", "f")
     return c
+
+
+def expression_code(expr: Any, variables: Sequence[str], wrt: Sequence[str], order: int = 1,
+                    point: Optional[dict] = None) -> str:
+    """The generated program of the ``order``-th derivative of a parsed expression (the
+    CLI's ``--code``): ``expression_program(...).source``.
+
+    >>> from chainrule.parser import parse
+    >>> print(expression_code(parse("x*sin(x)"), ["x"], ["x"]).splitlines()[0])
+    def grad_of_f(x):
+    """
+    return expression_program(expr, variables, wrt, order, point).source
+
+
+def expression_program(expr: Any, variables: Sequence[str], wrt: Sequence[str],
+                       order: int = 1, point: Optional[dict] = None) -> Compiled:
+    """The ``order``-th derivative of a parsed expression, compiled: its gradient with
+    respect to ``wrt`` for order 1, the Taylor-mode derivative for higher orders (one
+    variable). Traced at ``point`` (default 1.0 for every variable); the program is the
+    same for every point unless a rule reads values.
+
+    >>> from chainrule.parser import parse
+    >>> expression_program(parse("x*sin(x)"), ["x"], ["x"], order=2)(0.0)
+    2.0
+    """
+    from .. import functional  # noqa: PLC0415  (only the CLI needs it here)
+    names = list(variables) or list(wrt)
+    if order > 1 and len(names) != 1:
+        raise ValueError(f"--code with --order {order} needs an expression of one variable, "
+                         f"got {len(names)} ({', '.join(names)}); use --order 1 for their "
+                         "gradient")
+    params = [n if n.isidentifier() and not keyword.iskeyword(n) else f"v{k}"
+              for k, n in enumerate(names)]
+    absent = [k for k, n in enumerate(names) if n not in expr.free_symbols()]
+
+    def evaluate(*xs: Any) -> Any:
+        value = expr.evaluate(dict(zip(names, xs)))
+        for k in absent:   # (+ 0·x: a constant is still a function of x, as in the CLI)
+            value = value + 0.0 * xs[k]
+        return value
+
+    # A function with the variables' own names, so the program shows them.
+    ns: dict = {"_evaluate": evaluate}
+    exec(f"def f({', '.join(params)}):\n    return _evaluate({', '.join(params)})\n",  # noqa: S102
+         ns)
+    f = ns["f"]
+    nums = tuple(names.index(v) for v in wrt)
+    if order == 1:
+        g = functional.grad(f, argnums=nums[0] if len(nums) == 1 else nums)
+    else:
+        g = functional.derivative(f, order)
+    at = [float(point[n]) if point and n in point else 1.0 for n in names]
+    return compile(g).trace(*at)

@@ -83,7 +83,9 @@ class _Gen:
         for v in prog.inputs:
             self.names[v.id] = self._fresh(v.name or "x")
         outs = [o for o in prog.outputs if type(o) is Var and o.id not in self.names]
-        single = len(prog.inputs) == 1 and prog.name.startswith(("grad_of", "derivative"))
+        # The derivatives with respect to every input, in order: dx, dy, ...
+        per_input = prog.name.startswith(("grad_of", "derivative")) and \
+            len(outs) == len(prog.inputs) == len(prog.outputs)
         for e in prog.eqns:
             v = e.out
             if v.name:
@@ -91,8 +93,8 @@ class _Gen:
         for k, o in enumerate(outs):
             if o.id in self.names:
                 continue
-            if single and len(outs) == 1:
-                base = "d" + self.names[prog.inputs[0].id]
+            if per_input:
+                base = "d" + self.names[prog.inputs[k].id]
             else:
                 base = "out" if len(outs) == 1 else f"out{k}"
             self.names[o.id] = self._fresh(base)
@@ -162,7 +164,8 @@ class _Gen:
             return self._array_call(e), None, False
         impl = prim.impl
         cl = _closure(impl)
-        if prim is P.div and not any_float:
+        if prim is P.div and not all(type(v) is float for v in vals):
+            # (the row's impl: np.divide unless both are floats)
             return f"np.divide({ops[0]}, {ops[1]})", "divide", False
         if prim is P.pow and type(vals[0]) is not float:
             y = vals[1]
