@@ -21,14 +21,14 @@ def grad_of_f(x):
         t4 = x ** 3.0 if x else _bail()
         t7 = x ** 2.0 if x else _bail()
         t13 = 2.0 * x
-        t14 = 7.0 * t13
-        t15 = 9.0 + t14
-        t17 = 3.0 * t7
-        t18 = 3.0 * t17
-        t19 = t15 + t18
-        t21 = 4.0 * t4
-        t22 = 5.0 * t21
-        dx = t19 + t22
+        t13 = 7.0 * t13
+        t13 = 9.0 + t13
+        t7 = 3.0 * t7
+        t7 = 3.0 * t7
+        t7 = t13 + t7
+        t4 = 4.0 * t4
+        t4 = 5.0 * t4
+        dx = t7 + t4
         return dx
     except (ArithmeticError, ValueError, Bail):
         # a value the float code above does not cover: the rows' own impls

@@ -159,6 +159,7 @@ class Compiled:
         self._cache: dict = {}
         self._last: Optional[_Entry] = None
         self._float1: Optional[_Entry] = None     # the one-float-argument fast lane
+        self._array1: dict = {}                   # one-array lane: (shape, dtype) -> entry
         self.traces = 0
         self._last_keys: Optional[list] = None
         self._last_labels: Optional[list] = None
@@ -169,10 +170,14 @@ class Compiled:
 
     # calling ------------------------------------------------------------------------------
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        if len(args) == 1 and not kwargs and type(args[0]) is float:
-            e = self._float1
+        # One float or one array: the cache looked up without flattening the arguments
+        # (flattening costs more than a small program runs).
+        if len(args) == 1 and not kwargs:
+            a = args[0]
+            e = self._float1 if type(a) is float else \
+                self._array1.get((a.shape, a.dtype)) if type(a) is np.ndarray else None
             if e is not None:
-                out = e.fast(args[0])
+                out = e.fast(a)
                 return out if e.single else \
                     tree_unflatten(e.out_tree, (out,) if e.one else out)
         return self._call(args, kwargs)
@@ -266,8 +271,11 @@ class Compiled:
         self._last_keys, self._last_labels = keys, labels
         self._cache[key] = e
         self._last = e
-        if len(args) == 1 and keys == [("float",)] and guard is None:
-            self._float1 = e
+        if len(args) == 1 and not kw_tree and guard is None and not self.static_argnums:
+            if keys == [("float",)]:
+                self._float1 = e
+            elif type(args[0]) is np.ndarray and keys[0][0] == "array":
+                self._array1[(args[0].shape, args[0].dtype)] = e
         return e
 
     def _match_eager_types(self, prog: Program, args: tuple, rebuild: Callable,

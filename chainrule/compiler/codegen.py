@@ -26,6 +26,7 @@ from .trace import Const, Program, Var
 __all__ = ["generate", "Bail"]
 
 BIG = 1 << 16   # elements: arrays this large get buffers reused (as the engine's _BIG)
+SMALL = 64      # elements: arrays this small take their number operands as arrays
 
 
 class Bail(Exception):
@@ -98,9 +99,30 @@ class _Gen:
             else:
                 base = "out" if len(outs) == 1 else f"out{k}"
             self.names[o.id] = self._fresh(base)
-        for e in prog.eqns:
-            if e.out.id not in self.names:
-                self.names[e.out.id] = self._fresh(f"t{e.out.id}")
+        # Temporaries. A float's name is taken again once its value is dead (``t3 = 7.0 * t3``):
+        # the old float is freed at once and its memory reused, as in a hand-written loop,
+        # instead of every intermediate of a long chain living until the function returns
+        # (measured: W2's 2,000-line program ran 1.7x the hand-written loop before this).
+        # Arrays keep one name each: the buffer plan refers to them by name.
+        last: dict = {}
+        for i, e in enumerate(prog.eqns):
+            for x in e.ins:
+                if type(x) is Var:
+                    last[x.id] = i
+        reusable: set = set()      # ids of float temporaries (their names may be taken again)
+        free: list = []            # names of dead float temporaries
+        for i, e in enumerate(prog.eqns):
+            for x in set(x for x in e.ins if type(x) is Var):
+                if x.id in reusable and last[x.id] == i:
+                    free.append(self.names[x.id])
+            v = e.out
+            if v.id in self.names:
+                continue
+            if type(v.val) is float:
+                reusable.add(v.id)
+                self.names[v.id] = free.pop() if free else self._fresh(f"t{v.id}")
+            else:
+                self.names[v.id] = self._fresh(f"t{v.id}")
 
     def helper(self, base: str, obj: Any) -> str:
         for k, v in self.ns.items():
@@ -154,6 +176,8 @@ class _Gen:
         vals = [x.val for x in ins]
         any_float = any(type(v) is float for v in vals)
         ops = [self.operand(x) for x in ins]
+        if prim in _OPS and len(ins) == 2:
+            ops = self._small_constants(e, ops)
         if prim in _NP_FOR_OP:
             return f"{ops[0]} {_OPS[prim]} {ops[1]}", _NP_FOR_OP[prim], False
         if prim is P.neg:
@@ -189,6 +213,40 @@ class _Gen:
         if prim is P.where:
             return f"np.where({', '.join(ops)})", None, False
         return self.exact(e), None, False
+
+    def _small_constants(self, e: Any, ops: list) -> list:
+        """A Python number against a small float array (``t * 5``) as an array of the
+        result's dtype and shape, made once (``t * _5_f32``): NumPy casts the number to that
+        dtype anyway (NEP 50), so the same loop runs on the same values, but without the
+        number's conversion, which costs more than the arithmetic on a one-element array
+        (measured: 0.8 against 0.3 µs). Not for float64, which needs no cast: there the
+        program keeps the number, readable, for about 0.4 µs an operation."""
+        ov = e.out.val
+        if type(ov) is not np.ndarray or ov.size > SMALL or ov.dtype.kind != "f" or \
+                ov.dtype == np.float64:
+            return ops
+        out = list(ops)
+        for k, x in enumerate(e.ins):
+            other = e.ins[1 - k]
+            c = x.val
+            if type(x) is not Const or type(c) not in (int, float) or type(other) is not Var:
+                continue
+            o = other.val
+            if type(o) is not np.ndarray or o.dtype != ov.dtype or o.shape != ov.shape:
+                continue
+            info = np.finfo(ov.dtype)
+            if not (math.isfinite(c) and abs(c) < (1 << 24 if type(c) is int else info.max)):
+                continue
+            arr = np.full(ov.shape, c, dtype=ov.dtype)
+            arr.flags.writeable = False
+            text = repr(c).replace("-", "m").replace(".", "_").replace("+", "")
+            base = f"{text}_{ov.dtype.kind}{ov.dtype.itemsize * 8}"
+            key = ("small", type(c), c, ov.dtype.str, ov.shape)
+            if key not in self.const_names:
+                named = ("_" + base).isidentifier()
+                self.const_names[key] = self.helper(base if named else "c", arr)
+            out[k] = self.const_names[key]
+        return out
 
     def _array_call(self, e: Any) -> str:
         prim = e.prim
