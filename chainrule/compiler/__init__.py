@@ -260,6 +260,7 @@ class Compiled:
         optimize(prog)
         self._match_eager_types(prog, args, rebuild, leaves)
         fast, exact, src, exact_src = generate(prog, self.__name__)
+        prog.forget_values()
         guard = None
         if prog.value_reads:
             guard = [np.array(v, copy=True) if isinstance(v, np.ndarray) else v

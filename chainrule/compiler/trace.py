@@ -44,13 +44,14 @@ class TracerControlFlowError(TypeError):
 class Var:
     """A variable of the IR: a numbered value with the example value it had when traced."""
 
-    __slots__ = ("id", "val", "name", "kind")
+    __slots__ = ("id", "val", "name", "kind", "spec")
 
     def __init__(self, id: int, val: Any, kind: str):
         self.id = id
         self.val = val
         self.name: Optional[str] = None
         self.kind = kind          # "input" or "op"
+        self.spec: Optional[str] = None   # type_str(), kept once the value is dropped
 
     @property
     def shape(self) -> tuple:
@@ -61,6 +62,8 @@ class Var:
         return P.dtype_of(self.val)
 
     def type_str(self) -> str:
+        if self.spec is not None:
+            return self.spec
         v = self.val
         if type(v) is float:
             return "float"
@@ -117,6 +120,18 @@ class Program:
         self._next = 0
         self.level = new_level()
         self.active = True
+
+    def forget_values(self) -> None:
+        """Drop the example values (once the code is generated, only their types are
+        needed, for printing): a cached program must not keep every intermediate array of
+        its trace alive (13 times the input's size for W3's gradient)."""
+        for v in self.inputs + [e.out for e in self.eqns]:
+            v.spec = v.type_str()
+            v.val = None
+        for o in self.outputs:
+            if type(o) is Var:
+                o.spec = o.type_str() if o.spec is None else o.spec
+                o.val = None
 
     def new_var(self, val: Any, kind: str) -> Var:
         self._next += 1
