@@ -422,3 +422,22 @@ def test_float_temporaries_are_freed_as_the_program_goes():
     _same(g(0.5), cr.grad(chain)(0.5))
     names = {ln.split(" = ")[0].strip() for ln in g.source.splitlines() if " = " in ln}
     assert len(g.ir.splitlines()) > 300 and len(names) <= 55
+
+
+def test_a_cached_program_does_not_keep_its_traces_arrays_alive():
+    import tracemalloc
+
+    def loss(x):
+        return (cr.sin(x) * cr.exp(-x**2 / 2)).sum()
+
+    x = np.random.default_rng(0).normal(size=1 << 17)
+    tracemalloc.start()
+    try:
+        c = cr.compile(cr.value_and_grad(loss))
+        value, grad = c(x)
+        held = tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+    _same((value, grad), cr.value_and_grad(loss)(x))
+    # The gradient itself and the program's constants; the trace made 13 arrays this size.
+    assert held < 4 * x.nbytes, held / x.nbytes
