@@ -53,10 +53,10 @@ def grad_of_f(x):
         t13 = 9.0 + t13
         t7 = 3 * t7
         t7 = 3.0 * t7
-        t13 = t13 + t7
+        t7 = t13 + t7
         t4 = 4 * t4
         t4 = 5.0 * t4
-        dx = t13 + t4
+        dx = t7 + t4
         return dx
     except (ArithmeticError, ValueError, Bail):
         # a value the float code above does not cover: the rows' own impls

@@ -29,9 +29,9 @@ import numpy as np
 
 from ..core import Tracer
 from ..core.pytree import tree_flatten, tree_unflatten
-from .codegen import generate
-from .optimize import optimize
-from .trace import Const, Program, TracerControlFlowError, Var, trace
+# The modules themselves (chainrule.compiler.trace is the module, not its function).
+from . import codegen, optimize, trace
+from .trace import Const, Program, TracerControlFlowError, Var
 
 __all__ = ["compile", "Compiled", "TracerControlFlowError", "expression_code",
            "expression_program"]
@@ -174,13 +174,20 @@ class Compiled:
         # (flattening costs more than a small program runs).
         if len(args) == 1 and not kwargs:
             a = args[0]
-            e = self._float1 if type(a) is float else \
-                self._array1.get((a.shape, a.dtype)) if type(a) is np.ndarray else None
-            if e is not None:
-                out = e.fast(a)
-                return out if e.single else \
-                    tree_unflatten(e.out_tree, (out,) if e.one else out)
+            if type(a) is float:
+                if self._float1 is not None:
+                    e = self._float1
+                    return e.fast(a) if e.single else self._rebuild(e, e.fast(a))
+            elif type(a) is np.ndarray:
+                e = self._array1.get((a.shape, a.dtype))
+                if e is not None:
+                    return e.fast(a) if e.single else self._rebuild(e, e.fast(a))
         return self._call(args, kwargs)
+
+    @staticmethod
+    def _rebuild(e: _Entry, out: Any) -> Any:
+        """The generated code's result in the function's output structure."""
+        return out if e.single else tree_unflatten(e.out_tree, (out,) if e.one else out)
 
     def _flatten(self, args: tuple, kwargs: dict) -> tuple:
         leaves, keys, dyn, labels = [], [], [], []
@@ -236,8 +243,7 @@ class Compiled:
             keys = [("value",) if d else k for k, d in zip(keys, dyn)]
         if e is None:
             e = self._trace(key, leaves, keys, dyn, labels, trees, kw_tree, args)
-        out = e.fast(*dyn_leaves)
-        return out if e.single else tree_unflatten(e.out_tree, (out,) if e.one else out)
+        return self._rebuild(e, e.fast(*dyn_leaves))
 
     # tracing ------------------------------------------------------------------------------
     def _trace(self, key, leaves, keys, dyn, labels, trees, kw_tree, args) -> _Entry:
@@ -256,10 +262,10 @@ class Compiled:
             return tuple(out_args), kw
 
         names = [lab for lab, d in zip(labels, dyn) if d]
-        prog = trace(self.fn, leaves, dyn, rebuild, self.__name__, names)
-        optimize(prog)
+        prog = trace.trace(self.fn, leaves, dyn, rebuild, self.__name__, names)
+        optimize.optimize(prog)
         self._match_eager_types(prog, args, rebuild, leaves)
-        fast, exact, src, exact_src = generate(prog, self.__name__)
+        fast, exact, src, exact_src = codegen.generate(prog, self.__name__)
         prog.forget_values()
         guard = None
         if prog.value_reads:

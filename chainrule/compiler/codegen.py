@@ -112,8 +112,9 @@ class _Gen:
         reusable: set = set()      # ids of float temporaries (their names may be taken again)
         free: list = []            # names of dead float temporaries
         for i, e in enumerate(prog.eqns):
-            for x in set(x for x in e.ins if type(x) is Var):
-                if x.id in reusable and last[x.id] == i:
+            for k, x in enumerate(e.ins):   # (in order: the names must not depend on ids)
+                if type(x) is Var and x.id in reusable and last[x.id] == i and \
+                        all(y is not x for y in e.ins[:k]):
                     free.append(self.names[x.id])
             v = e.out
             if v.id in self.names:
@@ -392,16 +393,33 @@ def generate(prog: Program, name: str) -> tuple:
     # Each function gets globals of its own without itself in them: a function in its own
     # globals is a reference cycle, which would keep the program's constants (large arrays
     # among them) alive until the garbage collector runs, long after the Compiled is gone.
-    exact_ns = dict(gen.ns)
-    exec(compile(exact_src, f"<cr.compile {fname}_exact>", "exec"), exact_ns)  # noqa: S102
-    exact = exact_ns.pop(f"{fname}_exact")
+    exact = _Lazy(exact_src, f"{fname}_exact", dict(gen.ns))
     fast_ns = dict(gen.ns)
     fast_ns[f"{fname}_exact"] = exact
     exec(compile(fast_src, f"<cr.compile {fname}>", "exec"), fast_ns)  # noqa: S102
     fast = fast_ns.pop(fname)
     _register_source(f"<cr.compile {fname}>", fast_src)
-    _register_source(f"<cr.compile {fname}_exact>", exact_src)
     return fast, exact, fast_src, exact_src
+
+
+class _Lazy:
+    """The exact function, compiled from its source on its first call: most programs never
+    need it (it runs where the float code meets a value it does not cover), and compiling
+    a long program's source is most of the time a first call takes (W2: 2,000 lines)."""
+
+    __slots__ = ("source", "name", "ns", "fn")
+
+    def __init__(self, source: str, name: str, ns: dict):
+        self.source, self.name, self.ns, self.fn = source, name, ns, None
+
+    def __call__(self, *args: Any) -> Any:
+        if self.fn is None:
+            filename = f"<cr.compile {self.name}>"
+            exec(compile(self.source, filename, "exec"), self.ns)  # noqa: S102
+            # (not left in its own globals: that would be a reference cycle)
+            self.fn = self.ns.pop(self.name)
+            _register_source(filename, self.source)
+        return self.fn(*args)
 
 
 def _register_source(filename: str, src: str) -> None:
