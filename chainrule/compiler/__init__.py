@@ -447,7 +447,7 @@ def expression_program(expr: Any, variables: Sequence[str], wrt: Sequence[str],
     ns: dict = {"_evaluate": evaluate}
     exec(f"def f({', '.join(params)}):\n    return _evaluate({', '.join(params)})\n",  # noqa: S102
          ns)
-    f = ns["f"]
+    f = ns.pop("f")   # (not left in its own globals: a reference cycle)
     nums = tuple(names.index(v) for v in wrt)
     if order == 1:
         g = functional.grad(f, argnums=nums[0] if len(nums) == 1 else nums)
