@@ -76,8 +76,8 @@ __all__ = [
 # The public subpackages and modules (documented in the README's "How it is built"), shown by
 # dir(chainrule) beside __all__; the private ones (_kernel) and those shadowed by a function of
 # the same name are left out.
-_MODULES = ["autograd", "core", "eager", "functional", "interpret", "numpy", "ops", "special",
-            "symbolic", "testing", "text", "visual"]
+_MODULES = ["autograd", "compiler", "core", "eager", "functional", "interpret", "numpy", "ops",
+            "special", "symbolic", "testing", "text", "visual"]
 
 
 def __dir__() -> list:

@@ -11,7 +11,7 @@ import pytest
 import chainrule as cr
 from chainrule.cli import main
 from chainrule.compiler import expression_program
-from chainrule.parser import parse
+from chainrule.text.parser import parse
 
 TUTORIAL = "5*x**4 + 3*x**3 + 7*x**2 + 9*x - 5"
 

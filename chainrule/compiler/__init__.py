@@ -409,7 +409,7 @@ def expression_code(expr: Any, variables: Sequence[str], wrt: Sequence[str], ord
     """The generated program of the ``order``-th derivative of a parsed expression (the
     CLI's ``--code``): ``expression_program(...).source``.
 
-    >>> from chainrule.parser import parse
+    >>> from chainrule.text.parser import parse
     >>> print(expression_code(parse("x*sin(x)"), ["x"], ["x"]).splitlines()[0])
     def grad_of_f(x):
     """
@@ -423,7 +423,7 @@ def expression_program(expr: Any, variables: Sequence[str], wrt: Sequence[str],
     variable). Traced at ``point`` (default 1.0 for every variable); the program is the
     same for every point unless a rule reads values.
 
-    >>> from chainrule.parser import parse
+    >>> from chainrule.text.parser import parse
     >>> expression_program(parse("x*sin(x)"), ["x"], ["x"], order=2)(0.0)
     2.0
     """

@@ -29,7 +29,7 @@ from .. import ops as P
 from ..core import Primitive, Tracer, new_level
 from ..core.pytree import tree_flatten
 from ..ops.methods import ArrayOps
-from ..tensor import Tensor
+from ..eager.tensor import Tensor
 
 __all__ = ["CTracer", "Program", "Var", "Const", "Eqn", "TracerControlFlowError", "trace",
            "format_ir"]
