@@ -312,8 +312,12 @@ def test_if_on_a_traced_value_names_the_line_and_the_ways_out():
     with pytest.raises(TracerControlFlowError, match=r"bool\(\).*test_compile\.py:\d+ "
                        r"\(`if x > 0:`\).*cr\.where.*static_argnums"):
         cr.compile(f)(1.0)
-    with pytest.raises(TypeError, match=r"`if x > 0:`"):   # also under cr.grad (a Tensor)
-        cr.compile(cr.grad(f))(1.0)
+    # Also under the transforms, where the `if` meets a Tensor (grad), a dual number (jvp)
+    # or a power series (derivative) holding the traced value.
+    for g in (cr.grad(f), lambda x: cr.jvp(f, (x,), (1.0,))[1], cr.derivative(f, 2)):
+        with pytest.raises(TracerControlFlowError, match=r"bool\(\).*test_compile\.py:\d+ "
+                           r"\(`if x > 0:`\).*cr\.where.*static_argnums"):
+            cr.compile(g)(1.0)
 
 
 def test_float_of_a_traced_value_is_an_error():
