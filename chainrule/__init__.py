@@ -38,7 +38,9 @@ from .text.explain import explain
 from .text.parser import ParseError, parse
 from .text.calculus import diff, gradient, to_function
 from .symbolic import Expr, symbol
-from .compiler import compile  # noqa: A004  (cr.compile; the package is chainrule.compiler)
+# cr.compile (the package is chainrule.compiler): an attribute only, kept out of __all__ like
+# float, int and bool below, so that `from chainrule import *` leaves Python's compile() alone.
+from .compiler import compile  # noqa: A004
 
 # torch.float, torch.int, torch.bool: attributes only, kept out of __all__ so that
 # `from chainrule import *` does not shadow Python's float, int and bool.
@@ -70,7 +72,6 @@ __all__ = [
     "float16", "half", "float32", "float64", "double", "complex64", "cfloat", "complex128",
     "cdouble", "int8", "uint8", "int16", "short", "int32", "int64", "long",
     "diff", "explain", "parse", "symbol", "gradient", "to_function", "Expr", "ParseError",
-    "compile",
 ]
 
 # The public subpackages and modules (documented in the README's "How it is built"), shown by
@@ -81,4 +82,5 @@ _MODULES = ["autograd", "compiler", "core", "eager", "functional", "interpret", 
 
 
 def __dir__() -> list:
-    return sorted(set(__all__) | set(_MODULES) | {"__version__", "float", "int", "bool"})
+    return sorted(set(__all__) | set(_MODULES) | {"__version__", "float", "int", "bool",
+                                                    "compile"})

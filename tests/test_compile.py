@@ -445,3 +445,15 @@ def test_a_cached_program_does_not_keep_its_traces_arrays_alive():
     _same((value, grad), cr.value_and_grad(loss)(x))
     # The gradient itself and the program's constants; the trace made 13 arrays this size.
     assert held < 4 * x.nbytes, held / x.nbytes
+
+
+def test_cr_compile_is_the_function_and_chainrule_compiler_the_module():
+    import types
+
+    import chainrule.compiler
+    assert isinstance(chainrule.compiler, types.ModuleType)
+    assert cr.compile is chainrule.compiler.compile and callable(cr.compile)
+    assert "compile" in dir(cr) and "compiler" in dir(cr)
+    ns: dict = {}
+    exec("from chainrule import *", ns)   # noqa: S102
+    assert "compile" not in ns   # Python's compile() is left alone

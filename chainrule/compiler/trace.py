@@ -218,8 +218,9 @@ class CTracer(ArrayOps):
             while f is not None and f.f_code in _SKIP:
                 f = f.f_back
             code = f.f_code if f is not None else None
-            if code in _CONCRETE:
-                raise _control_flow_error(_CONCRETE[code])
+            if code in _CONCRETE or (code is not None and code.co_name == "__bool__"):
+                # (any tracer's __bool__ reading the value under it is an `if` on it)
+                raise _control_flow_error(_CONCRETE.get(code, _BOOL))
             if code not in _SHAPE_ONLY and code not in _REPR:
                 where = "?" if code is None else \
                     f"{code.co_name} ({os.path.basename(code.co_filename)}:{f.f_lineno})"
