@@ -40,7 +40,7 @@ from .text.calculus import diff, gradient, to_function
 from .symbolic import Expr, symbol
 # cr.compile (the package is chainrule.compiler): an attribute only, kept out of __all__ like
 # float, int and bool below, so that `from chainrule import *` leaves Python's compile() alone.
-from .compiler import compile  # noqa: A004
+from .compiler import compile as compile  # noqa: A004, PLC0414  (re-exported)
 
 # torch.float, torch.int, torch.bool: attributes only, kept out of __all__ so that
 # `from chainrule import *` does not shadow Python's float, int and bool.
