@@ -85,3 +85,12 @@ def test_the_printed_program_computes_the_derivative(x):
     program = expression_program(parse(TUTORIAL), ["x"], ["x"])
     assert program(x) == 20 * x**3 + 9 * x**2 + 14 * x + 9 == cr.grad(
         lambda t: 5*t**4 + 3*t**3 + 7*t**2 + 9*t - 5)(x)
+
+
+def test_code_names_the_partials_in_the_order_asked_for():
+    code, out, _ = run("x*y*z", "--wrt", "z,x", "--code")
+    assert code == 0 and "return (dz, dx,)" in out
+    # Without the CLI's names a program of several outputs does not guess which is which
+    # (cr.grad(f, argnums=(1, 0)) returns d/dy first).
+    c = cr.compile(cr.grad(lambda x, y: x * y * y, argnums=(1, 0)))
+    assert c(2.0, 3.0) == (12.0, 9.0) and "return (out0, out1,)" in c.source

@@ -160,6 +160,7 @@ class Compiled:
         self._last: Optional[_Entry] = None
         self._float1: Optional[_Entry] = None     # the one-float-argument fast lane
         self._array1: dict = {}                   # one-array lane: (shape, dtype) -> entry
+        self._output_names: Optional[list] = None  # for the generated code (the CLI's dx, dy)
         self.traces = 0
         self._last_keys: Optional[list] = None
         self._last_labels: Optional[list] = None
@@ -264,6 +265,7 @@ class Compiled:
         names = [lab for lab, d in zip(labels, dyn) if d]
         prog = trace.trace(self.fn, leaves, dyn, rebuild, self.__name__, names)
         optimize.optimize(prog)
+        prog.output_names = self._output_names
         self._match_eager_types(prog, args, rebuild, leaves)
         fast, exact, src, exact_src = codegen.generate(prog, self.__name__)
         prog.forget_values()
@@ -454,4 +456,6 @@ def expression_program(expr: Any, variables: Sequence[str], wrt: Sequence[str],
     else:
         g = functional.derivative(f, order)
     at = [float(point[n]) if point and n in point else 1.0 for n in names]
-    return compile(g).trace(*at)
+    c = compile(g)
+    c._output_names = ["d" + params[k] for k in nums] if order == 1 else None
+    return c.trace(*at)

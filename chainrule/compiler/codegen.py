@@ -84,9 +84,11 @@ class _Gen:
         for v in prog.inputs:
             self.names[v.id] = self._fresh(v.name or "x")
         outs = [o for o in prog.outputs if type(o) is Var and o.id not in self.names]
-        # The derivatives with respect to every input, in order: dx, dy, ...
-        per_input = prog.name.startswith(("grad_of", "derivative")) and \
-            len(outs) == len(prog.inputs) == len(prog.outputs)
+        # The derivative of a one-input program is d<input>; the caller may name the outputs
+        # (the CLI's gradient: dx, dy, ...), which only it knows the order of.
+        hint = prog.output_names
+        single = prog.name.startswith(("grad_of", "derivative")) and \
+            len(prog.inputs) == 1 and len(prog.outputs) == 1
         for e in prog.eqns:
             v = e.out
             if v.name:
@@ -94,8 +96,10 @@ class _Gen:
         for k, o in enumerate(outs):
             if o.id in self.names:
                 continue
-            if per_input:
-                base = "d" + self.names[prog.inputs[k].id]
+            if hint is not None and len(hint) == len(prog.outputs):
+                base = hint[next(i for i, p in enumerate(prog.outputs) if p is o)]
+            elif single:
+                base = "d" + self.names[prog.inputs[0].id]
             else:
                 base = "out" if len(outs) == 1 else f"out{k}"
             self.names[o.id] = self._fresh(base)

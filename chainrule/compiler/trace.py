@@ -118,6 +118,7 @@ class Program:
         self.outputs: list = []
         self.value_reads: list = []     # where a rule read a traced value (the guard's why)
         self.frames: dict = {}          # the user's frames seen while tracing (for names)
+        self.output_names: Optional[list] = None   # names the caller gives the outputs
         self.top: Any = None            # trace()'s own frame while tracing
         self._next = 0
         self.level = new_level()
