@@ -26,7 +26,7 @@ LAYERS = {
     # the Tensor
     "tensor": 3,
     # namespaces and transforms
-    "numpy": 4, "special": 4, "functional": 4, "autograd": 4,
+    "numpy": 4, "special": 4, "functional": 4, "autograd": 4, "custom": 4,
     # checks and the symbolic reader
     "testing": 5, "symbolic": 5, "coverage": 5,
     # text in, pictures out
