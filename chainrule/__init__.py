@@ -17,7 +17,7 @@ from . import special
 from .core import is_grad_enabled
 from .custom import checkpoint, custom_jvp, custom_vjp, defjvp, defvjp, primitive
 from .functional import (derivative, elementwise_grad, grad, hessian, hvp, jacfwd, jacobian,
-                         jacrev, jvp, taylor_coefficients, value_and_grad, vjp)
+                         jacrev, jvp, taylor_coefficients, value_and_grad, vjp, vmap)
 from .numpy import (abs, broadcast_to, concatenate, cos, exp, log, log1p, matmul, maximum,
                     minimum, reshape, sign, sin, sqrt, square, tan, tanh, where)
 from .special import relu, sigmoid, softplus
@@ -55,7 +55,7 @@ __all__ = [
     "is_grad_enabled",
     "grad", "value_and_grad", "vjp", "jvp", "jacrev", "jacfwd", "jacobian", "hessian", "hvp",
     "elementwise_grad", "derivative", "taylor_coefficients", "check_grads", "gradcheck",
-    "custom_jvp", "custom_vjp", "primitive", "defvjp", "defjvp", "checkpoint",
+    "vmap", "custom_jvp", "custom_vjp", "primitive", "defvjp", "defjvp", "checkpoint",
     "autograd", "ops", "testing", "numpy", "special",
     "abs", "broadcast_to", "concatenate", "cos", "exp", "log", "log1p", "matmul", "max",
     "maximum", "mean", "min", "minimum", "relu", "reshape", "sigmoid", "sign", "sin",

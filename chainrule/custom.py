@@ -153,7 +153,9 @@ class _Call:
         return bind(P.concatenate, *flat, axis=0)
 
     def unpack(self, packed: Any) -> Any:
-        if self.out_tree.kind == "leaf":
+        # (No structure yet: the function has not run, as on a symbolic expression, which
+        # stands for its one output.)
+        if self.out_tree is None or self.out_tree.kind == "leaf":
             return packed
         leaves = []
         start = 0
@@ -189,7 +191,7 @@ def _call_rule(rule: Callable, args: tuple, who: str, fn_name: str) -> Any:
     value (a higher order than the rule's, forward over reverse) raises a clear error."""
     try:
         return rule(*args)
-    except TracerConversionError as err:
+    except TracerConversionError:
         leaves = [a for a in tree_flatten(list(args))[0]
                   if type(a) is not float and isinstance(a, Tracer)]
         top = max(leaves, key=lambda a: a._level) if leaves else None
@@ -202,8 +204,8 @@ def _call_rule(rule: Callable, args: tuple, who: str, fn_name: str) -> Any:
                 outs.append(_call_rule(rule, one, who, fn_name))
             return _stack_trees(outs, level)
         raise TypeError(
-            f"the {who} of {fn_name} converts a traced value to a NumPy array ({err}). That "
-            "happens when a derivative of a higher order than the rule's is asked for (or "
+            f"the {who} of {fn_name} converts a traced value to a NumPy array (np.asarray, "
+            "float(), an in-place write into an array, ...). That happens when a derivative of a higher order than the rule's is asked for (or "
             "forward over reverse mode): write the rule with chainrule operations "
             "(chainrule.numpy), which are themselves differentiable, or ask only for first "
             "derivatives.") from None

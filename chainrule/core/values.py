@@ -35,6 +35,11 @@ def value_of(x: Any) -> Any:
 
 
 def dtype_of(x: Any) -> np.dtype:
+    if isinstance(x, Tracer) and type(x) is not float:
+        # A tracer knows its dtype without a concrete value (a vmapped value has none).
+        d = getattr(x, "dtype", None)
+        if d is not None:
+            return np.dtype(d)
     v = value_of(x)
     d = getattr(v, "dtype", None)
     return d if d is not None else np.result_type(v)

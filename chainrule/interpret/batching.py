@@ -34,7 +34,8 @@ read concrete values (``value_of`` for masks and ties) always see unbatched prim
 
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence
+import contextlib
+from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
 
@@ -43,7 +44,31 @@ from ..core import Primitive, Tracer, bind, new_level
 from ..ops.methods import ArrayOps
 from ..core.pytree import tree_map
 
-__all__ = ["Batched", "batched_call"]
+__all__ = ["Batched", "batched_call", "primal_level", "BatchedValueError", "constant_of"]
+
+
+class BatchedValueError(TypeError):
+    """The concrete value of a vmapped (batched primal) value was asked for; ``level`` says
+    whose. ``cr.vmap`` catches it and maps the function example by example instead."""
+
+    def __init__(self, message: str, level: int):
+        super().__init__(message)
+        self.level = level
+
+# Levels whose batched values are primal values (cr.vmap's), not tangents. The rules that
+# read a concrete value (``value_of``: masks, ties, zero tests) would mix the batch axis into
+# one example's axes, so reading the value of such a Batched raises instead (see _value).
+_PRIMAL_LEVELS: set = set()
+
+
+@contextlib.contextmanager
+def primal_level(level: int) -> Iterator[None]:
+    """While the block runs, Batched values of ``level`` stand for batched primals."""
+    _PRIMAL_LEVELS.add(level)
+    try:
+        yield
+    finally:
+        _PRIMAL_LEVELS.discard(level)
 
 
 class Batched(ArrayOps):
@@ -56,6 +81,13 @@ class Batched(ArrayOps):
         self._level = level
 
     def _value(self) -> Any:
+        if self._level in _PRIMAL_LEVELS:
+            raise BatchedValueError(
+                "vmap: an operation reads the concrete value of a mapped argument (a mask, "
+                "a tie or zero test in a derivative rule, control flow such as `if x > 0`, "
+                "or a conversion to NumPy), which has one value per example; vmap cannot "
+                "batch it. Loop over the examples in Python for this function, or use "
+                "chainrule.numpy's where() instead of Python control flow.", self._level)
         return self.val
 
     @property
@@ -88,6 +120,17 @@ class Batched(ArrayOps):
 
     def __repr__(self) -> str:
         return f"Batched(val={self.val!r}, level={self._level})"
+
+
+def constant_of(x: Any) -> Any:
+    """``x`` without any derivative (``value_of``) but still batched where it is a vmapped
+    value: for constants computed from values (the shift of a stable ``logsumexp``), which
+    NumPy's functions then compute per example through the batching rules."""
+    if type(x) is Batched and x._level in _PRIMAL_LEVELS:
+        return Batched(constant_of(x.val), x._level)
+    if type(x) is not float and isinstance(x, Tracer):
+        return constant_of(x._value())
+    return x
 
 
 def _pad(v: Any, nd: int) -> Any:
