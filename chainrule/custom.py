@@ -414,6 +414,7 @@ class custom_vjp(_CustomFunction):
         super().__init__(fun, nondiff_argnums)
         self.fwd: Optional[Callable] = None
         self.bwd: Optional[Callable] = None
+        self._in_fwd = 0
 
     def defvjp(self, fwd: Callable, bwd: Callable) -> None:
         """Set the forward (``fwd(*args) -> (out, residuals)``) and backward
@@ -423,8 +424,17 @@ class custom_vjp(_CustomFunction):
                             f"{fwd!r} and {bwd!r}")
         self.fwd, self.bwd = fwd, bwd
 
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if self._in_fwd:    # fwd computing its output with the function itself: plainly
+            return self.fun(*args, **kwargs)
+        return super().__call__(*args, **kwargs)
+
     def _run_fwd(self, leaves: Sequence[Any], info: _Call) -> tuple:
-        res = self.fwd(*info.full_args(leaves), **info.kwargs)
+        self._in_fwd += 1
+        try:
+            res = self.fwd(*info.full_args(leaves), **info.kwargs)
+        finally:
+            self._in_fwd -= 1
         if not (isinstance(res, (tuple, list)) and len(res) == 2):
             raise TypeError(f"the fwd rule of {self.__name__} must return a pair (output, "
                             f"residuals), got {type(res).__name__}")
