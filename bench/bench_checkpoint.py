@@ -8,6 +8,11 @@ pass reruns one segment at a time. Each run is a fresh subprocess, so its peak r
 memory (VmHWM, above the idle process) is its own. Targets: peak at most 1/3 of the plain
 run, time at most 2x. Prints a Markdown table.
 
+Python's cyclic garbage collector walks every live object now and then, so a graph of a
+million nodes makes the plain run several times slower than a linear scaling of W6 would say,
+and checkpointing, which keeps few objects alive, comes out faster. The "gc disabled" rows
+(``gc.disable()`` in both runs) show the price of the rerun itself.
+
     python bench/bench_checkpoint.py [--quick]
 """
 
@@ -21,10 +26,12 @@ import subprocess
 import sys
 
 CHILD = r"""
-import json, sys, time
+import gc, json, sys, time
 sys.path.insert(0, {root!r})
 import chainrule as cr
 steps, seg, style = {steps}, {seg}, {style!r}
+if {gc_off}:
+    gc.disable()
 
 def body(x, k):
     for _ in range(k):
@@ -59,9 +66,9 @@ print(json.dumps({{"s": min(t1 - t0, t3 - t2), "peak_mib": peak, "grad": g}}))
 """
 
 
-def measure(steps: int, seg: int, style: str) -> dict:
+def measure(steps: int, seg: int, style: str, gc_off: bool = False) -> dict:
     root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
-    code = CHILD.format(root=root, steps=steps, seg=seg, style=style)
+    code = CHILD.format(root=root, steps=steps, seg=seg, style=style, gc_off=gc_off)
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     return json.loads(r.stdout.strip().splitlines()[-1])
 
@@ -80,13 +87,14 @@ def main() -> None:
           f"forward + backward; {os.cpu_count()} cores\n")
     print("| style | checkpointing | time (s) | peak (MiB) | time vs plain | peak vs plain |")
     print("|---|---|---|---|---|---|")
-    for style in ("tensor", "functional"):
-        plain = measure(steps, 0, style)
-        print(f"| {style} | none | {plain['s']:.2f} | {plain['peak_mib']:.0f} | | |")
+    for style, gc_off in (("tensor", False), ("functional", False), ("tensor", True)):
+        label = style + (", gc disabled" if gc_off else "")
+        plain = measure(steps, 0, style, gc_off)
+        print(f"| {label} | none | {plain['s']:.2f} | {plain['peak_mib']:.0f} | | |")
         for seg in (root_k, 10 * root_k):
-            r = measure(steps, seg, style)
+            r = measure(steps, seg, style, gc_off)
             assert abs(r["grad"] - plain["grad"]) <= 1e-9 * abs(plain["grad"]), (r, plain)
-            print(f"| {style} | {steps // seg} segments of {seg} steps | {r['s']:.2f} | "
+            print(f"| {label} | {steps // seg} segments of {seg} steps | {r['s']:.2f} | "
                   f"{r['peak_mib']:.0f} | {r['s'] / plain['s']:.2f}x | "
                   f"{r['peak_mib'] / plain['peak_mib']:.3f} |")
 

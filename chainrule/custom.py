@@ -540,7 +540,7 @@ class primitive(_CustomFunction):
     def _vjp_input(self, i: int, g: Any, out: Any, vals: tuple, info: _Call) -> Any:
         maker = self.vjps.get(i)
         if maker is not None:
-            res = _call_rule(lambda *a: maker(*a, **info.kwargs)(g), (out, *vals),
+            res = _call_rule(lambda g, *a: maker(*a, **info.kwargs)(g), (g, out, *vals),
                              f"VJP rule for argument {i}", self.__name__)
             return _zeros(vals[i]) if res is None else res
         if self.jvps:

@@ -169,6 +169,13 @@ def test_custom_functions_under_vmap_and_batched_jacobians():
     np.testing.assert_allclose(cr.vmap(cr.grad(lambda x: np_tanh(x).sum()))(xs),
                                1 - np.tanh(xs) ** 2, rtol=1e-14)
 
+    @cr.primitive
+    def np_sin(x):
+        return np.sin(x)
+
+    cr.defvjp(np_sin, lambda ans, x: lambda g: np.asarray(g) * np.cos(x))
+    np.testing.assert_allclose(cr.jacrev(np_sin)(X), np.diag(np.cos(X)), rtol=1e-15)
+
 
 # ----------------------------------------------------------------------------------------
 # custom_vjp
