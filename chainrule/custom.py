@@ -205,10 +205,10 @@ def _call_rule(rule: Callable, args: tuple, who: str, fn_name: str) -> Any:
             return _stack_trees(outs, level)
         raise TypeError(
             f"the {who} of {fn_name} converts a traced value to a NumPy array (np.asarray, "
-            "float(), an in-place write into an array, ...). That happens when a derivative of a higher order than the rule's is asked for (or "
-            "forward over reverse mode): write the rule with chainrule operations "
-            "(chainrule.numpy), which are themselves differentiable, or ask only for first "
-            "derivatives.") from None
+            "float(), an in-place write into an array, ...). That happens when a derivative "
+            "of a higher order than the rule's is asked for (or forward over reverse mode): "
+            "write the rule with chainrule operations (chainrule.numpy), which are "
+            "themselves differentiable, or ask only for first derivatives.") from None
 
 
 def _map_tree(fn: Callable, tree: Any) -> Any:
