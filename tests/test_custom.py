@@ -315,6 +315,13 @@ def test_checkpoint_functional_matches_at_every_order():
     cr.testing.check_rule(seg, X, order=2)
 
 
+def test_checkpoint_static_argnums_and_several_outputs():
+    seg = cr.checkpoint(lambda x, n: (_chain(x, n), cnp.cos(x)), static_argnums=(1,))
+    got = cr.grad(lambda x: (seg(x, 7)[0] * seg(x, 7)[1]).sum())(X)
+    want = cr.grad(lambda x: (_chain(x, 7) * cnp.cos(x)).sum())(X)
+    np.testing.assert_allclose(got, want, rtol=1e-13)
+
+
 def test_checkpoint_keeps_no_inner_values_and_recomputes_in_backward():
     calls = []
 
@@ -510,6 +517,18 @@ def test_error_primitive_without_the_rule_asked_for():
         cr.jvp(mul, (1.0, 2.0), (1.0, 0.0))
     check(e, ["mul has no JVP rule (it has VJP rules only"], ["cr.defjvp(mul, ...)",
                                                               "reverse mode"])
+
+
+def test_error_primitive_without_a_jvp_rule_for_one_argument():
+    @cr.primitive
+    def mul(x, y):
+        return x * y
+
+    cr.defjvp(mul, lambda t, ans, x, y: t * y)
+    assert cr.jvp(mul, (3.0, 4.0), (1.0, 0.0))[1] == 4.0
+    with pytest.raises(TypeError) as e:
+        cr.jvp(mul, (3.0, 4.0), (0.0, 1.0))
+    check(e, ["mul has no JVP rule for argument 1"], ["cr.defjvp(mul, ...)"])
 
 
 def test_error_checkpoint_tensor_style_create_graph():
