@@ -12,8 +12,11 @@ then sees the function as a single operation, exactly as it sees ``sin``:
 - forward mode (``jvp``, ``jacfwd``, ``hessian``), Taylor mode (``derivative``) and the
   symbolic layer run the JVP rule on their own values (duals, series, expressions); a
   function with a VJP rule only raises a ``TypeError`` saying so instead of a wrong zero;
-- batching (``vmap``, batched Jacobians) calls the row once per example (batch kind
-  ``"loop"``): always right, whatever the function and its rules are written in;
+- batching (``vmap``, batched Jacobians; batch kind ``"custom"``) runs the function once on
+  the whole batch when no other transform traces its inputs (``vmap(f)``, and the forward
+  pass of ``vmap(grad(f))``, whose backward pass runs the rule on the batch); otherwise, or
+  when the function reads a mapped value or converts it to NumPy, once per example, so the
+  custom rule sees each example;
 - the symbolic printer and the graph picture show it by name, ``f(x)``.
 
 Arguments may be pytrees; ``nondiff_argnums`` names arguments that are not differentiated
@@ -49,7 +52,7 @@ from . import ops as P
 from .core import Primitive, Tracer, bind, new_level
 from .core.pytree import tree_flatten, tree_unflatten
 from .interpret import reverse as engine
-from .interpret.batching import Batched
+from .interpret.batching import Batched, BatchedValueError, primal_level
 from .ops.methods import TracerConversionError
 from .tensor import Tensor, enable_grad, no_grad
 
@@ -166,6 +169,31 @@ class _Call:
             start += n
         return tree_unflatten(self.out_tree, leaves)
 
+    def batched_forward(self, vals: list, flags: list, size: int) -> Any:
+        """The row's output for a whole batch (``vals`` flagged in ``flags`` carry a leading
+        batch axis), from ONE call of the function on batched values; None where that cannot
+        be: another transform traces the inputs (its custom rule must then see each example,
+        so the row is looped), or the function reads a mapped value or converts it to NumPy.
+        """
+        if self.tensor_style or any(type(v) is not float and isinstance(v, Tracer)
+                                    for v in vals):
+            return None
+        level = new_level()
+        wrapped = [Batched(v, level) if b else v for v, b in zip(vals, flags)]
+        try:
+            with primal_level(level):
+                out = self.pack(self.fn.fun(*self.full_args(wrapped), **self.kwargs))
+        except BatchedValueError as err:
+            if err.level != level:
+                raise
+            return None
+        except TracerConversionError:
+            return None
+        if type(out) is Batched and out._level == level:
+            return out.val
+        out = np.asarray(out)       # it did not depend on the batch: one copy per example
+        return np.array(np.broadcast_to(out, (size,) + out.shape))
+
     def check_closure(self, out: Any) -> None:
         # A value the call's own interpreter is tracing reached the output without being an
         # argument (a closure): that interpreter would see its own tracer inside a value of
@@ -252,7 +280,7 @@ class _CustomFunction:
             return me._jvp_input(i, t, out, vals, _call)
 
         impl.__name__ = self.__name__
-        self.prim = Primitive(self.__name__, impl, [vjp], [jvp], variadic=True, batch="loop",
+        self.prim = Primitive(self.__name__, impl, [vjp], [jvp], variadic=True, batch="custom",
                               display={}, doc=f"the custom function {self.__name__} "
                                               f"(cr.{self.kind})")
 

@@ -177,6 +177,38 @@ def test_custom_functions_under_vmap_and_batched_jacobians():
     np.testing.assert_allclose(cr.jacrev(np_sin)(X), np.diag(np.cos(X)), rtol=1e-15)
 
 
+def test_vmap_runs_a_custom_function_once_per_batch_and_keeps_its_rule():
+    calls = []
+
+    @cr.custom_jvp
+    def twice_grad(x):          # the identity, with a rule saying its slope is 2
+        calls.append(np.shape(cr.core.value_of(x)) if not isinstance(x, cr.core.Tracer)
+                     else "batched")
+        return x * 1.0
+
+    twice_grad.defjvp(lambda p, t: (twice_grad(p[0]), 2.0 * t[0]))
+    xs = np.arange(6.0).reshape(3, 2)
+    np.testing.assert_allclose(cr.vmap(twice_grad)(xs), xs)
+    assert calls == ["batched"]                    # one call for the whole batch
+    np.testing.assert_allclose(cr.vmap(cr.grad(lambda x: twice_grad(x).sum()))(xs),
+                               np.full((3, 2), 2.0))
+    # Another transform traces the inputs below the batch: the row runs per example, so
+    # its rule (not the function's own derivative) is what that transform sees.
+    g = cr.grad(lambda x: cr.vmap(twice_grad)(x).sum())(xs)
+    np.testing.assert_allclose(g, np.full((3, 2), 2.0))
+    # A function that converts a mapped value to NumPy is run per example.
+    n = []
+
+    @cr.custom_jvp
+    def np_sin(x):
+        n.append(1)
+        return np.sin(np.asarray(x))
+
+    np_sin.defjvp(lambda p, t: (np_sin(p[0]), np.cos(p[0]) * t[0]))
+    np.testing.assert_allclose(cr.vmap(np_sin)(xs), np.sin(xs))
+    assert len(n) == 1 + 3          # the try on the whole batch, then once per example
+
+
 # ----------------------------------------------------------------------------------------
 # custom_vjp
 

@@ -26,7 +26,10 @@ a row of kind ``"loop"`` is run once per batch element, which is always right, o
 - ``"einsum"``: a fresh index letter on the batched operands and the output; ``"linalg"``:
   NumPy already treats leading axes as a stack of matrices; ``"solve"``: the same, with a
   batch of 1-d right-hand sides made 1-column matrices;
-- ``"index_update"`` (``x[idx] = v``): x gets the batch axis, the index a leading full slice.
+- ``"index_update"`` (``x[idx] = v``): x gets the batch axis, the index a leading full slice;
+- ``"custom"`` (rows of :mod:`chainrule.custom`): the user's function runs once on the whole
+  batch when no other transform traces its inputs and it reads no mapped value; otherwise
+  once per example, so the custom rule sees each example.
 
 This is for tangents and cotangents only: a primal value is never batched here, so rules that
 read concrete values (``value_of`` for masks and ties) always see unbatched primals.
@@ -322,6 +325,13 @@ def _solve(prim, vals, flags, params, size):
     return bind(prim, a, b)
 
 
+def _custom(prim, vals, flags, params, size):
+    # A row made by chainrule.custom (a function with its user's own rule): its call
+    # (params["_call"]) runs the function on the whole batch where it can, else None.
+    out = params["_call"].batched_forward(vals, flags, size)
+    return _loop(prim, vals, flags, params, size) if out is None else out
+
+
 def _pad_rule(prim, vals, flags, params, size):
     return bind(prim, vals[0], **dict(params, pad_width=((0, 0),) + tuple(
         tuple(w) for w in params["pad_width"])))
@@ -337,7 +347,7 @@ _BY_KIND: dict = {
     "einsum": _einsum, "solve": _solve,
     # NumPy's linear algebra treats leading axes as a stack of matrices already.
     "linalg": _plain,
-    "loop": _loop, None: _loop,
+    "custom": _custom, "loop": _loop, None: _loop,
 }
 
 
