@@ -13,8 +13,9 @@ from . import autograd, ops, testing, text
 from . import numpy as numpy  # noqa: PLC0414  (chainrule.numpy, the NumPy namespace)
 from . import special
 from .core import is_grad_enabled
+from .custom import checkpoint, custom_jvp, custom_vjp, defjvp, defvjp, primitive
 from .functional import (derivative, elementwise_grad, grad, hessian, hvp, jacfwd, jacobian,
-                         jacrev, jvp, taylor_coefficients, value_and_grad, vjp)
+                         jacrev, jvp, taylor_coefficients, value_and_grad, vjp, vmap)
 from .numpy import (abs, broadcast_to, concatenate, cos, exp, log, log1p, matmul, maximum,
                     minimum, reshape, sign, sin, sqrt, square, tan, tanh, where)
 from .special import relu, sigmoid, softplus
@@ -56,6 +57,7 @@ __all__ = [
     "is_grad_enabled",
     "grad", "value_and_grad", "vjp", "jvp", "jacrev", "jacfwd", "jacobian", "hessian", "hvp",
     "elementwise_grad", "derivative", "taylor_coefficients", "check_grads", "gradcheck",
+    "vmap", "custom_jvp", "custom_vjp", "primitive", "defvjp", "defjvp", "checkpoint",
     "autograd", "ops", "testing", "numpy", "special", "text",
     "abs", "broadcast_to", "concatenate", "cos", "exp", "log", "log1p", "matmul", "max",
     "maximum", "mean", "min", "minimum", "relu", "reshape", "sigmoid", "sign", "sin",
@@ -77,8 +79,8 @@ __all__ = [
 # The public subpackages and modules (documented in the README's "How it is built"), shown by
 # dir(chainrule) beside __all__; the private ones (_kernel) and those shadowed by a function of
 # the same name are left out.
-_MODULES = ["autograd", "compiler", "core", "eager", "functional", "interpret", "numpy", "ops",
-            "special", "symbolic", "testing", "text", "visual"]
+_MODULES = ["autograd", "compiler", "core", "custom", "eager", "functional", "interpret", "numpy",
+            "ops", "special", "symbolic", "testing", "text", "visual"]
 
 
 def __dir__() -> list:

@@ -27,7 +27,7 @@ LAYERS = {
     # the Tensor (eager, PyTorch style)
     "eager": 3,
     # namespaces and transforms
-    "numpy": 4, "special": 4, "functional": 4, "autograd": 4,
+    "numpy": 4, "special": 4, "functional": 4, "autograd": 4, "custom": 4,
     # checks, the symbolic reader, and the compiler (it traces the transforms)
     "testing": 5, "symbolic": 5, "coverage": 5, "compiler": 5,
     # text in, pictures out

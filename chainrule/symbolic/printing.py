@@ -199,7 +199,8 @@ class _Printer:
             b = self.wrap(b) if pb <= _CMP else b
             return a + self.op(op) + b, _CMP, False
         parts = [self.fmt(a)[0] for a in args]
-        parts += [f"<mtext>{_xml_escape(f'{k}={v!r}')}</mtext>" for k, v in e.params.items()]
+        parts += [f"<mtext>{_xml_escape(f'{k}={v!r}')}</mtext>" for k, v in e.params.items()
+                  if not k.startswith("_")]   # (_call: a custom function's internals)
         inner = self.op(",").join(parts)
         if name == "sqrt":
             return f"<msqrt>{inner}</msqrt>", _ATOM, False
@@ -213,8 +214,8 @@ class _Printer:
     def fmt_call(self, e: Any) -> str:
         name = e.prim.name
         parts = [self.fmt(a)[0] for a in e.args]
-        if e.params:
-            parts += [f"{k}={v!r}" for k, v in e.params.items()]
+        if e.params:   # (not _call: a custom function's internals, see chainrule.custom)
+            parts += [f"{k}={v!r}" for k, v in e.params.items() if not k.startswith("_")]
         inner = ", ".join(parts)
         if self.mode == "latex":
             if name == "sqrt":
