@@ -26,7 +26,7 @@ LAYERS = {
     # the Tensor
     "tensor": 3,
     # namespaces and transforms
-    "numpy": 4, "special": 4, "functional": 4, "autograd": 4,
+    "numpy": 4, "special": 4, "scipy": 4, "functional": 4, "autograd": 4,
     # checks and the symbolic reader
     "testing": 5, "symbolic": 5, "coverage": 5,
     # text in, pictures out
@@ -40,7 +40,8 @@ LAYERS = {
 # Inside a folder, a file may import only the files before it ("__init__" may import all).
 ORDER = {
     "core": ["primitive", "values", "pytree"],
-    "ops": ["_build", "elementwise", "linear", "reductions", "linalg", "fourier", "methods"],
+    "ops": ["_build", "elementwise", "linear", "reductions", "linalg", "fourier", "methods",
+            "special"],
     "interpret": ["reverse", "forward", "batching", "taylor"],
     "numpy": ["_constants", "_helpers", "_math", "_shape", "_index", "_reduce", "_products",
               "_create", "_stats", "_special", "linalg", "fft"],
