@@ -48,6 +48,7 @@ ORDER = {
     "_kernel": ["reference"],
     "web": ["compute", "_worker", "server"],
     "visual": ["render", "graph", "plot"],
+    "scipy": ["special", "stats", "signal", "linalg", "integrate"],
 }
 
 # Imports against the grain, each done lazily inside one function, with its reason.
