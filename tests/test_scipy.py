@@ -266,6 +266,7 @@ def test_linalg_gradients():
     cr.check_grads(lambda a, y: linalg.cho_solve(linalg.cho_factor(a), y), _SPD, b, order=1)
     cr.check_grads(linalg.expm, 0.5 * RNG.normal(size=(3, 3)))
     cr.check_grads(linalg.sqrtm, _SPD)
+    cr.check_grads(linalg.sqrtm, np.triu(RNG.uniform(0.2, 1.0, (3, 3))) + 2 * np.eye(3))
     # Only the triangle read gets a gradient.
     g = cr.grad(lambda a: linalg.solve_triangular(a, b, lower=True).sum())(_tri())
     assert np.all(np.triu(g, 1) == 0)

@@ -412,15 +412,17 @@ def _sqrtm_impl(a):
     return scipy_module("linalg").sqrtm(a)
 
 
-def _dom_spd(rng):
+def _dom_sqrtm(rng):
+    # Positive definite, and a non-symmetric one with positive eigenvalues (its diagonal).
     m = rng.normal(size=(3, 3))
-    return [((m @ m.T + 2 * np.eye(3),), {})]
+    return [((m @ m.T + 2 * np.eye(3),), {}),
+            ((np.triu(rng.uniform(0.2, 1.0, size=(3, 3))) + 2 * np.eye(3),), {})]
 
 
 # S S = A: S dS + dS S = dA.
 sqrtm = _row(Primitive(
     "sqrtm", _sqrtm_impl, [lambda g, out, a: sylvester(transpose(out), transpose(out), g)],
-    [lambda t, out, a: sylvester(out, out, t)], domain=_dom_spd, batch="loop"))
+    [lambda t, out, a: sylvester(out, out, t)], domain=_dom_sqrtm, batch="loop"))
 
 # The rows whose values need SciPy (the test suite skips them where it is absent).
 SCIPY_ROWS = frozenset(name for name in __all__ if name not in ("SCIPY_ROWS", "scipy_module"))
