@@ -67,10 +67,7 @@ def _sp(name: str) -> Callable:
 
 
 def _no_rule(fn: str, arg: str) -> Callable:
-    # A derivative we do not have is an error, never a silent zero. It is a VJP/JVP rule,
-    # with None as the partial: the partials are what the symbolic and Taylor readers use,
-    # and a partial must not raise (tests/test_table.py); those readers treat the argument
-    # as constant.
+    # A derivative we do not have is an error, never a silent zero.
     def rule(g, out, *args):
         raise TypeError(f"{fn} is not differentiable in its argument {arg} in chainrule "
                         f"(no rule is implemented); pass {arg} as a constant, not a traced "
@@ -79,12 +76,14 @@ def _no_rule(fn: str, arg: str) -> Callable:
 
 
 def _partly(name: str, constant: tuple, partial: Callable, **kwargs: Any) -> Primitive:
-    """An elementwise row differentiable in its last argument only; the others (``constant``
-    names them) raise a TypeError when differentiated."""
+    """An elementwise row differentiable in its last argument only; differentiating the
+    others (``constant`` names them) raises a TypeError. It has VJP/JVP rules and no
+    ``partials``: a partial must not raise (tests/test_table.py), and a None partial would
+    read as "constant" to the symbolic layer and the parser (a derivative of 0, not an
+    error); without partials they use the rules, which raise."""
     vjp = [_no_rule(name, arg) for arg in constant] + [lambda g, out, *a: g * partial(out, *a)]
     jvp = [_no_rule(name, arg) for arg in constant] + [lambda t, out, *a: t * partial(out, *a)]
-    return elementwise(name, _sp(name), [None] * len(constant) + [partial], vjp=vjp, jvp=jvp,
-                       **kwargs)
+    return _row(Primitive(name, _sp(name), vjp, jvp, batch="elementwise", **kwargs))
 
 
 # ----------------------------------------------------------------------------------------
@@ -137,9 +136,8 @@ ndtri = _unary("ndtri", lambda out, p: _SQRT_2PI * exp(0.5 * (out * out)), _dom(
 # ----------------------------------------------------------------------------------------
 # Gamma and beta functions. psi^(n)' = psi^(n+1): every order is a row.
 
-polygamma = elementwise(
-    "polygamma", _sp("polygamma"), [None, lambda out, n, x: polygamma(n + 1, x)],
-    display={"latex": r"\psi^{(n)}"}, domain=_dom_order(0.5, 3.0))
+polygamma = _partly("polygamma", ("n",), lambda out, n, x: polygamma(n + 1, x),
+                    display={"latex": r"\psi^{(n)}"}, domain=_dom_order(0.5, 3.0))
 digamma = _unary("digamma", lambda out, x: polygamma(1, x), _dom(0.3, 4), r"\psi")
 gammaln = _unary("gammaln", lambda out, x: digamma(x), _dom(0.3, 6), r"\log\Gamma")
 gamma = _unary("gamma", lambda out, x: out * digamma(x), _dom(0.3, 4), r"\Gamma")

@@ -10,7 +10,7 @@ Differentiable in every argument: the gamma and beta families, ``gammainc``/``ga
 and ``betainc`` (in the shape parameters by series and quadrature, good to about 1e-8
 relative), the error functions, the entropies. In the last argument only (differentiating
 the others raises a TypeError): the Bessel functions (not in the order ``v``), ``zeta`` (in
-``q``), ``hyp2f1`` (in ``z``). ``polygamma`` is not differentiable in its integer order.
+``q``), ``hyp2f1`` (in ``z``). ``polygamma`` is not differentiable in its integer order n (also a TypeError).
 
 >>> import chainrule as cr, chainrule.scipy.special as css
 >>> float(css.gammaln(5.0)), float(cr.grad(css.gammaln)(1.0))   # log 4!, -Euler's gamma
