@@ -31,10 +31,10 @@ from .elementwise import div, elementwise, exp, log, log1p, sign, where
 from .linear import concatenate, getitem, reshape, sum, transpose
 from .linalg import matmul
 
-__all__ = ["erfc", "erfinv", "erfcinv", "ndtr", "ndtri", "log_ndtr", "gammaln", "gamma",
-           "digamma", "polygamma", "beta", "betaln", "gammainc", "gammaincc", "betainc",
-           "xlogy", "xlog1py", "entr", "rel_entr", "kl_div", "i0", "i1", "i0e", "i1e", "iv",
-           "ive", "j0", "j1", "jv", "y0", "y1", "yv", "k0", "k1", "k0e", "k1e", "kv", "kve",
+__all__ = ["erfc", "erfinv", "erfcinv", "ndtr", "ndtri", "log_ndtr", "gammaln", "gamma", "digamma",
+           "polygamma", "beta", "betaln", "gammainc", "gammaincc", "betainc", "betaincc", "expit",
+           "log_expit", "xlogy", "xlog1py", "entr", "rel_entr", "kl_div", "i0", "i1", "i0e", "i1e",
+           "iv", "ive", "j0", "j1", "jv", "y0", "y1", "yv", "k0", "k1", "k0e", "k1e", "kv", "kve",
            "zeta", "hyp2f1", "solve_triangular", "expm", "sylvester", "sqrtm", "SCIPY_ROWS",
            "scipy_module"]
 
@@ -151,6 +151,12 @@ beta = elementwise(
      lambda out, a, b: out * (digamma(b) - digamma(a + b))],
     display={"latex": r"\mathrm{B}"}, domain=_dom2(0.3, 4, 0.3, 4))
 
+# The logistic sigmoid as SciPy computes it, exact in relative terms in both tails (the
+# tanh form of chainrule.special.sigmoid gives 0 below x = -37, SciPy 4e-17). Partials
+# sigma(x) sigma(-x) and sigma(-x): no 1 - sigma cancellation either.
+expit = _unary("expit", lambda out, x: out * expit(-x), _dom(-6, 6), r"\sigma")
+log_expit = _unary("log_expit", lambda out, x: expit(-x), _dom(-6, 6), r"\log\sigma")
+
 # ----------------------------------------------------------------------------------------
 # x log y and the entropies (0 log 0 = 0, as SciPy).
 
@@ -264,6 +270,11 @@ betainc = elementwise(
     "betainc", _sp("betainc"),
     [lambda out, a, b, x: _betainc_dab(a, b, x)[0], lambda out, a, b, x: _betainc_dab(a, b, x)[1],
      _betainc_dx], display={"latex": "I"}, domain=_dom_betainc)
+betaincc = elementwise(
+    "betaincc", _sp("betaincc"),
+    [lambda out, a, b, x: -_betainc_dab(a, b, x)[0],
+     lambda out, a, b, x: -_betainc_dab(a, b, x)[1],
+     lambda out, a, b, x: -_betainc_dx(out, a, b, x)], domain=_dom_betainc)
 
 # ----------------------------------------------------------------------------------------
 # Bessel functions. In x: the recurrences C_v' = (C_(v-1) - C_(v+1))/2 (J, Y),

@@ -3,14 +3,16 @@
 Values are SciPy's own (SciPy is the optional extra ``pip install chainrule[scipy]``, imported
 on the first call); each function is a row of the table (:mod:`chainrule.ops.special`) or a
 composite of rows, so gradients work in both modes and at every order. The functions that
-:mod:`chainrule.special` already has (``erf``, ``expit``, ``logit``, ``softmax``,
-``log_softmax``, ``logsumexp``) are those same functions, with SciPy's defaults.
+:mod:`chainrule.special` already has (``erf``, ``logit``, ``softmax``, ``log_softmax``,
+``logsumexp``) are those same functions, with SciPy's defaults; ``expit`` is a row of its
+own, as accurate as SciPy's in both tails (``chainrule.special.expit`` computes through tanh
+and gives 0 below x = -37).
 
 Differentiable in every argument: the gamma and beta families, ``gammainc``/``gammaincc``
 and ``betainc`` (in the shape parameters by series and quadrature, good to about 1e-8
 relative), the error functions, the entropies. In the last argument only (differentiating
 the others raises a TypeError): the Bessel functions (not in the order ``v``), ``zeta`` (in
-``q``), ``hyp2f1`` (in ``z``). ``polygamma`` is not differentiable in its integer order n (also a TypeError).
+``q``), ``hyp2f1`` (in ``z``), ``polygamma`` (not in its integer order n).
 
 >>> import chainrule as cr, chainrule.scipy.special as css
 >>> float(css.gammaln(5.0)), float(cr.grad(css.gammaln)(1.0))   # log 4!, -Euler's gamma
@@ -31,16 +33,17 @@ from .. import special as _cs
 from ..core import bind
 from ..numpy._helpers import _arr
 
-__all__ = ["erf", "erfc", "erfinv", "erfcinv", "ndtr", "ndtri", "log_ndtr", "gamma",
-           "gammaln", "digamma", "psi", "polygamma", "multigammaln", "beta", "betaln",
-           "gammainc", "gammaincc", "betainc", "expit", "logit", "xlogy", "xlog1py", "entr",
-           "rel_entr", "kl_div", "logsumexp", "softmax", "log_softmax", "i0", "i1", "i0e",
-           "i1e", "iv", "ive", "j0", "j1", "jv", "y0", "y1", "yv", "k0", "k1", "k0e", "k1e",
-           "kv", "kve", "zeta", "hyp2f1"]
+__all__ = ["erf", "erfc", "erfinv", "erfcinv", "ndtr", "ndtri", "log_ndtr", "gamma", "gammaln",
+           "digamma", "psi", "polygamma", "multigammaln", "beta", "betaln", "gammainc", "gammaincc",
+           "betainc", "betaincc", "expit", "log_expit", "logit", "xlogy", "xlog1py", "entr",
+           "rel_entr", "kl_div", "logsumexp", "softmax", "log_softmax", "i0", "i1", "i0e", "i1e",
+           "iv", "ive", "j0", "j1", "jv", "y0", "y1", "yv", "k0", "k1", "k0e", "k1e", "kv", "kve",
+           "zeta", "hyp2f1"]
 
-# The functions chainrule.special already defines are those same functions.
+# The functions chainrule.special already defines are those same functions, except expit:
+# chainrule.special's (through tanh) loses relative accuracy in the left tail, so this one is
+# a row with SciPy's values.
 erf = _cs.erf
-expit = _cs.expit
 logit = _cs.logit
 
 
@@ -166,6 +169,26 @@ def betainc(a: Any, b: Any, x: Any) -> Any:
     -0.2408693761
     """
     return bind(P.betainc, _arr(a), _arr(b), _arr(x))
+
+
+def betaincc(a: Any, b: Any, x: Any) -> Any:
+    """1 - I_x(a, b), without the cancellation where I is close to 1."""
+    return bind(P.betaincc, _arr(a), _arr(b), _arr(x))
+
+
+def expit(x: Any) -> Any:
+    """The logistic sigmoid 1 / (1 + e^-x), as accurate as SciPy's in both tails.
+
+    >>> import chainrule.scipy.special as css
+    >>> float(css.expit(-40.0))
+    4.248354255291589e-18
+    """
+    return _unary(P.expit, x)
+
+
+def log_expit(x: Any) -> Any:
+    """log expit(x), without underflow for very negative x."""
+    return _unary(P.log_expit, x)
 
 
 # ----------------------------------------------------------------------------------------

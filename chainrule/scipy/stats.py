@@ -194,7 +194,10 @@ class beta:  # noqa: N801
 
     @staticmethod
     def sf(x: Any, a: Any, b: Any, loc: Any = 0.0, scale: Any = 1.0) -> Any:
-        return 1.0 - beta.cdf(x, a, b, loc, scale)
+        y = _standardize(x, loc, scale)
+        below, above = _mask(y, lambda v: v <= 0), _mask(y, lambda v: v >= 1)
+        value = sp.betaincc(a, b, _safe(y, ~(below | above), 0.5))
+        return cnp.where(below, 1.0, cnp.where(above, 0.0, value))
 
 
 class poisson:  # noqa: N801
