@@ -43,6 +43,8 @@ SPECIAL = {
     "gammaincc": ((_u(0.5, 5), _u(0.1, 9)), (0, 1)),
     "betainc": ((_u(0.5, 5), _u(0.5, 5), _u(0.05, 0.95)), (0, 1, 2)),
     "betaincc": ((_u(0.5, 5), _u(0.5, 5), _u(0.05, 0.95)), (0, 1, 2)),
+    "gammaincinv": ((_u(0.5, 5), _u(0.05, 0.95)), (0, 1)),
+    "betaincinv": ((_u(0.5, 5), _u(0.5, 5), _u(0.05, 0.95)), (0, 1, 2)),
     "expit": ((np.array([-745.0, -40.0, -3.0, 0.5, 40.0]),), (0,)),
     "log_expit": ((np.array([-800.0, -40.0, -3.0, 0.5, 40.0]),), (0,)),
     "logit": ((_u(0.05, 0.95),), (0,)),
@@ -126,6 +128,13 @@ def test_gammainc_and_betainc_shape_derivatives_against_mpmath():
                         continue
                     worst = max(worst, abs(got - want) / abs(want))
     assert worst < 1e-7, worst
+
+
+def test_shape_derivatives_at_the_ends_of_the_support():
+    # P(a, 0) = 0, I_0(a, b) = 0 and I_1(a, b) = 1 for all shapes: derivatives 0, not nan.
+    assert cr.grad(css.gammainc)(2.0, 0.0) == 0.0
+    assert cr.grad(css.betainc, argnums=(0, 1))(2.0, 3.0, 0.0) == (0.0, 0.0)
+    assert cr.grad(css.betainc, argnums=(0, 1))(2.0, 3.0, 1.0) == (0.0, 0.0)
 
 
 def test_shape_derivative_has_second_derivatives():

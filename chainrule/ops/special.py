@@ -32,11 +32,11 @@ from .linear import concatenate, getitem, reshape, sum, transpose
 from .linalg import matmul
 
 __all__ = ["erfc", "erfinv", "erfcinv", "ndtr", "ndtri", "log_ndtr", "gammaln", "gamma", "digamma",
-           "polygamma", "beta", "betaln", "gammainc", "gammaincc", "betainc", "betaincc", "expit",
-           "log_expit", "xlogy", "xlog1py", "entr", "rel_entr", "kl_div", "i0", "i1", "i0e", "i1e",
-           "iv", "ive", "j0", "j1", "jv", "y0", "y1", "yv", "k0", "k1", "k0e", "k1e", "kv", "kve",
-           "zeta", "hyp2f1", "solve_triangular", "expm", "sylvester", "sqrtm", "SCIPY_ROWS",
-           "scipy_module"]
+           "polygamma", "beta", "betaln", "gammainc", "gammaincc", "betainc", "betaincc",
+           "gammaincinv", "betaincinv", "expit", "log_expit", "xlogy", "xlog1py", "entr",
+           "rel_entr", "kl_div", "i0", "i1", "i0e", "i1e", "iv", "ive", "j0", "j1", "jv", "y0",
+           "y1", "yv", "k0", "k1", "k0e", "k1e", "kv", "kve", "zeta", "hyp2f1", "solve_triangular",
+           "expm", "sylvester", "sqrtm", "SCIPY_ROWS", "scipy_module"]
 
 _TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
 _SQRT_PI_OVER_2 = math.sqrt(math.pi) / 2.0
@@ -188,6 +188,10 @@ _LAGUERRE_V = _LAGUERRE_V[_LAGUERRE_W > 0]
 _LAGUERRE_LOGW = np.log(_LAGUERRE_W[_LAGUERRE_W > 0]) + _LAGUERRE_V   # log(w e^v)
 
 
+def _finite(v: float, default: float) -> float:
+    return v if math.isfinite(v) else default
+
+
 def _lead(values: np.ndarray, ndim: int) -> np.ndarray:
     # A 1-D array of series terms or nodes on a new leading axis, against operands of ndim.
     return values.reshape((-1,) + (1,) * ndim)
@@ -197,11 +201,13 @@ def _gammainc_da(out, a, x):
     av, xv = np.broadcast_arrays(np.asarray(value_of(a), float), np.asarray(value_of(x), float))
     nd = av.ndim
     series = xv < av + 1.0
+    inside = xv > 0.0   # P(a, 0) = 0 for every a: the derivative there is 0
     # Below x = a + 1: dP/da = sum_n T_n (log x - psi(a + n + 1)), T_n = x^(a+n) e^-x /
     # Gamma(a+n+1), the term-by-term derivative of P's power series (all terms positive, so
     # no cancellation where P is not close to 1).
-    xs = where(series, x, 1.0)
-    xmax = float(np.max(np.where(series, xv, 1.0), initial=1.0))
+    xs = where(series & inside, x, 1.0)
+    xmax = float(np.max(np.where(series & inside, xv, 1.0), initial=1.0))
+    xmax = max(_finite(xmax, 1.0), 0.0)   # nan or inf points give nan anyway
     n = _lead(np.arange(int(min(30 + 2 * xmax + 10 * math.sqrt(xmax), 4000)), dtype=float), nd)
     an1 = a + n + 1.0
     logx = log(xs)
@@ -216,7 +222,7 @@ def _gammainc_da(out, a, x):
     logt = log(t)
     d_quad = -sum(exp(_lead(_LAGUERRE_LOGW, nd) - log(lam) + (a - 1.0) * logt - t - gammaln(a))
                   * (logt - digamma(a)), axis=0)
-    return where(series, d_series, d_quad)
+    return where(inside, where(series, d_series, d_quad), 0.0)
 
 
 gammainc = elementwise("gammainc", _sp("gammainc"), [_gammainc_da, _gammainc_dx],
@@ -231,7 +237,9 @@ def _betainc_series(a, b, x, nd: int, xmax: float, abmax: float):
     # I_x(a, b) = sum_n T_n, log T_n = (a+n) log x + b log(1-x) - lgamma(b) + lgamma(a+b+n)
     # - lgamma(a+1+n) (x^a (1-x)^b / (a B(a,b)) 2F1(a+b, 1; a+1; x)); the derivatives of
     # log T_n in a and b weight the terms. The ratio of terms tends to x.
-    count = 20 + math.ceil(40.0 / -math.log(max(xmax, 1e-300))) + math.ceil(abmax)
+    # Values outside the domain (nan, negative shapes) give nan anyway: any count will do.
+    xmax = min(max(_finite(xmax, 0.5), 1e-300), 0.999)
+    count = 20 + math.ceil(40.0 / -math.log(xmax)) + math.ceil(max(_finite(abmax, 0.0), 0.0))
     n = _lead(np.arange(min(count, 5000), dtype=float), nd)
     logx, log1mx = log(x), log1p(-x)
     apn, abn = a + n, a + b + n
@@ -247,11 +255,13 @@ def _betainc_dab(a, b, x):
     # The series converges fast below the mean-ish point (a+1)/(a+b+2); above it the
     # symmetry I_x(a, b) = 1 - I_(1-x)(b, a) gives a series of the same kind.
     swap = xv > (av + 1.0) / (av + bv + 2.0)
-    xs = where(swap, 1.0 - x, x)
+    # I_0 = 0 and I_1 = 1 for all a, b: the derivatives there are 0 (log 0 kept out).
+    edge = (xv <= 0.0) | (xv >= 1.0)
+    xs = where(edge, 0.5, where(swap, 1.0 - x, x))
     a_s, b_s = where(swap, b, a), where(swap, a, b)
-    xmax = float(np.max(np.where(swap, 1.0 - xv, xv), initial=0.5))
+    xmax = float(np.max(np.where(edge, 0.5, np.where(swap, 1.0 - xv, xv)), initial=0.5))
     da, db = _betainc_series(a_s, b_s, xs, av.ndim, xmax, float(np.max(av + bv, initial=0.0)))
-    return where(swap, -db, da), where(swap, -da, db)
+    return where(edge, 0.0, where(swap, -db, da)), where(edge, 0.0, where(swap, -da, db))
 
 
 def _betainc_dx(out, a, b, x):
@@ -275,6 +285,28 @@ betaincc = elementwise(
     [lambda out, a, b, x: -_betainc_dab(a, b, x)[0],
      lambda out, a, b, x: -_betainc_dab(a, b, x)[1],
      lambda out, a, b, x: -_betainc_dx(out, a, b, x)], domain=_dom_betainc)
+
+# Their inverses in the last argument, by the inverse function theorem at x = out:
+# dx/dy = 1 / (dP/dx), dx/da = -(dP/da) / (dP/dx).
+gammaincinv = elementwise(
+    "gammaincinv", _sp("gammaincinv"),
+    [lambda out, a, y: -div(_gammainc_da(None, a, out), _gammainc_dx(None, a, out)),
+     lambda out, a, y: div(1.0, _gammainc_dx(None, a, out))],
+    domain=_dom2(0.5, 4, 0.05, 0.95))
+
+
+def _dom_betaincinv(rng):
+    return [((rng.uniform(0.5, 4, size=(3, 1)), rng.uniform(0.5, 4, size=(4,)),
+              rng.uniform(0.05, 0.95, size=(3, 4))), {}),
+            ((float(rng.uniform(0.5, 3)), float(rng.uniform(0.5, 3)),
+              rng.uniform(0.05, 0.95, size=(3,))), {})]
+
+
+betaincinv = elementwise(
+    "betaincinv", _sp("betaincinv"),
+    [lambda out, a, b, y: -div(_betainc_dab(a, b, out)[0], _betainc_dx(None, a, b, out)),
+     lambda out, a, b, y: -div(_betainc_dab(a, b, out)[1], _betainc_dx(None, a, b, out)),
+     lambda out, a, b, y: div(1.0, _betainc_dx(None, a, b, out))], domain=_dom_betaincinv)
 
 # ----------------------------------------------------------------------------------------
 # Bessel functions. In x: the recurrences C_v' = (C_(v-1) - C_(v+1))/2 (J, Y),

@@ -35,10 +35,10 @@ from ..numpy._helpers import _arr
 
 __all__ = ["erf", "erfc", "erfinv", "erfcinv", "ndtr", "ndtri", "log_ndtr", "gamma", "gammaln",
            "digamma", "psi", "polygamma", "multigammaln", "beta", "betaln", "gammainc", "gammaincc",
-           "betainc", "betaincc", "expit", "log_expit", "logit", "xlogy", "xlog1py", "entr",
-           "rel_entr", "kl_div", "logsumexp", "softmax", "log_softmax", "i0", "i1", "i0e", "i1e",
-           "iv", "ive", "j0", "j1", "jv", "y0", "y1", "yv", "k0", "k1", "k0e", "k1e", "kv", "kve",
-           "zeta", "hyp2f1"]
+           "betainc", "betaincc", "gammaincinv", "betaincinv", "expit", "log_expit", "logit",
+           "xlogy", "xlog1py", "entr", "rel_entr", "kl_div", "logsumexp", "softmax", "log_softmax",
+           "i0", "i1", "i0e", "i1e", "iv", "ive", "j0", "j1", "jv", "y0", "y1", "yv", "k0", "k1",
+           "k0e", "k1e", "kv", "kve", "zeta", "hyp2f1"]
 
 # The functions chainrule.special already defines are those same functions, except expit:
 # chainrule.special's (through tanh) loses relative accuracy in the left tail, so this one is
@@ -174,6 +174,16 @@ def betainc(a: Any, b: Any, x: Any) -> Any:
 def betaincc(a: Any, b: Any, x: Any) -> Any:
     """1 - I_x(a, b), without the cancellation where I is close to 1."""
     return bind(P.betaincc, _arr(a), _arr(b), _arr(x))
+
+
+def gammaincinv(a: Any, y: Any) -> Any:
+    """x with gammainc(a, x) = y, differentiable in a and y."""
+    return _binary(P.gammaincinv, a, y)
+
+
+def betaincinv(a: Any, b: Any, y: Any) -> Any:
+    """x with betainc(a, b, x) = y, differentiable in a, b and y."""
+    return bind(P.betaincinv, _arr(a), _arr(b), _arr(y))
 
 
 def expit(x: Any) -> Any:
