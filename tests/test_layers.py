@@ -27,7 +27,7 @@ LAYERS = {
     # the Tensor (eager, PyTorch style)
     "eager": 3,
     # namespaces and transforms
-    "numpy": 4, "special": 4, "functional": 4, "autograd": 4, "custom": 4,
+    "numpy": 4, "special": 4, "scipy": 4, "functional": 4, "autograd": 4, "custom": 4,
     # checks, the symbolic reader, and the compiler (it traces the transforms)
     "testing": 5, "symbolic": 5, "coverage": 5, "compiler": 5,
     # text in, pictures out
@@ -41,7 +41,8 @@ LAYERS = {
 # Inside a folder, a file may import only the files before it ("__init__" may import all).
 ORDER = {
     "core": ["primitive", "gradmode", "values", "pytree"],
-    "ops": ["_build", "elementwise", "linear", "reductions", "linalg", "fourier", "methods"],
+    "ops": ["_build", "elementwise", "linear", "reductions", "linalg", "fourier", "methods",
+            "special"],
     "interpret": ["reverse", "forward", "batching", "taylor"],
     "numpy": ["_constants", "_helpers", "_math", "_shape", "_index", "_reduce", "_products",
               "_create", "_stats", "_special", "linalg", "fft"],
@@ -51,6 +52,7 @@ ORDER = {
     "compiler": ["trace", "optimize", "codegen"],
     "web": ["compute", "_worker", "server"],
     "visual": ["render", "graph", "plot"],
+    "scipy": ["special", "stats", "signal", "linalg", "integrate"],
 }
 
 # Imports against the grain, each done lazily inside one function, with its reason.
