@@ -27,6 +27,7 @@ import numpy as np
 from .interpret import reverse as engine
 from . import ops as P
 from .core import Tracer, _grad_enabled, _numpy_reading, bind, new_level
+from .core import values as _values
 from .interpret.batching import batched_call
 from .interpret.forward import Dual, unpack
 from .core.pytree import tree_flatten, tree_map, tree_unflatten
@@ -86,6 +87,8 @@ def _restore(value: Any, like: Any) -> Any:
         return value
     if isinstance(value, Tracer):
         return value
+    if _values.is_foreign(value):
+        return value   # another library's array stays in its library (and lazy, for Dask)
     if isinstance(like, Tensor):
         return Tensor._wrap(_as_value(value), like._level)
     if isinstance(like, np.generic) and np.ndim(value) == 0:
@@ -100,6 +103,8 @@ def _restore(value: Any, like: Any) -> Any:
 
 def _zeros_for(x: Any) -> Any:
     v = P.value_of(x)
+    if _values.is_foreign(v):
+        return _values.zeros_like_value(v)
     return np.zeros(np.shape(v), dtype=P.dtype_of(v)) if np.ndim(v) else P.dtype_of(v).type(0)
 
 
@@ -108,6 +113,8 @@ def _ones_like(x: Any) -> Any:
     floating dtype (integers count as float64, as everywhere in the transforms)."""
     if type(x) is float or isinstance(x, (int, bool)):
         return 1.0
+    if _values.is_foreign(P.value_of(x)):
+        return _values.ones_like_value(x)
     dtype = _float_dtype(x)
     shape = P.shape_of(x)
     return np.ones(shape, dtype=dtype) if shape else dtype.type(1)

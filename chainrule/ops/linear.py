@@ -14,7 +14,9 @@ from typing import Any
 
 import numpy as np
 
-from ..core import Primitive, dtype_of, keepdims_shape, ndim_of, shape_of, zeros_like_value
+from ..core import (Primitive, array_namespace, call_in_namespace, dtype_of, is_foreign,
+                    keepdims_shape, library_name, ndim_of, shape_of, xp_dtype,
+                    zeros_like_value)
 from ._build import _dom_reduce, _row, linear
 from .elementwise import where
 
@@ -27,6 +29,11 @@ __all__ = ["cast", "reshape", "transpose", "broadcast_to", "sum", "sum_to", "get
 
 
 def _cast_impl(x, dtype):
+    if is_foreign(x):
+        xp = array_namespace(x)
+        if dtype_of(x).kind == "c" and np.dtype(dtype).kind != "c":
+            x = xp.real(x)
+        return xp.astype(x, xp_dtype(xp, dtype))
     if np.iscomplexobj(x) and np.dtype(dtype).kind != "c":
         # Complex to real keeps the real part: the cotangent of a real input under the
         # convention dL = Re(sum(c * dz)) (see primitives_numpy), and without NumPy's warning.
@@ -63,6 +70,8 @@ cast.jvp = (_cast_jvp,)
 
 
 def _reshape_impl(x, shape):
+    if is_foreign(x):
+        return array_namespace(x).reshape(x, tuple(shape))
     return np.reshape(x, shape)
 
 
@@ -73,6 +82,9 @@ reshape = linear("reshape", _reshape_impl, lambda g, x, shape: reshape(g, shape=
 
 
 def _transpose_impl(x, axes=None):
+    if is_foreign(x):
+        axes = tuple(range(ndim_of(x)))[::-1] if axes is None else tuple(axes)
+        return array_namespace(x).permute_dims(x, axes)
     return np.transpose(x, axes)
 
 
@@ -88,6 +100,8 @@ transpose = linear("transpose", _transpose_impl, _transpose_t, batch="transpose"
 
 
 def _broadcast_to_impl(x, shape):
+    if is_foreign(x):
+        return array_namespace(x).broadcast_to(x, tuple(shape))
     return np.broadcast_to(x, shape)
 
 
@@ -100,6 +114,8 @@ broadcast_to = linear(
 
 
 def _sum_impl(x, axis=None, keepdims=False):
+    if type(x) is not np.ndarray and is_foreign(x):
+        return array_namespace(x).sum(x, axis=axis, keepdims=keepdims)
     return np.sum(x, axis=axis, keepdims=keepdims)
 
 
@@ -122,16 +138,52 @@ def _is_advanced(idx: Any) -> bool:
 
 
 def _getitem_impl(x, idx):
+    if is_foreign(x):
+        return x[_foreign_index(x, idx)]
     return np.asarray(x)[idx] if not hasattr(x, "__getitem__") else x[idx]
 
 
+def _foreign_index(x, idx):
+    # NumPy index arrays become the foreign library's own (Dask takes NumPy's as they are).
+    if library_name(x) == "dask" or not _is_advanced(idx):
+        return idx
+    xp = array_namespace(x)
+    items = idx if isinstance(idx, tuple) else (idx,)
+    out = tuple(xp.asarray(i) if isinstance(i, (list, np.ndarray)) else i for i in items)
+    return out if isinstance(idx, tuple) else out[0]
+
+
 def _index_add_impl(g, idx, shape):
+    if is_foreign(g):
+        return _index_add_foreign(g, idx, shape)
     z = np.zeros(shape, dtype=np.result_type(g))
     if _is_advanced(idx):
         np.add.at(z, idx, g)   # repeated integer indices accumulate
     else:
         z[idx] = g             # basic indexing never repeats an element
     return z
+
+
+def _index_add_foreign(g, idx, shape):
+    xp = array_namespace(g)
+    if not _is_advanced(idx):
+        # Basic indexing never repeats an element: the standard's (and Dask's) setitem.
+        z = xp.zeros(tuple(shape), dtype=g.dtype)
+        z[idx] = g
+        return z
+    items = idx if isinstance(idx, tuple) else (idx,)
+    if len(items) == 1 and np.ndim(items[0]) == 1 and np.asarray(items[0]).dtype.kind in "iu":
+        # One integer array on the first axis: a one-hot matrix times g adds repeated
+        # indices up (the standard has no scatter-add, and this stays lazy on Dask).
+        i = np.asarray(items[0]) % shape[0]
+        hot = xp.asarray((np.arange(shape[0])[:, None] == i[None, :]).astype(np.float64))
+        hot = xp.astype(hot, g.dtype)
+        flat = xp.reshape(g, (g.shape[0], -1))
+        return xp.reshape(xp.matmul(hot, flat), tuple(shape))
+    raise TypeError(
+        f"index_add (the gradient of x[idx] with an advanced index {idx!r}): a "
+        f"{library_name(g)} array has no scatter-add in its namespace, and chainrule does "
+        "not convert it to NumPy. Index with slices or one integer array on the first axis.")
 
 
 def _dom_getitem(rng):
@@ -196,6 +248,8 @@ index_update = _row(Primitive(
 
 
 def _copy_impl(x):
+    if is_foreign(x):
+        return array_namespace(x).asarray(x, copy=True)
     return np.array(x, copy=True) if isinstance(x, np.ndarray) else x
 
 
@@ -207,6 +261,8 @@ copy = linear("copy", _copy_impl, lambda g, x: g, batch="elementwise",
 
 
 def _concatenate_impl(*xs, axis=0):
+    if any(is_foreign(x) for x in xs):
+        return array_namespace(*xs).concat(list(xs), axis=axis)
     return np.concatenate(xs, axis=axis)
 
 
@@ -230,6 +286,8 @@ concatenate = _row(Primitive(
 
 
 def _stack_impl(*xs, axis=0):
+    if any(is_foreign(x) for x in xs):
+        return array_namespace(*xs).stack(list(xs), axis=axis)
     return np.stack(xs, axis=axis)
 
 
@@ -273,6 +331,9 @@ def sum_to(g: Any, shape: tuple) -> Any:
 
 
 def _pad_impl(x, pad_width, value=0.0):
+    if is_foreign(x):   # pad is not in the standard: Dask and CuPy have it, others refuse
+        return call_in_namespace("pad", np.pad, (x, pad_width),
+                                 {"mode": "constant", "constant_values": value})
     return np.pad(x, pad_width, mode="constant", constant_values=value)
 
 
@@ -297,6 +358,9 @@ pad = _row(Primitive(
 
 
 def _cumsum_impl(x, axis):
+    if is_foreign(x):
+        return call_in_namespace("cumsum", np.cumsum, (x,), {"axis": axis},
+                                 api_name="cumulative_sum")
     return np.cumsum(x, axis=axis)
 
 
