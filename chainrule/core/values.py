@@ -43,7 +43,15 @@ def _compat_knows(x: Any) -> bool:
     if not hasattr(x, "shape") or not hasattr(x, "dtype"):
         return False
     compat = _load_compat(required=False)
-    return compat is not None and compat.is_array_api_obj(x)
+    if compat is None:
+        # Without array-api-compat the known array libraries are still recognised, so that
+        # their arrays meet the ImportError below rather than a silent conversion to NumPy.
+        return library_name(x) in _KNOWN_LIBRARIES
+    return compat.is_array_api_obj(x)
+
+
+_KNOWN_LIBRARIES = frozenset({"dask", "cupy", "torch", "jax", "jaxlib", "sparse", "ndonnx",
+                              "array_api_strict"})
 
 
 def _load_compat(required: bool = True) -> Any:

@@ -26,7 +26,7 @@ import numpy as np
 
 from ..core import Primitive, bind, call_in_namespace, is_foreign
 
-__all__ = ["TABLE", "linear", "nondifferentiable", "through_namespace"]
+__all__ = ["TABLE", "linear", "nondifferentiable", "through_namespace", "numpy_only"]
 
 _ndarray = np.ndarray
 
@@ -56,6 +56,30 @@ def through_namespace(np_fn: Callable, api_name: Optional[str] = None,
 
     impl.__name__ = np_fn.__name__
     return impl
+
+
+def numpy_only(*prims: Primitive) -> None:
+    """Mark rows whose forward computation is written for NumPy alone (linear algebra, FFT,
+    einsum: not yet through a namespace): their impl refuses another library's array with an
+    error naming the row and the library, instead of converting it to NumPy silently. The
+    NumPy path pays one loop over the arguments."""
+    for prim in prims:
+        prim.impl = _refusing(prim.name, prim.impl)
+
+
+def _refusing(op: str, impl: Callable) -> Callable:
+    def refusing(*args, **params):
+        for a in args:
+            if type(a) is not _ndarray and is_foreign(a):
+                raise TypeError(
+                    f"{op}: chainrule computes this row with NumPy only, and got an array "
+                    f"of {type(a).__module__.split('.')[0]}; it does not convert arrays "
+                    "between libraries silently. Convert the input with np.asarray(...) "
+                    "first, or use the rows of docs/backends.md's table for this library.")
+        return impl(*args, **params)
+
+    refusing.__name__ = getattr(impl, "__name__", op)
+    return refusing
 
 
 def _unary_impl(math_fn: Optional[Callable], np_fn: Callable) -> Callable:

@@ -410,8 +410,6 @@ def _erf_array(x):
     # NumPy has no erf, and the core depends on NumPy alone (no SciPy): libm's erf applied
     # element by element, exact to the last bit like the Python-float path, but about 50 ns
     # an element (a NumPy ufunc would be ~5 ns); the result keeps a floating input's dtype.
-    if is_foreign(x):
-        return through_namespace(np.asarray, api_name="erf", op="erf")(x)
     a = np.asarray(x)
     out = np.asarray(_ERF(a), dtype=object).astype(a.dtype if a.dtype.kind == "f"
                                                     else np.float64)
@@ -419,6 +417,7 @@ def _erf_array(x):
 
 
 _ERF = np.frompyfunc(math.erf, 1, 1)
+_erf_array.__name__ = "erf"   # the name other namespaces are searched for (and messages say)
 _TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
 
 # erf'(x) = 2/sqrt(pi) * exp(-x**2).
@@ -433,7 +432,9 @@ def _tie_split(mine_wins: Callable) -> Callable:
     def partial(out, x, y):
         xv, yv = value_of(x), value_of(y)
         xp = array_namespace(xv, yv)
-        return xp.where(mine_wins(xv, yv), 1.0, xp.where(xv == yv, 0.5, 0.0))
+        tie = xv == yv
+        half = xp.astype(tie, xp.float64) * 0.5 if xp is not np else np.where(tie, 0.5, 0.0)
+        return xp.where(mine_wins(xv, yv), 1.0, half)
     return partial
 
 
@@ -518,7 +519,7 @@ def _copysign_dx(out, x, y):
     xv, yv = value_of(x), value_of(y)
     if is_foreign(xv) or is_foreign(yv):
         xp = array_namespace(xv, yv)
-        return xp.sign(xv) * xp.where(xp.signbit(yv), -1.0, 1.0)
+        return xp.sign(xv) * (1.0 - 2.0 * xp.astype(xp.signbit(yv), xv.dtype))
     return np.sign(xv) * np.copysign(1.0, yv)
 
 

@@ -14,10 +14,11 @@ from typing import Any
 
 import numpy as np
 
-from ..core import (Primitive, array_namespace, call_in_namespace, dtype_of, is_foreign,
+from ..core import (Primitive, array_namespace, value_of, call_in_namespace, dtype_of, is_foreign,
                     keepdims_shape, library_name, ndim_of, shape_of, xp_dtype,
                     zeros_like_value)
-from ._build import _dom_reduce, _row, linear
+from ..core.values import _scalar_like
+from ._build import _dom_reduce, _row, linear, numpy_only, through_namespace
 from .elementwise import where
 
 __all__ = ["cast", "reshape", "transpose", "broadcast_to", "sum", "sum_to", "getitem",
@@ -121,6 +122,10 @@ def _sum_impl(x, axis=None, keepdims=False):
 
 def _sum_t(g, x, axis=None, keepdims=False):
     shape = shape_of(x)
+    if isinstance(g, (float, np.floating)) and is_foreign(value_of(x)):
+        # The seed 1.0 of a gradient meets another library's array here: it is made one of
+        # that library's arrays (on its device), or broadcasting would give a NumPy array.
+        g = _scalar_like(array_namespace(value_of(x)), float(g), value_of(x))
     if not keepdims:
         g = reshape(g, shape=keepdims_shape(shape, axis))
     return broadcast_to(g, shape=shape)
@@ -145,12 +150,25 @@ def _getitem_impl(x, idx):
 
 def _foreign_index(x, idx):
     # NumPy index arrays become the foreign library's own (Dask takes NumPy's as they are).
-    if library_name(x) == "dask" or not _is_advanced(idx):
+    if library_name(x) == "dask":
+        return idx
+    # The standard wants a multi-axis index to cover every axis or hold an ellipsis (a
+    # boolean mask stays alone).
+    if not isinstance(idx, tuple) and not (isinstance(idx, np.ndarray) and idx.dtype == bool):
+        idx = (idx,)
+    if isinstance(idx, tuple) and not any(i is Ellipsis for i in idx):
+        idx = idx + (Ellipsis,)
+    if not _is_advanced(idx):
         return idx
     xp = array_namespace(x)
     items = idx if isinstance(idx, tuple) else (idx,)
-    out = tuple(xp.asarray(i) if isinstance(i, (list, np.ndarray)) else i for i in items)
+    out = tuple(_on_device(xp, i, x) if isinstance(i, (list, np.ndarray)) else i for i in items)
     return out if isinstance(idx, tuple) else out[0]
+
+
+def _on_device(xp, a, like):
+    device = getattr(like, "device", None)
+    return xp.asarray(a) if device is None else xp.asarray(a, device=device)
 
 
 def _index_add_impl(g, idx, shape):
@@ -176,7 +194,8 @@ def _index_add_foreign(g, idx, shape):
         # One integer array on the first axis: a one-hot matrix times g adds repeated
         # indices up (the standard has no scatter-add, and this stays lazy on Dask).
         i = np.asarray(items[0]) % shape[0]
-        hot = xp.asarray((np.arange(shape[0])[:, None] == i[None, :]).astype(np.float64))
+        hot = (np.arange(shape[0])[:, None] == i[None, :]).astype(np.float64)
+        hot = hot if library_name(g) == "dask" else _on_device(xp, hot, g)
         hot = xp.astype(hot, g.dtype)
         flat = xp.reshape(g, (g.shape[0], -1))
         return xp.reshape(xp.matmul(hot, flat), tuple(shape))
@@ -399,15 +418,29 @@ def _complex_ct(g, x, factor):
     return g if factor == 1 else g * 0.0
 
 
+def _part_impl(np_fn, op):
+    in_xp = through_namespace(np_fn, op=op)
+
+    def impl(x):
+        if is_foreign(x) and dtype_of(x).kind != "c":
+            # The standard's real/imag take complex arrays only; a real x is its own real part.
+            return x if op == "real" else array_namespace(x).zeros_like(x)
+        return in_xp(x)
+    return impl
+
+
 real = _row(Primitive(
-    "real", np.real, [lambda g, out, x: _complex_ct(g, x, 1 + 0j)],
+    "real", _part_impl(np.real, "real"), [lambda g, out, x: _complex_ct(g, x, 1 + 0j)],
     [lambda t, out, x: real(t)], ufunc=None, linear=True, batch="elementwise",
     domain=lambda rng: [((rng.normal(size=(2, 3)),), {})]))
 imag = _row(Primitive(
-    "imag", np.imag, [lambda g, out, x: _complex_ct(g, x, -1j)],
+    "imag", _part_impl(np.imag, "imag"), [lambda g, out, x: _complex_ct(g, x, -1j)],
     [lambda t, out, x: imag(t)], ufunc=None, linear=True, batch="elementwise",
     domain=lambda rng: [((rng.normal(size=(2, 3)),), {})]))
 conj = _row(Primitive(
-    "conj", np.conjugate, [lambda g, out, x: conj(g)], [lambda t, out, x: conj(t)],
+    "conj", through_namespace(np.conjugate, api_name="conj", op="conj"), [lambda g, out, x: conj(g)], [lambda t, out, x: conj(t)],
     ufunc=np.conjugate, domain=lambda rng: [((rng.normal(size=(2, 3)),), {})], linear=True,
     batch="elementwise"))
+
+# index_update's rules build NumPy masks from the index: NumPy's alone for now.
+numpy_only(index_update)
