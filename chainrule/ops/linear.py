@@ -185,7 +185,11 @@ def _index_add_impl(g, idx, shape):
 def _index_add_foreign(g, idx, shape):
     xp = array_namespace(g)
     if not _is_advanced(idx):
-        # Basic indexing never repeats an element: the standard's (and Dask's) setitem.
+        # Basic indexing never repeats an element: the standard's (and Dask's) setitem. New
+        # axes (None) are not assignable: g loses them first.
+        if isinstance(idx, tuple) and any(i is None for i in idx):
+            idx = tuple(i for i in idx if i is not None)
+            g = xp.reshape(g, np.broadcast_to(np.empty((), np.int8), shape)[idx].shape)
         z = xp.zeros(tuple(shape), dtype=g.dtype)
         z[idx] = g
         return z
