@@ -253,11 +253,16 @@ def vjp(f: Callable, *primals: Any, has_aux: bool = False) -> tuple:
         roots, root_cts = [], []
         for o, v, c, t in zip(out_leaves, out_values, ct_leaves, traced):
             c_shape, o_shape = P.shape_of(c), P.shape_of(v)
-            if c_shape != o_shape:
+            # (a Dask array of unknown size, after a boolean mask, has nan in its shape)
+            if c_shape != o_shape and not any(n != n for n in o_shape):
                 raise ValueError(f"vjp: cotangent has shape {c_shape} but the function's "
                                  f"output has shape {o_shape}; they must match.")
             if t and o.requires_grad:
                 roots.append(o)
+                if _values.is_foreign(v) and isinstance(c, (int, float, np.generic)):
+                    # A number as the cotangent of another library's array: made one of
+                    # its arrays (dtype, device), as a NumPy output would make it NumPy's.
+                    c = _values._scalar_like(_values.array_namespace(v), float(c), v)
                 root_cts.append(c if type(c) is float or isinstance(c, Tracer)
                                 else _as_value(c, None, True))
         if roots:
@@ -326,6 +331,8 @@ def jvp(f: Callable, primals: Sequence[Any], tangents: Sequence[Any], *,
 def _scalar_one(out: Any) -> Any:
     if type(out) is float:
         return 1.0
+    if _values.is_foreign(out):
+        return _values.ones_like_value(out)   # the seed in out's library and device
     dtype = P.dtype_of(out)
     return 1.0 if dtype == np.float64 or dtype.kind not in "fc" else dtype.type(1)
 

@@ -32,8 +32,6 @@ def _cases() -> list:
 @pytest.mark.parametrize("prim, args, params", _cases())
 def test_row_on_strict_arrays(prim, args, params):
     outcome = CB.probe(prim, args, params, CB.strict_backend())
-    if prim.name in CB.KNOWN_GAPS and outcome != "ok":
-        pytest.xfail(f"known gap on array-api-strict: {outcome[:200]}")
     if prim.name in CB.OUTSIDE_STANDARD:
         assert outcome.startswith("refused"), outcome
         assert prim.name in outcome and "array_api_strict" in outcome, outcome
@@ -45,8 +43,7 @@ def test_every_refusal_is_listed():
     """The rows refused are exactly those the docs list as outside the standard."""
     refused = set()
     for prim, k, args, params in CB.samples():
-        if prim.name not in CB.KNOWN_GAPS and \
-                CB.probe(prim, args, params, CB.strict_backend()).startswith("refused"):
+        if CB.probe(prim, args, params, CB.strict_backend()).startswith("refused"):
             refused.add(prim.name)
     assert refused == set(CB.OUTSIDE_STANDARD)
 
@@ -67,8 +64,6 @@ def test_gradient_stays_in_the_library_and_device():
     np.testing.assert_allclose(CB.to_numpy(g), expected, rtol=1e-12)
 
 
-@pytest.mark.xfail(strict=True, reason="known gap: the float32 seed cotangent still meets a "
-                   "NumPy value on the way back (float64 works)")
 def test_float32_stays_float32():
     x = xp.asarray([0.5, 1.0], dtype=xp.float32, device=DEVICE)
     g = cr.grad(lambda t: (t * t * 3.0).sum())(x)

@@ -28,7 +28,7 @@ LAYERS = {
     # namespaces and transforms
     "numpy": 4, "special": 4, "functional": 4, "autograd": 4,
     # checks and the symbolic reader
-    "testing": 5, "symbolic": 5, "coverage": 5,
+    "testing": 5, "symbolic": 5, "coverage": 5, "coverage_backends": 5,
     # text in, pictures out
     "parser": 6, "calculus": 6, "explain": 6, "visual": 6,
     # the command line

@@ -43,8 +43,8 @@ def through_namespace(np_fn: Callable, api_name: Optional[str] = None,
     """``np_fn`` for NumPy arrays and numbers, the namespace's function (by its Array API
     name, ``api_name`` where NumPy's differs otherwise) for foreign arrays.
 
-    >>> through_namespace(np.sin)(0.0)
-    0.0
+    >>> through_namespace(np.sin)(np.zeros(2)).tolist()
+    [0.0, 0.0]
     """
     name = op or np_fn.__name__
 

@@ -517,6 +517,8 @@ remainder = elementwise("remainder", np.remainder, [lambda out, x, y: 1.0, _quot
 def _copysign_dx(out, x, y):
     # |x| * sign(y): slope sign(x) * copysign(1, y), a constant mask (0 at x = 0, as abs).
     xv, yv = value_of(x), value_of(y)
+    if is_foreign(xv) and isinstance(yv, (int, float)):
+        return array_namespace(xv).sign(xv) * math.copysign(1.0, yv)
     if is_foreign(xv) or is_foreign(yv):
         xp = array_namespace(xv, yv)
         return xp.sign(xv) * (1.0 - 2.0 * xp.astype(xp.signbit(yv), xv.dtype))

@@ -17,7 +17,6 @@ import numpy as np
 from ..core import (Primitive, array_namespace, value_of, call_in_namespace, dtype_of, is_foreign,
                     keepdims_shape, library_name, ndim_of, shape_of, xp_dtype,
                     zeros_like_value)
-from ..core.values import _scalar_like
 from ._build import _dom_reduce, _row, linear, numpy_only, through_namespace
 from .elementwise import where
 
@@ -122,10 +121,12 @@ def _sum_impl(x, axis=None, keepdims=False):
 
 def _sum_t(g, x, axis=None, keepdims=False):
     shape = shape_of(x)
-    if isinstance(g, (float, np.floating)) and is_foreign(value_of(x)):
-        # The seed 1.0 of a gradient meets another library's array here: it is made one of
-        # that library's arrays (on its device), or broadcasting would give a NumPy array.
-        g = _scalar_like(array_namespace(value_of(x)), float(g), value_of(x))
+    xv = value_of(x)
+    if axis is None and not keepdims and is_foreign(xv) and library_name(xv) == "dask" and \
+            is_foreign(g):
+        # The seed of a gradient on a Dask array: broadcast in x's chunks (a broadcast 0-d
+        # array would be one chunk, rechunked: a copy of the whole array).
+        return array_namespace(xv).broadcast_to(g, shape, chunks=xv.chunks)
     if not keepdims:
         g = reshape(g, shape=keepdims_shape(shape, axis))
     return broadcast_to(g, shape=shape)
@@ -144,8 +145,30 @@ def _is_advanced(idx: Any) -> bool:
 
 def _getitem_impl(x, idx):
     if is_foreign(x):
+        taken = _one_array(idx)
+        if taken is not None and library_name(x) != "dask":
+            # The standard indexes with integer arrays only when every axis gets one: one
+            # array on the first or last axis is its take().
+            axis, i = taken
+            return array_namespace(x).take(x, _on_device(array_namespace(x), i, x), axis=axis)
         return x[_foreign_index(x, idx)]
     return np.asarray(x)[idx] if not hasattr(x, "__getitem__") else x[idx]
+
+
+def _one_array(idx):
+    """(axis, array) for an index that is one 1-D integer array on the first axis
+    (``a``, ``(a,)``) or the last (``(..., a)``); else None."""
+    items = idx if isinstance(idx, tuple) else (idx,)
+    if len(items) == 1:
+        axis, i = 0, items[0]
+    elif len(items) == 2 and items[0] is Ellipsis:
+        axis, i = -1, items[1]
+    else:
+        return None
+    if isinstance(i, (list, np.ndarray)) and np.ndim(i) == 1 and \
+            np.asarray(i).dtype.kind in "iu":
+        return axis, np.asarray(i)
+    return None
 
 
 def _foreign_index(x, idx):
@@ -164,6 +187,11 @@ def _foreign_index(x, idx):
     items = idx if isinstance(idx, tuple) else (idx,)
     out = tuple(_on_device(xp, i, x) if isinstance(i, (list, np.ndarray)) else i for i in items)
     return out if isinstance(idx, tuple) else out[0]
+
+
+def _device_of(like) -> dict:
+    device = getattr(like, "device", None)
+    return {} if device is None or library_name(like) == "dask" else {"device": device}
 
 
 def _on_device(xp, a, like):
@@ -190,19 +218,27 @@ def _index_add_foreign(g, idx, shape):
         if isinstance(idx, tuple) and any(i is None for i in idx):
             idx = tuple(i for i in idx if i is not None)
             g = xp.reshape(g, np.broadcast_to(np.empty((), np.int8), shape)[idx].shape)
-        z = xp.zeros(tuple(shape), dtype=g.dtype)
-        z[idx] = g
+        z = xp.zeros(tuple(shape), dtype=g.dtype, **_device_of(g))
+        z[_foreign_index(z, idx)] = g
         return z
-    items = idx if isinstance(idx, tuple) else (idx,)
-    if len(items) == 1 and np.ndim(items[0]) == 1 and np.asarray(items[0]).dtype.kind in "iu":
-        # One integer array on the first axis: a one-hot matrix times g adds repeated
-        # indices up (the standard has no scatter-add, and this stays lazy on Dask).
-        i = np.asarray(items[0]) % shape[0]
-        hot = (np.arange(shape[0])[:, None] == i[None, :]).astype(np.float64)
+    if isinstance(idx, np.ndarray) and idx.dtype == bool and library_name(g) != "dask":
+        # A boolean mask selects each element once: the standard's setitem puts g back.
+        z = xp.zeros(tuple(shape), dtype=g.dtype, **_device_of(g))
+        z[_on_device(xp, idx, g)] = g
+        return z
+    taken = _one_array(idx)
+    if taken is not None:
+        # One integer array on the first or last axis: a one-hot matrix times g adds
+        # repeated indices up (the standard has no scatter-add; this stays lazy on Dask).
+        axis, i = taken
+        n = shape[axis]
+        hot = (np.arange(n)[:, None] == (i % n)[None, :]).astype(np.float64)
         hot = hot if library_name(g) == "dask" else _on_device(xp, hot, g)
         hot = xp.astype(hot, g.dtype)
-        flat = xp.reshape(g, (g.shape[0], -1))
-        return xp.reshape(xp.matmul(hot, flat), tuple(shape))
+        if axis == 0:
+            flat = xp.reshape(g, (g.shape[0], -1))
+            return xp.reshape(xp.matmul(hot, flat), tuple(shape))
+        return xp.matmul(g, xp.permute_dims(hot, (1, 0)))
     raise TypeError(
         f"index_add (the gradient of x[idx] with an advanced index {idx!r}): a "
         f"{library_name(g)} array has no scatter-add in its namespace, and chainrule does "
