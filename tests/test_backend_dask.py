@@ -127,3 +127,13 @@ def test_missing_compat_is_an_import_error(monkeypatch):
     monkeypatch.setattr(values, "_compat", None)
     with pytest.raises(ImportError, match=r"pip install chainrule\[array-api\]"):
         P.sin(da.ones(3, chunks=3))
+
+
+def test_support_table_in_the_docs_is_current():
+    pytest.importorskip("array_api_strict")
+    import pathlib
+    doc = (pathlib.Path(__file__).parent.parent / "docs" / "backends.md").read_text("utf-8")
+    with dask.config.set(scheduler="synchronous"):
+        table = CB.table([CB.dask_backend(), CB.strict_backend()])
+    assert table in doc, \
+        "docs/backends.md is out of date: run `python -m chainrule.coverage_backends`"
