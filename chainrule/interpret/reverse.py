@@ -380,7 +380,7 @@ def _accumulate_into(t: Any, g: Any, create_graph: bool, wrap: Callable, handed:
             g = g.astype(dtype)
         t.grad = g if t.grad is None else t.grad + g
         return
-    if _values.is_foreign(g):
+    if type(g) is not ndarray and _values.is_foreign(g):
         # Another library's array: cast through its namespace, added with its operators.
         if P.dtype_of(g) != dtype:
             g = P.cast(g, dtype=dtype)

@@ -29,6 +29,8 @@ from ..core import Primitive, bind, call_in_namespace, is_foreign
 __all__ = ["TABLE", "linear", "nondifferentiable", "through_namespace", "numpy_only"]
 
 _ndarray = np.ndarray
+# The types that are never another library's array, checked before anything is called.
+_PLAIN = frozenset({np.ndarray, float, int, bool})
 
 # ----------------------------------------------------------------------------------------
 # Forward implementations. Python floats take the `math` module (50x cheaper than a NumPy
@@ -50,7 +52,7 @@ def through_namespace(np_fn: Callable, api_name: Optional[str] = None,
 
     def impl(*args, **params):
         for a in args:
-            if type(a) is not _ndarray and type(a) is not float and is_foreign(a):
+            if type(a) not in _PLAIN and is_foreign(a):
                 return call_in_namespace(name, np_fn, args, params, api_name)
         return np_fn(*args, **params)
 

@@ -210,12 +210,13 @@ def elementwise(name: str, impl: Callable, partials: Sequence[Any], *,
 def _div_impl(x, y):
     if type(y) is float and type(x) is float and y != 0.0:
         return x / y
-    if type(x) is not np.ndarray and is_foreign(x) or type(y) is not np.ndarray and \
-            is_foreign(y):
+    if type(x) not in _PLAIN and is_foreign(x) or type(y) not in _PLAIN and is_foreign(y):
         return _xp_divide(x, y)
     return np.divide(x, y)
 
 
+# The types that are never another library's array, checked before anything is called.
+_PLAIN = frozenset({np.ndarray, float, int, bool})
 _xp_divide = through_namespace(np.divide, op="div")
 _xp_power = through_namespace(np.power, op="pow")
 
@@ -231,8 +232,7 @@ def _pow_impl(x, y):
     elif type(x) is np.ndarray and (type(y) is int or type(y) is float) and y == 2 \
             and x.dtype.kind == "f":
         return np.square(x)   # what NumPy's own `x**2` does: a multiply, not a pow() call
-    elif type(x) is not np.ndarray and is_foreign(x) or type(y) is not np.ndarray and \
-            is_foreign(y):
+    elif type(x) not in _PLAIN and is_foreign(x) or type(y) not in _PLAIN and is_foreign(y):
         return _xp_power(x, y)
     return np.power(x, y)
 

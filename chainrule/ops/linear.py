@@ -29,7 +29,7 @@ __all__ = ["cast", "reshape", "transpose", "broadcast_to", "sum", "sum_to", "get
 
 
 def _cast_impl(x, dtype):
-    if is_foreign(x):
+    if type(x) is not np.ndarray and is_foreign(x):
         xp = array_namespace(x)
         if dtype_of(x).kind == "c" and np.dtype(dtype).kind != "c":
             x = xp.real(x)
@@ -70,7 +70,7 @@ cast.jvp = (_cast_jvp,)
 
 
 def _reshape_impl(x, shape):
-    if is_foreign(x):
+    if type(x) is not np.ndarray and is_foreign(x):
         return array_namespace(x).reshape(x, tuple(shape))
     return np.reshape(x, shape)
 
@@ -82,7 +82,7 @@ reshape = linear("reshape", _reshape_impl, lambda g, x, shape: reshape(g, shape=
 
 
 def _transpose_impl(x, axes=None):
-    if is_foreign(x):
+    if type(x) is not np.ndarray and is_foreign(x):
         axes = tuple(range(ndim_of(x)))[::-1] if axes is None else tuple(axes)
         return array_namespace(x).permute_dims(x, axes)
     return np.transpose(x, axes)
@@ -100,7 +100,7 @@ transpose = linear("transpose", _transpose_impl, _transpose_t, batch="transpose"
 
 
 def _broadcast_to_impl(x, shape):
-    if is_foreign(x):
+    if type(x) is not np.ndarray and is_foreign(x):
         return array_namespace(x).broadcast_to(x, tuple(shape))
     return np.broadcast_to(x, shape)
 
@@ -121,9 +121,8 @@ def _sum_impl(x, axis=None, keepdims=False):
 
 def _sum_t(g, x, axis=None, keepdims=False):
     shape = shape_of(x)
-    xv = value_of(x)
-    if axis is None and not keepdims and is_foreign(xv) and library_name(xv) == "dask" and \
-            is_foreign(g):
+    if axis is None and not keepdims and type(x) is not np.ndarray and \
+            is_foreign(xv := value_of(x)) and library_name(xv) == "dask" and is_foreign(g):
         # The seed of a gradient on a Dask array: broadcast in x's chunks (a broadcast 0-d
         # array would be one chunk, rechunked: a copy of the whole array).
         return array_namespace(xv).broadcast_to(g, shape, chunks=xv.chunks)
@@ -144,7 +143,7 @@ def _is_advanced(idx: Any) -> bool:
 
 
 def _getitem_impl(x, idx):
-    if is_foreign(x):
+    if type(x) is not np.ndarray and is_foreign(x):
         taken = _one_array(idx)
         if taken is not None and library_name(x) != "dask":
             # The standard indexes with integer arrays only when every axis gets one: one
@@ -200,7 +199,7 @@ def _on_device(xp, a, like):
 
 
 def _index_add_impl(g, idx, shape):
-    if is_foreign(g):
+    if type(g) is not np.ndarray and is_foreign(g):
         return _index_add_foreign(g, idx, shape)
     z = np.zeros(shape, dtype=np.result_type(g))
     if _is_advanced(idx):
@@ -307,7 +306,7 @@ index_update = _row(Primitive(
 
 
 def _copy_impl(x):
-    if is_foreign(x):
+    if type(x) is not np.ndarray and is_foreign(x):
         return array_namespace(x).asarray(x, copy=True)
     return np.array(x, copy=True) if isinstance(x, np.ndarray) else x
 
@@ -417,7 +416,7 @@ pad = _row(Primitive(
 
 
 def _cumsum_impl(x, axis):
-    if is_foreign(x):
+    if type(x) is not np.ndarray and is_foreign(x):
         return call_in_namespace("cumsum", np.cumsum, (x,), {"axis": axis},
                                  api_name="cumulative_sum")
     return np.cumsum(x, axis=axis)

@@ -73,7 +73,7 @@ amin = _extreme("min", np.min)
 
 
 def _prod_impl(x, axis=None, keepdims=False):
-    if is_foreign(x):
+    if type(x) is not np.ndarray and is_foreign(x):
         return call_in_namespace("prod", np.prod, (x,), {"axis": axis, "keepdims": keepdims})
     return np.prod(x, axis=axis, keepdims=keepdims)
 
@@ -125,7 +125,7 @@ prod = weighted_reduction("prod", _prod_impl, _prod_weights, domain=_dom_prod)
 
 
 def _cumprod_impl(x, axis):
-    if is_foreign(x):
+    if type(x) is not np.ndarray and is_foreign(x):
         return call_in_namespace("cumprod", np.cumprod, (x,), {"axis": axis},
                                  api_name="cumulative_prod")
     return np.cumprod(x, axis=axis)
@@ -205,7 +205,7 @@ cumprod = _row(Primitive("cumprod", _cumprod_impl, [_cumprod_vjp], [_cumprod_jvp
 
 def _arg_impl(np_fn: Callable) -> Callable:
     def impl(x, axis=None, keepdims=False):
-        if is_foreign(x):
+        if type(x) is not np.ndarray and is_foreign(x):
             return call_in_namespace(np_fn.__name__, np_fn, (x,),
                                      {"axis": axis, "keepdims": keepdims})
         return np_fn(x, axis=axis, keepdims=keepdims)
@@ -213,7 +213,7 @@ def _arg_impl(np_fn: Callable) -> Callable:
 
 
 def _argsort_impl(x, axis=-1, stable=None):
-    if is_foreign(x):
+    if type(x) is not np.ndarray and is_foreign(x):
         return call_in_namespace("argsort", np.argsort, (x,),
                                  {"axis": axis, "stable": bool(stable)})
     return np.argsort(x, axis=axis, stable=stable)
