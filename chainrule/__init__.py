@@ -9,8 +9,6 @@ functional style, with derivatives you can see.
 tensor(233.)
 """
 
-from __future__ import annotations
-
 from . import autograd, ops, testing
 from . import numpy as numpy  # noqa: PLC0414  (chainrule.numpy, the NumPy namespace)
 from . import special
@@ -32,7 +30,8 @@ from .autograd import (all, allclose, amax, amin, any, arange, argmax, argmin, c
                        repeat_interleave, short, softmax, split, squeeze, stack, std, sum, t,
                        tile, transpose, uint8, unsqueeze, var, zeros, zeros_like)
 from .autograd import _TORCH_BUILTIN_NAMES
-from .tensor import Tensor, as_tensor, enable_grad, no_grad, set_grad_enabled, tensor
+from .core import enable_grad, no_grad, set_grad_enabled
+from .eager import Tensor, as_tensor, tensor
 from .testing import check_grads, gradcheck
 from .visual import graph, plot_tangent
 from .explain import explain
@@ -71,3 +70,13 @@ __all__ = [
     "cdouble", "int8", "uint8", "int16", "short", "int32", "int64", "long",
     "diff", "explain", "parse", "symbol", "gradient", "to_function", "Expr", "ParseError",
 ]
+
+# The public subpackages and modules (documented in the README's "How it is built"), shown by
+# dir(chainrule) beside __all__; the private ones (_kernel) and those shadowed by a function of
+# the same name are left out.
+_MODULES = ["autograd", "calculus", "core", "eager", "functional", "interpret", "numpy", "ops",
+            "parser", "special", "symbolic", "testing", "visual"]
+
+
+def __dir__() -> list:
+    return sorted(set(__all__) | set(_MODULES) | {"__version__", "float", "int", "bool"})

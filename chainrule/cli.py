@@ -38,6 +38,9 @@ _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _MAX_MESSAGE = 300
 
 
+__all__ = ["main", "UsageError", "MathProblem"]
+
+
 class UsageError(Exception):
     """Bad command line or expression text: exit code 2."""
 
@@ -588,9 +591,9 @@ def _format(report: dict, style: _Style) -> list:
     if "tangent" in report:
         (v,) = wrt
         slope, intercept = report["tangent"]
-        from .visual import _line_text  # noqa: PLC0415
+        from .visual import line_text  # noqa: PLC0415
         lines.append(f"tangent at {v} = {style.num(point[v])}: y = "
-                     f"{_line_text(slope, intercept, v, style.unicode)}")
+                     f"{line_text(slope, intercept, v, style.unicode)}")
     if "check" in report:
         lines.append("")
         lines.append(report["check"]["message"])

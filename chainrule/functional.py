@@ -32,7 +32,8 @@ from .interpret.batching import batched_call
 from .interpret.forward import Dual, unpack
 from .core.pytree import tree_flatten, tree_map, tree_unflatten
 from .interpret.taylor import series
-from .tensor import Tensor, _as_value, enable_grad
+from .core import enable_grad
+from .eager.tensor import Tensor, _as_value
 
 __all__ = ["grad", "value_and_grad", "vjp", "jvp", "jacrev", "jacfwd", "jacobian", "hessian",
            "hvp", "elementwise_grad", "derivative", "taylor_coefficients"]
@@ -432,7 +433,12 @@ def grad(f: Callable, argnums: Argnums = 0, has_aux: bool = False) -> Callable:
     {'b': 2.0, 'w': 5.0}
     """
     def grad_of_f(*args: Any, **kwargs: Any) -> Any:
-        (_, aux), g = _reading(args, _value_and_grad, f, argnums, has_aux, "grad", args, kwargs)
+        if len(args) == 1 and type(args[0]) is float and _numpy_reading.get():
+            # W1's cr.grad(f)(2.0): already NumPy's reading, so no _reading frame.
+            (_, aux), g = _value_and_grad(f, argnums, has_aux, "grad", args, kwargs)
+        else:
+            (_, aux), g = _reading(args, _value_and_grad, f, argnums, has_aux, "grad", args,
+                                   kwargs)
         return (g, aux) if has_aux else g
 
     return _named(grad_of_f, f, "grad")

@@ -14,7 +14,7 @@ import numpy as np
 
 from . import ops as P
 from .functional import jvp, vjp
-from .tensor import Tensor, tensor
+from .eager import Tensor, tensor
 
 __all__ = ["check_grads", "gradcheck", "GradcheckError"]
 

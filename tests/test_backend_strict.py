@@ -122,7 +122,7 @@ def test_integer_leaf_with_integer_dtype_error():
 
 
 def test_non_numeric_foreign_array_error():
-    from chainrule.tensor import _foreign_value
+    from chainrule.eager.tensor import _foreign_value
 
     class Strings:   # an array-like of another library holding text
         dtype = np.dtype("U3")

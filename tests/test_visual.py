@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 import chainrule as cr
-from chainrule.visual import Graph, _line_text
+from chainrule.visual import Graph, line_text
 
 SVG_NS = "{http://www.w3.org/2000/svg}"
 
@@ -298,11 +298,11 @@ def test_graph_argument_errors():
 
 
 def test_line_text_reads_like_a_textbook():
-    assert _line_text(233.0, -321.0) == "233x − 321"
-    assert _line_text(1.0, 0.0) == "x"
-    assert _line_text(-1.0, 2.5) == "−x + 2.5"
-    assert _line_text(0.0, 4.0) == "4"
-    assert _line_text(2.0, -1.0, "t", unicode=False) == "2*t - 1"
+    assert line_text(233.0, -321.0) == "233x − 321"
+    assert line_text(1.0, 0.0) == "x"
+    assert line_text(-1.0, 2.5) == "−x + 2.5"
+    assert line_text(0.0, 4.0) == "4"
+    assert line_text(2.0, -1.0, "t", unicode=False) == "2*t - 1"
 
 
 # ----------------------------------------------------------------------------------------

@@ -202,7 +202,10 @@ def value_of(x: Any) -> Any:
 
 
 def dtype_of(x: Any) -> np.dtype:
-    v = value_of(x)
+    if isinstance(x, Tracer):
+        # Each tracer says its dtype (a symbolic expression is float64 without a value).
+        return x.dtype
+    v = x
     d = getattr(v, "dtype", None)
     if d is None:
         return np.result_type(v)

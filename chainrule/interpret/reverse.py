@@ -35,6 +35,8 @@ from ..core import values as _values
 # use; and g * factor with g all ones (the cotangent of sum()) is the factor itself.
 # "Nobody else can see" is decided by reference counts, calibrated here for this Python.
 
+__all__ = ["backward_pass"]
+
 _BIG = 1 << 16   # elements; smaller arrays are cheap to allocate and skip these checks
 
 

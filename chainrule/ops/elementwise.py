@@ -403,7 +403,8 @@ def _sinc_partial(out, x):
     return where(zero, 0.0, div(cos(math.pi * x) - out, xs))
 
 
-sinc = elementwise("sinc", through_namespace(np.sinc, op="sinc"), [_sinc_partial], domain=_dom_unary(0.2, 2))
+sinc = elementwise("sinc", through_namespace(np.sinc, op="sinc"), [_sinc_partial],
+                   domain=_dom_unary(0.2, 2))
 
 
 def _erf_array(x):

@@ -477,7 +477,8 @@ imag = _row(Primitive(
     [lambda t, out, x: imag(t)], ufunc=None, linear=True, batch="elementwise",
     domain=lambda rng: [((rng.normal(size=(2, 3)),), {})]))
 conj = _row(Primitive(
-    "conj", through_namespace(np.conjugate, api_name="conj", op="conj"), [lambda g, out, x: conj(g)], [lambda t, out, x: conj(t)],
+    "conj", through_namespace(np.conjugate, api_name="conj", op="conj"),
+    [lambda g, out, x: conj(g)], [lambda t, out, x: conj(t)],
     ufunc=np.conjugate, domain=lambda rng: [((rng.normal(size=(2, 3)),), {})], linear=True,
     batch="elementwise"))
 

@@ -25,7 +25,7 @@ from ..explain import explain
 from ..functional import vjp
 from ..parser import ParseError, parse
 from ..symbolic import Expr
-from ..visual import _line_text, graph
+from ..visual import graph, line_text
 
 __all__ = ["RequestError", "derivative", "check", "curve", "graph_at", "MAX_ORDER",
            "MAX_POINTS", "MAX_GRAPH_NODES", "MAX_ABS_X"]
@@ -152,7 +152,7 @@ def derivative(f: Any, x: Any, order: Any = 1, steps: Any = False) -> dict:
         "value": first["value"], "value_text": _STYLE.num(first["value"]),
         "derivatives": [],
         "tangent": {"slope": slope, "intercept": intercept,
-                    "text": f"y = {_line_text(slope, intercept, var)}"},
+                    "text": f"y = {line_text(slope, intercept, var)}"},
     }
     for k in range(1, order + 1):
         report = first if k == 1 else _report(expr, var, k, x)

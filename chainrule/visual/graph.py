@@ -1,14 +1,5 @@
-"""Pictures of derivatives: the computation graph and the tangent-line plot.
-
-:func:`graph` walks a recorded graph (a Tensor's history, or a symbolic expression evaluated on
-Tensors) and gives each node its value (forward pass), its gradient (backward pass, computed
-with the reverse interpreter's ``backward_pass`` without touching ``.grad``) and each edge its
-local derivative (the table's ``partials``). The result prints as a text tree, as Graphviz DOT and
-as SVG (Graphviz ``dot`` when it is installed, else a small built-in layered layout), and shows
-itself in Jupyter.
-
-:func:`plot_tangent` draws f, f′ and the tangent line at a point with matplotlib, an optional
-dependency imported only inside that function.
+"""The computation graph as plain data, with each node's value and gradient and each edge's
+local derivative; printed as a text tree, Graphviz DOT or SVG.
 
 >>> import chainrule as cr
 >>> x = cr.tensor(3.0, requires_grad=True)
@@ -22,22 +13,22 @@ add = 10  (grad 1)
 
 from __future__ import annotations
 
-import math
 import shutil
 import subprocess
 import warnings
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping, Optional, Sequence
-from xml.sax.saxutils import escape as _xml_escape
+from typing import Any, Callable, Mapping, Optional
 
 import numpy as np
 
-from .interpret import reverse as engine
-from . import ops as P
-from .core import Tracer, bind
-from .tensor import Tensor, tensor
+from ..interpret import reverse as engine
+from .. import ops as P
+from ..core import Tracer, bind
+from ..eager import Tensor, tensor
+from .render import (_all_finite, _builtin_svg, _dot_escape, _fill, _fmt, _node_line,
+                     _node_lines, _short)
 
-__all__ = ["graph", "Graph", "GraphNode", "GraphEdge", "plot_tangent"]
+__all__ = ["graph", "Graph", "GraphNode", "GraphEdge"]
 
 # ----------------------------------------------------------------------------------------
 # The graph as plain data.
@@ -253,260 +244,6 @@ class Graph:
             fh.write(text)
 
 
-# ----------------------------------------------------------------------------------------
-# Formatting helpers.
-
-_MINUS = "\u2212"
-
-
-def _fmt(v: Any, unicode: bool = True, digits: int = 6) -> str:
-    """A compact number: 233, 0.5, 1.2346e+20; small arrays as lists, big ones by shape."""
-    if v is None:
-        return "?"
-    v = P.value_of(v)
-    a = np.asarray(v)
-    if a.ndim == 0:
-        x = a.item()
-        if isinstance(x, (bool, np.bool_)):
-            return str(x)
-        if isinstance(x, complex):
-            return str(x)
-        x = float(x)
-        if x == 0:
-            s = "0"
-        elif math.isfinite(x) and x == int(x) and abs(x) < 1e15:
-            s = str(int(x))
-        else:
-            s = f"{x:.{digits}g}"
-        return s.replace("-", _MINUS) if unicode else s
-    if a.size <= 4:
-        return "[" + ", ".join(_fmt(e, unicode, 4) for e in a.ravel()) + "]"
-    return f"array{a.shape}"
-
-
-def _all_finite(v: Any) -> bool:
-    if v is None:
-        return True
-    try:
-        return bool(np.all(np.isfinite(np.asarray(P.value_of(v), dtype=float))))
-    except (TypeError, ValueError):
-        return True
-
-
-def _short(text: str, width: int) -> str:
-    return text if len(text) <= width else text[:width - 1] + "…"
-
-
-def _node_lines(n: GraphNode, unicode: bool, width: int = 36) -> list:
-    """Title, value and gradient lines of a node (for DOT and SVG boxes)."""
-    if n.kind == "constant":
-        return [n.name]
-    title = n.name if n.kind == "input" else (
-        f"{n.name}: {_short(n.formula, width)}" if n.formula else n.name)
-    lines = [title]
-    if n.value is not None:
-        lines.append(f"value {_fmt(n.value, unicode)}")
-    if n.grad is not None:
-        lines.append(f"grad {_fmt(n.grad, unicode)}")
-    return lines
-
-
-def _node_line(n: GraphNode, unicode: bool, width: int) -> str:
-    if n.kind == "constant":
-        return f"{n.name}  (constant)"
-    head = n.name
-    if n.kind == "op" and n.formula:
-        head = f"{n.name}: {_short(n.formula, width)}"
-    if n.value is not None:
-        head += f" = {_fmt(n.value, unicode)}"
-    if n.grad is not None:
-        head += f"  (grad {_fmt(n.grad, unicode)})"
-    return head
-
-
-def _dot_escape(s: str) -> str:
-    return s.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
-
-
-def _fill(g: Graph, n: GraphNode) -> str:
-    if n.id == g.root:
-        return "#fff3bf"
-    return {"input": "#dbeafe", "constant": "#eeeeee"}.get(n.kind, "#ffffff")
-
-
-# ----------------------------------------------------------------------------------------
-# The built-in SVG layout (a small Sugiyama-style layered drawing): columns by longest path
-# from the inputs, an edge that skips columns gets a waypoint in each column it crosses (so it
-# runs between boxes, never behind one), barycentre sweeps order each column, and each edge's
-# label sits in the gap just before the node that uses it.
-
-_CHAR_W = 7.2     # width of one character of 12px monospace text, near enough
-_LINE_H = 16
-_PAD = 8
-_GAP_X = 110
-_GAP_Y = 22
-_WAYPOINT_H = 10
-
-
-def _edge_label(e: GraphEdge) -> Optional[str]:
-    if e.local is not None:
-        return "∂ " + _fmt(e.local, True)
-    if e.local_formula:
-        return "∂ " + _short(e.local_formula, 14)
-    return None
-
-
-def _builtin_svg(g: Graph) -> str:
-    ins: dict = {n.id: [] for n in g.nodes}
-    users: dict = {n.id: [] for n in g.nodes}
-    for e in g.edges:
-        ins[e.dst].append(e.src)
-        users[e.src].append(e.dst)
-    layer: dict = {}
-    for n in g.nodes:               # nodes are in topological order: inputs come first
-        layer[n.id] = 1 + max((layer[s] for s in ins[n.id]), default=-1)
-    # Operations and constants move right, to one column before their first user: fewer
-    # edges skip columns. Inputs stay in the first column.
-    for n in reversed(g.nodes):
-        if n.kind != "input" and users[n.id]:
-            layer[n.id] = max(layer[n.id], min(layer[u] for u in users[n.id]) - 1)
-    box: dict = {}
-    for n in g.nodes:
-        lines = _node_lines(n, True)
-        w = max(len(s) for s in lines) * _CHAR_W + 2 * _PAD
-        h = len(lines) * _LINE_H + 2 * _PAD - 4
-        box[n.id] = (w, h, lines)
-    # Waypoints: ("w", edge number, column) stand in the columns an edge crosses.
-    prev: dict = {n.id: [] for n in g.nodes}      # neighbours on the left, for the sweeps
-    nxt: dict = {n.id: [] for n in g.nodes}       # neighbours on the right
-    route: list = []
-    columns: dict = {}
-    for n in g.nodes:
-        columns.setdefault(layer[n.id], []).append(n.id)
-    for k, e in enumerate(g.edges):
-        chain = [e.src]
-        for col in range(layer[e.src] + 1, layer[e.dst]):
-            w = ("w", k, col)
-            box[w] = (0.0, _WAYPOINT_H, [])
-            prev[w], nxt[w] = [], []
-            columns.setdefault(col, []).append(w)
-            chain.append(w)
-        chain.append(e.dst)
-        for a, b in zip(chain, chain[1:]):
-            nxt[a].append(b)
-            prev[b].append(a)
-        route.append(chain)
-    keys = sorted(columns)
-    order: dict = {}
-    for col in keys:
-        for p, i in enumerate(columns[col]):
-            order[i] = p / max(1, len(columns[col]) - 1)
-
-    def sweep(cols: list, neighbours: dict) -> None:
-        for col in cols:
-            ids = columns[col]
-            centre = {}
-            for i in ids:
-                near = [order[j] for j in neighbours[i]]
-                centre[i] = sum(near) / len(near) if near else order[i]
-            ids.sort(key=centre.__getitem__)
-            for p, i in enumerate(ids):
-                order[i] = p / max(1, len(ids) - 1)
-
-    for _ in range(2):
-        sweep(keys[1:], prev)
-        sweep(keys[-2::-1], nxt)
-    sweep(keys[1:], prev)
-    # Coordinates: columns left to right, each stacked top down, then centred vertically.
-    pos: dict = {}
-    colx: dict = {}
-    x = 20.0
-    for col in keys:
-        ids = columns[col]
-        colw = max(max(box[i][0] for i in ids), 16.0)
-        colx[col] = (x, colw)
-        y = 20.0
-        for i in ids:
-            w, h, _ = box[i]
-            pos[i] = (x + (colw - w) / 2, y)
-            y += h + (_GAP_Y if w else _GAP_Y / 2)
-        x += colw + _GAP_X
-    total_h = max((pos[i][1] + box[i][1] for i in pos), default=40.0)
-    for col in keys:
-        ids = columns[col]
-        bottom = max(pos[i][1] + box[i][1] for i in ids)
-        shift = (total_h - bottom) / 2
-        for i in ids:
-            pos[i] = (pos[i][0], pos[i][1] + shift)
-    width = x - _GAP_X + 20
-    height = total_h + 30
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width:.0f}" height="{height:.0f}" '
-           f'viewBox="0 0 {width:.0f} {height:.0f}" font-family="DejaVu Sans Mono, Menlo, '
-           f'Consolas, monospace" font-size="12">',
-           '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" '
-           'markerHeight="7" orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" '
-           'fill="#555555"/></marker></defs>',
-           f'<rect x="0" y="0" width="{width:.0f}" height="{height:.0f}" fill="white"/>']
-    # Node boxes first, edges and their labels over them (an edge never crosses a box).
-    for n in g.nodes:
-        x0, y0 = pos[n.id]
-        w, h, lines = box[n.id]
-        stroke = "#b08900" if n.id == g.root else "#333333"
-        out.append(f'<rect x="{x0:.1f}" y="{y0:.1f}" width="{w:.1f}" height="{h:.1f}" rx="6" '
-                   f'fill="{_fill(g, n)}" stroke="{stroke}" stroke-width="1.2"/>')
-        for j, s in enumerate(lines):
-            weight = ' font-weight="bold"' if j == 0 else ""
-            out.append(f'<text x="{x0 + _PAD:.1f}" y="{y0 + _PAD + 10 + j * _LINE_H:.1f}"'
-                       f'{weight}>{_xml_escape(s)}</text>')
-    # Ports: the edges into a node arrive in the vertical order of where they come from, so
-    # two inputs never cross just before the box.
-    def last_y(k: int) -> float:
-        chain = route[k]
-        before = chain[-2]
-        return pos[before][1] + box[before][1] / 2
-    number = {id(e): k for k, e in enumerate(g.edges)}
-    port: dict = {}
-    for edges in g._edges_into().values():
-        ranked = sorted(edges, key=lambda e: last_y(number[id(e)]))
-        for rank, e in enumerate(ranked):
-            port[id(e)] = rank
-    labels: list = []
-    for e, chain in zip(g.edges, route):
-        sx, sy = pos[e.src]
-        sw, sh, _ = box[e.src]
-        x1, y1 = sx + sw, sy + sh / 2
-        d = [f"M {x1:.1f} {y1:.1f}"]
-        for w in chain[1:-1]:
-            cx, cw = colx[w[2]]
-            wy = pos[w][1] + _WAYPOINT_H / 2
-            mx = (x1 + cx) / 2
-            d.append(f"C {mx:.1f} {y1:.1f}, {mx:.1f} {wy:.1f}, {cx:.1f} {wy:.1f} "
-                     f"L {cx + cw:.1f} {wy:.1f}")
-            x1, y1 = cx + cw, wy
-        dx, dy = pos[e.dst]
-        _, dh, _ = box[e.dst]
-        n_in = max(1, len(ins[e.dst]))
-        x2, y2 = dx, dy + dh * (port[id(e)] + 1) / (n_in + 1)
-        mx = (x1 + x2) / 2
-        d.append(f"C {mx:.1f} {y1:.1f}, {mx:.1f} {y2:.1f}, {x2:.1f} {y2:.1f}")
-        out.append(f'<path d="{" ".join(d)}" fill="none" stroke="#555555" '
-                   f'stroke-width="1.2" marker-end="url(#arrow)"/>')
-        label = _edge_label(e)
-        if label:
-            # On the last curve, in the gap before the user; a white patch keeps it readable.
-            lw = len(label) * 6.2 + 6
-            lx, ly = mx, (y1 + y2) / 2
-            labels.append(f'<rect x="{lx - lw / 2:.1f}" y="{ly - 8:.1f}" width="{lw:.1f}" '
-                          f'height="14" fill="white" fill-opacity="0.85"/>')
-            labels.append(f'<text x="{lx:.1f}" y="{ly + 3:.1f}" text-anchor="middle" '
-                          f'font-size="10.5" fill="#8a3b12">{_xml_escape(label)}</text>')
-    out.extend(labels)
-    if g.note:
-        out.append(f'<text x="20" y="{height - 8:.0f}" font-size="10" fill="#666666">'
-                   f'{_xml_escape(g.note)}</text>')
-    out.append("</svg>")
-    return "\n".join(out) + "\n"
-
 
 # ----------------------------------------------------------------------------------------
 # Building a Graph from a Tensor.
@@ -528,21 +265,20 @@ def _constant_text(v: Any) -> str:
 
 def _local_derivative(prim: Any, i: int, out: Any, vals: tuple, params: dict) -> Any:
     """∂out/∂input_i at the recorded values: the table's partial for elementwise rows; the
-    VJP with a unit cotangent when input and output are single numbers; else None."""
+    VJP with a unit cotangent when input and output are single numbers; else None. Called
+    with NumPy's warnings silenced (by the caller, once for the whole graph)."""
     try:
-        with np.errstate(all="ignore"), warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            if prim.partials is not None and not params:
-                p = prim.partials[i]
-                return None if p is None else P.value_of(p(out, *vals))
-            if np.size(P.value_of(out)) == 1 and np.size(P.value_of(vals[i])) == 1:
-                rule = prim.vjp_rule(i)
-                if rule is None:
-                    return None
-                one = np.ones(P.shape_of(out)) if P.shape_of(out) else 1.0
-                g = rule(i, one, out, *vals, **params) if prim.variadic else \
-                    rule(one, out, *vals, **params)
-                return P.value_of(g)
+        if prim.partials is not None and not params:
+            p = prim.partials[i]
+            return None if p is None else P.value_of(p(out, *vals))
+        if np.size(P.value_of(out)) == 1 and np.size(P.value_of(vals[i])) == 1:
+            rule = prim.vjp_rule(i)
+            if rule is None:
+                return None
+            one = np.ones(P.shape_of(out)) if P.shape_of(out) else 1.0
+            g = rule(i, one, out, *vals, **params) if prim.variadic else \
+                rule(one, out, *vals, **params)
+            return P.value_of(g)
     except Exception:  # noqa: BLE001  (a picture must not fail over one label)
         return None
     return None
@@ -554,7 +290,7 @@ def _tensor_graph(root: Tensor, names: Optional[Mapping[str, Any]], grads: bool,
     if root._prim is not None and root._inputs is None:
         raise _released_error()
     leaf_names = {id(t): name for name, t in (names or {}).items() if isinstance(t, Tensor)}
-    # Iterative walk (inputs before users), like engine.toposort but over every Tensor of
+    # Iterative walk (inputs before users), over every Tensor of
     # this level, whether it needs a gradient or not.
     order: list = []
     seen: set = set()
@@ -576,6 +312,22 @@ def _tensor_graph(root: Tensor, names: Optional[Mapping[str, Any]], grads: bool,
                     stack.append((a, False))
     g = Graph()
     ids: dict = {}
+    # NumPy's warnings are silenced once for the whole walk, not once per edge (on a
+    # 100,000-node chain the per-edge context managers were a third of the time).
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        _add_nodes(g, ids, order, level, leaf_names)
+    g.root = ids[id(root)]
+    if formulas is not None:
+        formulas(g, order, ids)
+    if grads and root.requires_grad and not any(isinstance(t._data, Tracer) for t in order):
+        _fill_grads(g, root, order, ids)
+    return g
+
+
+def _add_nodes(g: Graph, ids: dict, order: list, level: int, leaf_names: dict) -> None:
+    """A node for each recorded Tensor (inputs first) and an edge, labelled with its local
+    derivative, for each of its inputs."""
     unnamed = 0
     for t in order:
         value = P.value_of(t._data)
@@ -618,12 +370,6 @@ def _tensor_graph(root: Tensor, names: Optional[Mapping[str, Any]], grads: bool,
             if t._prim.vjp_rule(i) is not None and _same_level(a, level) and a.requires_grad:
                 local = _local_derivative(t._prim, i, t._data, vals, t._params)
             g.edges.append(GraphEdge(s, node.id, i, local))
-    g.root = ids[id(root)]
-    if formulas is not None:
-        formulas(g, order, ids)
-    if grads and root.requires_grad and not any(isinstance(t._data, Tracer) for t in order):
-        _fill_grads(g, root, order, ids)
-    return g
 
 
 def _fill_grads(g: Graph, root: Tensor, order: list, ids: dict) -> None:
@@ -690,7 +436,7 @@ def graph(obj: Any, at: Optional[Mapping[str, Any]] = None, *,
     if isinstance(obj, Tracer) and callable(getattr(obj, "free_symbols", None)):
         expr = obj
     elif isinstance(obj, str):
-        from .parser import parse  # noqa: PLC0415  (layer L5 helper, loaded on demand)
+        from ..parser import parse  # noqa: PLC0415  (same layer, loaded on demand)
         expr = parse(obj)
     else:
         raise TypeError(f"graph() takes a Tensor, an expression or a string, got "
@@ -703,7 +449,7 @@ def _var_names(expr: Any) -> list:
 
 
 def _expr_graph(expr: Any, at: Optional[Mapping[str, Any]], grads: bool) -> Graph:
-    from . import symbolic  # noqa: PLC0415
+    from .. import symbolic  # noqa: PLC0415
     variables = _var_names(expr)
     point = dict(at or {})
     missing = [v for v in variables if v not in point]
@@ -774,135 +520,3 @@ def _expr_text(e: Any) -> str:
     return to_unicode() if callable(to_unicode) else str(e)
 
 
-# ----------------------------------------------------------------------------------------
-# The tangent plot.
-
-
-def _callable_of(f: Any, var: Optional[str]) -> tuple:
-    """(function of one float array, its name for labels, derivative formula or None)."""
-    if isinstance(f, str) or (isinstance(f, Tracer) and callable(
-            getattr(f, "free_symbols", None))):
-        from . import symbolic  # noqa: PLC0415
-        expr = f
-        if isinstance(f, str):
-            from .parser import parse  # noqa: PLC0415
-            expr = parse(f)
-        names = _var_names(expr)
-        if var is None:
-            if len(names) > 1:
-                raise ValueError(f"plot_tangent: the expression has several variables "
-                                 f"({', '.join(names)}); pass var= and fix the others first")
-            var = names[0] if names else "x"
-        elif names and names != [var]:
-            raise ValueError(f"plot_tangent: the expression's variables are "
-                             f"{', '.join(names)}, but var={var!r}")
-        try:
-            dtext = _expr_text(symbolic.diff(expr, var))
-        except Exception:  # noqa: BLE001  (the plot does not need the formula)
-            dtext = None
-        return (lambda xs: expr.evaluate({var: xs}) if names else
-                expr.evaluate({}) + 0 * xs), var, _expr_text(expr), dtext
-    if not callable(f):
-        raise TypeError(f"plot_tangent: f must be a function, an expression or a string, got "
-                        f"{type(f).__name__}")
-    return f, var or "x", None, None
-
-
-def plot_tangent(f: Any, at: float, *, var: Optional[str] = None,
-                 xlim: Optional[Sequence[float]] = None, file: Optional[str] = None,
-                 ax: Any = None, points: int = 400, title: Optional[str] = None) -> Any:
-    """Plot f, its derivative f′ and the tangent line at ``x = at``.
-
-    The slope comes from the autodiff engine (``cr.vjp`` of ``f`` on the whole grid, so f
-    must act elementwise). Needs matplotlib (``pip install matplotlib``); it is imported
-    here only.
-
-    Args:
-        f: a function of one variable written with chainrule operations, an ``Expr`` or a
-            string such as ``"x**2 * sin(x)"``.
-        at: the point of tangency.
-        var: the variable's name (for expressions with one variable it is found).
-        xlim: the x range; default ``at ± 3``.
-        file: save the figure there (PNG, SVG, PDF, ... by extension).
-        ax: draw into this matplotlib Axes instead of a new figure.
-
-    Returns:
-        The matplotlib Figure.
-    """
-    try:
-        from matplotlib.figure import Figure  # noqa: PLC0415  (optional dependency)
-    except ImportError as err:
-        raise ImportError("plot_tangent needs matplotlib, which is not installed: run "
-                          "`pip install matplotlib` (or `pip install chainrule[plot]`)") from err
-    from .functional import grad, vjp  # noqa: PLC0415
-
-    fn, name, ftext, dtext = _callable_of(f, var)
-    a = float(at)
-    if not math.isfinite(a):
-        raise ValueError(f"plot_tangent: the point must be a finite number, got {at!r}")
-    lo, hi = (a - 3.0, a + 3.0) if xlim is None else (float(xlim[0]), float(xlim[1]))
-    if not lo < hi:
-        raise ValueError(f"plot_tangent: xlim must be (low, high) with low < high, got {xlim}")
-    xs = np.linspace(lo, hi, int(points))
-    with np.errstate(all="ignore"), warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        ys, pullback = vjp(fn, xs)
-        (dys,) = pullback(np.ones_like(np.asarray(ys, dtype=float)))
-        fa = float(P.value_of(fn(a)))
-        slope = float(grad(fn)(a))
-    ys, dys = np.asarray(ys, dtype=float), np.asarray(dys, dtype=float)
-    if not (math.isfinite(fa) and math.isfinite(slope)):
-        raise ValueError(f"plot_tangent: f or f′ is not finite at {name} = {a:g} "
-                         f"(f = {fa}, f′ = {slope}); pick another point")
-    tangent = fa + slope * (xs - a)
-    if ax is None:
-        fig = Figure(figsize=(7, 4.6), dpi=110)
-        ax = fig.add_subplot()
-    else:
-        fig = ax.figure
-    flabel = f"f({name}) = {ftext}" if ftext else f"f({name})"
-    dlabel = f"f′({name}) = {dtext}" if dtext else f"f′({name})"
-    ax.plot(xs, ys, color="#1f5fbf", lw=2.2, label=_short(flabel, 60))
-    ax.plot(xs, dys, color="#d9730d", lw=1.6, ls="--", label=_short(dlabel, 60))
-    ax.plot(xs, tangent, color="#2a9d3a", lw=1.4,
-            label=f"tangent: y = {_line_text(slope, fa - slope * a, name)}")
-    ax.plot([a], [fa], "o", color="#c1121f", zorder=5)
-    ax.annotate(f"({_fmt(a)}, {_fmt(fa)}), slope {_fmt(slope)}", (a, fa),
-                textcoords="offset points", xytext=(8, -14), fontsize=9, color="#c1121f")
-    # y range: what f and f′ do over the middle of the window, so a pole does not flatten
-    # everything else into a line.
-    finite = np.concatenate([ys[np.isfinite(ys)], dys[np.isfinite(dys)], [fa]])
-    lo_y, hi_y = np.percentile(finite, [3, 97])
-    lo_y, hi_y = min(lo_y, fa), max(hi_y, fa)
-    pad = 0.1 * (hi_y - lo_y) or 1.0
-    ax.set_ylim(lo_y - pad, hi_y + pad)
-    ax.set_xlim(lo, hi)
-    ax.axhline(0, color="#999999", lw=0.8)
-    ax.axvline(0, color="#999999", lw=0.8)
-    ax.grid(True, alpha=0.3)
-    ax.set_xlabel(name)
-    ax.legend(loc="best", fontsize=9)
-    ax.set_title(title if title is not None else
-                 f"f, f′ and the tangent at {name} = {_fmt(a)}", fontsize=11)
-    if file is not None:
-        fig.savefig(file, bbox_inches="tight")
-    return fig
-
-
-def _line_text(slope: float, intercept: float, name: str = "x", unicode: bool = True) -> str:
-    """``233x − 321``: a line in the textbook way (no ``1x``, no ``+ −``, no ``+ 0``)."""
-    minus = _MINUS if unicode else "-"
-    m = _fmt(slope, False, 10)
-    if slope == 0:
-        body = ""
-    elif m in ("1", "-1"):
-        body = ("-" if m == "-1" else "") + name
-    else:
-        body = m + ("·" if unicode and "e" in m else "*" if not unicode else "") + name
-    if not body:
-        return _fmt(intercept, unicode, 10)
-    body = body.replace("-", minus) if unicode else body
-    if intercept == 0:
-        return body
-    sign = " + " if intercept > 0 else f" {minus} "
-    return body + sign + _fmt(abs(intercept), unicode, 10)
