@@ -131,11 +131,18 @@ def call_in_namespace(op: str, np_fn: Any, args: tuple, params: dict,
     if fn is None:
         raise missing_error(op, foreign[0], name)
     like = foreign[0]
-    # The standard's functions take arrays; Python numbers become arrays of the foreign
-    # array's dtype (a float with float32 stays float32, NumPy's NEP 50 rule) on its device.
-    args = tuple(a if is_foreign(a) or not isinstance(a, (int, float, complex, np.generic))
-                 else _scalar_like(xp, a, like) for a in args)
+    if library_name(like) not in _TAKE_SCALARS:
+        # The standard's functions take arrays; Python numbers become arrays of the foreign
+        # array's dtype (a float with float32 stays float32, NumPy's NEP 50 rule) on its
+        # device.
+        args = tuple(a if is_foreign(a) or not isinstance(a, (int, float, complex, np.generic))
+                     else _scalar_like(xp, a, like) for a in args)
     return fn(*args, **params)
+
+
+# Libraries whose functions take Python numbers as NumPy's do: numbers stay numbers there (on
+# Dask an array made of each one would be one more layer in every graph).
+_TAKE_SCALARS = frozenset({"dask", "cupy"})
 
 
 def _scalar_like(xp: Any, a: Any, like: Any) -> Any:
