@@ -27,6 +27,7 @@ import numpy as np
 from .interpret import reverse as engine
 from . import ops as P
 from .core import Tracer, _grad_enabled, _numpy_reading, bind, new_level
+from .core import values as _values
 from .interpret.batching import batched_call
 from .interpret.forward import Dual, unpack
 from .core.pytree import tree_flatten, tree_map, tree_unflatten
@@ -87,6 +88,8 @@ def _restore(value: Any, like: Any) -> Any:
         return value
     if isinstance(value, Tracer):
         return value
+    if _values.is_foreign(value):
+        return value   # another library's array stays in its library (and lazy, for Dask)
     if isinstance(like, Tensor):
         return Tensor._wrap(_as_value(value), like._level)
     if isinstance(like, np.generic) and np.ndim(value) == 0:
@@ -100,6 +103,8 @@ def _restore(value: Any, like: Any) -> Any:
 
 
 def _zeros_for(x: Any) -> Any:
+    if not isinstance(x, Tracer) and _values.is_foreign(x):
+        return _values.zeros_like_value(x)   # in the input's own library (Dask, CuPy, ...)
     # (shape and dtype from the value itself, never its concrete value: under vmap a mapped
     # value has none, and one example's zeros are broadcast along the batch by vmap)
     shape, dtype = P.shape_of(x), P.dtype_of(x)
@@ -111,6 +116,8 @@ def _ones_like(x: Any) -> Any:
     floating dtype (integers count as float64, as everywhere in the transforms)."""
     if type(x) is float or isinstance(x, (int, bool)):
         return 1.0
+    if _values.is_foreign(P.value_of(x)):
+        return _values.ones_like_value(x)
     dtype = _float_dtype(x)
     shape = P.shape_of(x)
     return np.ones(shape, dtype=dtype) if shape else dtype.type(1)
@@ -249,11 +256,16 @@ def vjp(f: Callable, *primals: Any, has_aux: bool = False) -> tuple:
         roots, root_cts = [], []
         for o, v, c, t in zip(out_leaves, out_values, ct_leaves, traced):
             c_shape, o_shape = P.shape_of(c), P.shape_of(v)
-            if c_shape != o_shape:
+            # (a Dask array of unknown size, after a boolean mask, has nan in its shape)
+            if c_shape != o_shape and not any(n != n for n in o_shape):
                 raise ValueError(f"vjp: cotangent has shape {c_shape} but the function's "
                                  f"output has shape {o_shape}; they must match.")
             if t and o.requires_grad:
                 roots.append(o)
+                if _values.is_foreign(v) and isinstance(c, (int, float, np.generic)):
+                    # A number as the cotangent of another library's array: made one of
+                    # its arrays (dtype, device), as a NumPy output would make it NumPy's.
+                    c = _values._scalar_like(_values.array_namespace(v), float(c), v)
                 root_cts.append(c if type(c) is float or isinstance(c, Tracer)
                                 else _as_value(c, None, True))
         if roots:
@@ -329,6 +341,8 @@ def _scalar_one(out: Any, like: Any = None) -> Any:
     would, so the traced pass is the eager one operation for operation."""
     if type(out) is float:
         return 1.0
+    if _values.is_foreign(out):
+        return _values.ones_like_value(out)   # the seed in out's library and device
     dtype = P.dtype_of(out)
     if hasattr(type(out), "_plain_type") and P.shape_of(out) == () and issubclass(
             like._plain_type() if hasattr(type(like), "_plain_type") else type(like),

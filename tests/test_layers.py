@@ -28,8 +28,9 @@ LAYERS = {
     "eager": 3,
     # namespaces and transforms
     "numpy": 4, "special": 4, "scipy": 4, "functional": 4, "autograd": 4, "custom": 4,
-    # checks, the symbolic reader, and the compiler (it traces the transforms)
-    "testing": 5, "symbolic": 5, "coverage": 5, "compiler": 5,
+    # checks, the symbolic reader, the backends' coverage, and the compiler (it traces the
+    # transforms)
+    "testing": 5, "symbolic": 5, "coverage": 5, "coverage_backends": 5, "compiler": 5,
     # text in, pictures out
     "text": 6, "visual": 6,
     # the command line

@@ -12,6 +12,7 @@ from .. import _kernel
 from .. import ops as P
 from ..interpret import reverse as engine
 from ..core import Primitive, Tracer, _grad_enabled, bind
+from ..core import values as _values
 from ..ops.methods import ArrayOps, _unwrap_index, conversion_error
 
 __all__ = ["Tensor", "tensor", "as_tensor"]
@@ -30,6 +31,8 @@ def _as_value(data: Any, dtype: Any = None, float_leaf: bool = False,
         data = data._data
     elif isinstance(data, (list, tuple)) and _holds_tensor(data):
         data = _values_of(data)
+    if type(data) is not np.ndarray and _values.is_foreign(data):
+        return _foreign_value(data, dtype, float_leaf, copy)
     arr = np.array(data, dtype=dtype) if copy else np.asarray(data, dtype=dtype)
     if arr.dtype.kind not in "biufc":
         raise TypeError(
@@ -44,6 +47,26 @@ def _as_value(data: Any, dtype: Any = None, float_leaf: bool = False,
     if arr.ndim == 0 and arr.dtype == np.float64:
         return float(arr)
     return arr
+
+
+def _foreign_value(data: Any, dtype: Any, float_leaf: bool, copy: bool) -> Any:
+    """Another library's array (Dask, CuPy, array-api-strict) is kept as it is, in its own
+    library and device: only a dtype asked for (or float64 for an integer leaf) is applied,
+    through its namespace. Nothing is computed."""
+    xp = _values.array_namespace(data)
+    kind = P.dtype_of(data).kind
+    if kind not in "biufc":
+        raise TypeError(f"cannot make a tensor from a {_values.library_name(data)} array of "
+                        f"dtype {data.dtype}; pass an array of numbers")
+    if dtype is None and float_leaf and kind not in "fc":
+        dtype = np.float64
+    elif dtype is not None and float_leaf and np.dtype(dtype).kind not in "fc":
+        raise TypeError(
+            f"only floating-point tensors can require gradients, got dtype={np.dtype(dtype)}; "
+            "leave dtype out (integers become float64) or pass dtype=np.float32/float64")
+    if dtype is not None and _values.np_dtype(data.dtype) != np.dtype(dtype):
+        return xp.astype(data, _values.xp_dtype(xp, dtype))
+    return xp.asarray(data, copy=True) if copy else data
 
 
 def _exclusive(t: "Tensor") -> bool:
@@ -248,8 +271,9 @@ class Tensor(ArrayOps):
                     f"backward() without `gradient=` needs a tensor holding one number, but this "
                     f"one has shape {self.shape}. Reduce it first (y.sum().backward()) or pass "
                     f"gradient= an array of shape {self.shape} (e.g. np.ones(y.shape)).")
-            gradient = np.ones(self.shape, dtype=self.dtype) if self.shape else \
-                self.dtype.type(1.0)
+            gradient = _values.ones_like_value(self._data) \
+                if _values.is_foreign(self._data) else \
+                np.ones(self.shape, dtype=self.dtype) if self.shape else self.dtype.type(1.0)
         else:
             gshape = P.shape_of(gradient)
             if gshape != self.shape:

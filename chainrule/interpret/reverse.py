@@ -24,6 +24,7 @@ from numpy import ndarray
 
 from .. import ops as P
 from ..core import _grad_enabled
+from ..core import values as _values
 
 
 # ----------------------------------------------------------------------------------------
@@ -380,6 +381,12 @@ def _accumulate_into(t: Any, g: Any, create_graph: bool, wrap: Callable, handed:
         if g.dtype != dtype:
             g = g.astype(dtype)
         t.grad = g if t.grad is None else t.grad + g
+        return
+    if type(g) is not ndarray and _values.is_foreign(g):
+        # Another library's array: cast through its namespace, added with its operators.
+        if P.dtype_of(g) != dtype:
+            g = P.cast(g, dtype=dtype)
+        t.grad = wrap(g if t.grad is None else t.grad._data + g)
         return
     g = np.asarray(g)
     if g.dtype != dtype:

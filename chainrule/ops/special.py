@@ -26,13 +26,13 @@ from typing import Any, Callable
 import numpy as np
 
 from ..core import Primitive, value_of
-from ._build import _row
+from ._build import _row, numpy_only
 from .elementwise import div, elementwise, exp, log, log1p, sign, where
 from .linear import concatenate, getitem, reshape, sum, transpose
 from .linalg import matmul
 
-__all__ = ["erfc", "erfinv", "erfcinv", "ndtr", "ndtri", "log_ndtr", "gammaln", "gamma", "digamma",
-           "polygamma", "beta", "betaln", "gammainc", "gammaincc", "betainc", "betaincc",
+__all__ = ["erfc", "erfinv", "erfcinv", "ndtr", "ndtri", "log_ndtr", "gammaln", "gamma",
+           "digamma", "polygamma", "beta", "betaln", "gammainc", "gammaincc", "betainc", "betaincc",
            "gammaincinv", "betaincinv", "expit", "log_expit", "xlogy", "xlog1py", "entr",
            "rel_entr", "kl_div", "i0", "i1", "i0e", "i1e", "iv", "ive", "j0", "j1", "jv", "y0",
            "y1", "yv", "k0", "k1", "k0e", "k1e", "kv", "kve", "zeta", "hyp2f1", "solve_triangular",
@@ -467,3 +467,7 @@ sqrtm = _row(Primitive(
 
 # The rows whose values need SciPy (the test suite skips them where it is absent).
 SCIPY_ROWS = frozenset(name for name in __all__ if name not in ("SCIPY_ROWS", "scipy_module"))
+
+# SciPy computes their values on NumPy arrays: another library's array gets a clear error
+# naming the row (docs/backends.md), never a silent conversion.
+numpy_only(*(globals()[name] for name in sorted(SCIPY_ROWS)))
