@@ -104,7 +104,8 @@ def type_into(browser, element_id: str, value: str, submit: bool = True) -> None
 
 def test_type_the_tutorial_function(browser, server):
     open_page(browser, server, "?f=x^2&x=2")
-    assert text(browser, "tangent") == "y = 4x − 4"
+    # (waited for: on a loaded machine the first answer can come after the page has loaded)
+    wait(browser, lambda b: text(b, "tangent") == "y = 4x − 4", "the tangent of x^2 at 2")
     type_into(browser, "f", TUTORIAL)
     wait(browser, lambda b: text(b, "tangent") == "y = 233x − 321", "the tutorial's tangent")
     assert text(browser, "slope") == "233"
@@ -114,11 +115,14 @@ def test_type_the_tutorial_function(browser, server):
     assert d1.get_attribute("namespaceURI") == "http://www.w3.org/1998/Math/MathML"
     assert d1.text.replace("\u2062", "").replace("\n", "").replace(" ", "") == \
         "20x3+9x2+14x+9"
-    steps = browser.find_elements(By.CSS_SELECTOR, "#steps li strong")
-    assert [s.text for s in steps][:3] == ["sum rule", "constant multiple rule", "power rule"]
+    # Steps and graph are drawn after the numbers: waited for, so a loaded machine cannot
+    # catch them half-way.
+    wait(browser, lambda b: [s.text for s in b.find_elements(By.CSS_SELECTOR, "#steps li strong")]
+         [:3] == ["sum rule", "constant multiple rule", "power rule"], "the steps")
     # The computation graph's table: x = 2 with gradient 233.
-    rows = browser.find_elements(By.CSS_SELECTOR, "#graph-table tbody tr.node-input td")
-    assert [r.text for r in rows] == ["x", "input", "2", "233"]
+    wait(browser, lambda b: [r.text for r in b.find_elements(
+        By.CSS_SELECTOR, "#graph-table tbody tr.node-input td")] == ["x", "input", "2", "233"],
+        "the graph table")
     assert browser.find_element(By.ID, "graph-img").get_attribute("src").startswith(
         "data:image/svg+xml")
 
