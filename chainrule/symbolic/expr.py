@@ -12,7 +12,7 @@ from .. import ops as P
 from ..core import Primitive, Tracer
 from ..ops.methods import ArrayOps
 from ._base import (_ARITH, _COMPARE, _FOLD_ALWAYS, _LEVEL, _Key, _is_whole, _num, _postorder,
-                    _value_key)
+                    _snap, _value_key)
 from .printing import _Printer
 
 
@@ -263,6 +263,8 @@ def _fold(prim: Primitive, args: list, params: dict) -> Optional[Expr]:
         return None
     if prim.name not in _FOLD_ALWAYS and not (arr.ndim == 0 and _is_whole(float(arr))):
         return None
+    if arr.ndim == 0 and prim.name in _ARITH and arr.dtype.kind == "f":
+        return const(_snap(float(v)))
     return const(v)
 
 

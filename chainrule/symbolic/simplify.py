@@ -10,7 +10,8 @@ from typing import Any, Optional
 
 from .. import ops as P
 from ..core import Primitive
-from ._base import _ARITH, _MAX_EXPANSION, _Key, _is_whole, _num, _postorder, _sorted_key
+from ._base import (_ARITH, _MAX_EXPANSION, _Key, _is_whole, _num, _postorder, _snap,
+                    _sorted_key)
 from .expr import _ZERO, Expr, _make, _node, _wrap, const
 
 
@@ -106,7 +107,7 @@ def _factors(e: Expr, power: float, acc: list, fac: dict) -> None:
                     continue
         key = _ckey(e)
         if key in fac:
-            fac[key][1] += power
+            fac[key][1] = _snap(fac[key][1] + power)
         else:
             fac[key] = [e, power]
 
@@ -164,7 +165,7 @@ def _mul_fac(f1: dict, f2: dict) -> dict:
     out = {k: [b, x] for k, (b, x) in f1.items()}
     for k, (b, x) in f2.items():
         if k in out:
-            out[k][1] += x
+            out[k][1] = _snap(out[k][1] + x)
             if out[k][1] == 0:
                 del out[k]
         else:
