@@ -172,7 +172,9 @@ class Expr(ArrayOps):
             log1p=lambda a: sympy.log(1 + a), expm1=lambda a: sympy.exp(a) - 1,
             exp2=lambda a: 2**a, log2=lambda a: sympy.log(a, 2),
             log10=lambda a: sympy.log(a, 10), square=lambda a: a**2,
-            reciprocal=lambda a: 1 / a, sign=sympy.sign,
+            reciprocal=lambda a: 1 / a, sign=sympy.sign, abs=sympy.Abs,
+            arcsec=sympy.asec, arccsc=sympy.acsc, arccot=sympy.acot, arcsech=sympy.asech,
+            arccsch=sympy.acsch, arccoth=sympy.acoth,
             where=lambda c, a, b: sympy.Piecewise((a, c), (b, True)))
         # The text is our own printout of a checked expression (names are plain ASCII
         # identifiers, functions come from the table), not user input.

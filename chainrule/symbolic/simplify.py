@@ -13,6 +13,7 @@ from ..core import Primitive
 from ._base import (_ARITH, _MAX_EXPANSION, _Key, _is_whole, _num, _postorder, _snap,
                     _sorted_key)
 from .expr import _ZERO, Expr, _make, _node, _wrap, const
+from .polynomial import as_rational, factor
 
 
 def _is_poly(e: Expr) -> bool:
@@ -95,6 +96,11 @@ def _factors(e: Expr, power: float, acc: list, fac: dict) -> None:
             if k is not None:
                 stack.append((e.args[0], power * k))
                 continue
+            if power != 1 and e.args[0].is_constant:
+                # (e^x)^2 = e^(2x): a power of a positive constant's power multiplies out.
+                stack.append((_node(P.pow, e.args[0], _build_sum(
+                    _terms(_node(P.mul, const(power), e.args[1])))), 1.0))
+                continue
             if _is_sum(e.args[1]):
                 # b**(u + c) = b**u * b**c (on b > 0, where a symbolic power is real), so
                 # x*x**(x - 1) meets x**x.
@@ -131,8 +137,104 @@ def _terms(e: Expr, expand: bool = True) -> list:
             acc, fac = [sign], {}
             _factors(node, 1.0, acc, fac)
             fac = {k: v for k, v in fac.items() if v[1] != 0}
+            if len(fac) > 1:
+                fac = _identities(fac, acc)
             raw.extend(_expand(acc[0], fac) if expand else [(acc[0], fac)])
     return _merge(raw)
+
+
+# f(u)^a·g(u)^b with a > 0 > b: (f, g) -> the function of their quotient f/g.
+_QUOTIENTS = {("sin", "cos"): "tan", ("cos", "sin"): "cot", ("sinh", "cosh"): "tanh",
+              ("cosh", "sinh"): "coth"}
+# Reciprocal pairs: f(u)·g(u) = 1.
+_RECIPROCALS = {("sec", "cos"), ("csc", "sin"), ("sech", "cosh"), ("csch", "sinh"),
+                ("cot", "tan"), ("coth", "tanh")}
+
+
+def _identities(fac: dict, acc: list) -> dict:
+    """Identities inside one product: sin/cos = tan (and the like), sec·cos = 1,
+    sign(u)·|u|^k = u^k for odd k, |u|^k = u^k and sign(u)^k = 1 for even k, and powers
+    of one constant base (e^x·e^(−x) = 1) or of exp merged."""
+    by_fn: dict = {}
+    for k, (b, x) in fac.items():
+        if b.prim is not None and len(b.args) == 1:
+            by_fn[(b.prim.name, _ckey(b.args[0]))] = k
+    if not by_fn and not any(b.prim is P.pow for b, x in fac.values()):
+        return fac
+    out = {k: [b, x] for k, (b, x) in fac.items()}
+
+    def put(base: Expr, x: float) -> None:
+        key = _ckey(base)
+        if key in out:
+            out[key][1] = _snap(out[key][1] + x)
+            if out[key][1] == 0:
+                del out[key]
+        elif x != 0:
+            out[key] = [base, x]
+
+    for (name, ukey), k in list(by_fn.items()):
+        if k not in out:
+            continue
+        b, x = out[k]
+        u = b.args[0]
+        for (f, g), h in _QUOTIENTS.items():
+            other = by_fn.get((g, ukey))
+            if name == f and other in out and x > 0 > out[other][1]:
+                m = min(x, -out[other][1])
+                put(b, -m)
+                put(out[other][0], m)
+                put(_node(P.TABLE[h], u), m)
+                break
+        if k not in out:
+            continue
+        for f, g in _RECIPROCALS:
+            other = by_fn.get((g, ukey))
+            if name == f and other in out and (x > 0) == (out[other][1] > 0):
+                m = min(abs(x), abs(out[other][1])) * (1 if x > 0 else -1)
+                put(b, -m)
+                put(out[other][0], -m)
+                break
+        if k not in out:
+            continue
+        if name in ("sign", "abs") and _is_whole(x):
+            if x % 2 == 0:
+                del out[k]
+                if name == "abs":
+                    put(u, x)
+            elif name == "sign":
+                other = by_fn.get(("abs", ukey))
+                if other in out and _is_whole(out[other][1]) and out[other][1] % 2:
+                    y = out[other][1]
+                    del out[k], out[other]
+                    put(u, y)
+                elif ukey in out and _is_whole(out[ukey][1]) and out[ukey][1] > 0:
+                    del out[k]           # u·sign(u) = |u|
+                    put(u, -1.0)
+                    put(_node(P.abs, u), 1.0)
+    powers: dict = {}
+    for k, (b, x) in list(out.items()):
+        if b.prim is P.pow and b.args[0].is_constant and _num(b.args[1]) is None:
+            powers.setdefault(_ckey(b.args[0]), []).append(k)
+        elif b.prim is P.exp:
+            powers.setdefault("exp", []).append(k)
+    for keys in powers.values():
+        if len(keys) < 2:
+            continue
+        first = out[keys[0]][0]
+        exponent = _build_sum(_merge([(c * out[k][1], f) for k in keys
+                                      for c, f in _terms(out[k][0].args[-1])]))
+        for k in keys:
+            del out[k]
+        if first.prim is P.exp:
+            if exponent.is_number:
+                acc[0] *= math.exp(exponent.value)
+            else:
+                put(_node(P.exp, exponent), 1.0)
+        elif exponent.is_number:
+            put(first.args[0], exponent.value)
+        else:
+            put(_node(P.pow, first.args[0], exponent), 1.0)
+    return out
 
 
 def _is_sum(e: Expr) -> bool:
@@ -326,10 +428,160 @@ def _common_denominator(terms: list) -> Optional[Expr]:
     return _node(P.div, top, bottom)
 
 
+# Pythagorean identities on two terms c·R·A(u)^2 and r·c·R·B(u)^2 (B None: c·r·R alone):
+# (A, B, r) -> (the result's function, its coefficient over c). sin² + cos² = 1,
+# 1 + tan² = sec², 1 − tanh² = sech², and the rest of the family.
+_PYTHAGORAS = {
+    ("sin", "cos", 1.0): (None, 1.0), ("cosh", "sinh", -1.0): (None, 1.0),
+    ("tan", None, 1.0): ("sec", 1.0), ("cot", None, 1.0): ("csc", 1.0),
+    ("tanh", None, -1.0): ("sech", -1.0), ("coth", None, -1.0): ("csch", 1.0),
+    ("sin", None, -1.0): ("cos", -1.0), ("cos", None, -1.0): ("sin", -1.0),
+    ("sec", None, -1.0): ("tan", 1.0), ("csc", None, -1.0): ("cot", 1.0),
+    ("cosh", None, -1.0): ("sinh", 1.0), ("sinh", None, 1.0): ("cosh", 1.0),
+}
+_SQUARED = frozenset(a for a, b, r in _PYTHAGORAS) | frozenset(
+    b for a, b, r in _PYTHAGORAS if b)
+
+
+def _squares(fac: dict) -> list:
+    """(function name, argument, the other factors) for each f(u)^k, k >= 2, in a term."""
+    out = []
+    for k, (b, x) in fac.items():
+        if x >= 2 and b.prim is not None and b.prim.name in _SQUARED:
+            rest = {kk: [bb, xx] for kk, (bb, xx) in fac.items()}
+            rest[k][1] -= 2
+            if rest[k][1] == 0:
+                del rest[k]
+            out.append((b.prim.name, b.args[0], rest))
+    return out
+
+
+def _fac_key(fac: dict) -> tuple:
+    return _sorted_key((k, x) for k, (b, x) in fac.items())
+
+
+def _pythagoras(terms: list) -> list:
+    """Apply the identities above until none applies (each turns two terms into one)."""
+    changed = True
+    while changed and len(terms) > 1:
+        changed = False
+        plain = {}
+        for i, (c, fac) in enumerate(terms):
+            plain.setdefault(_fac_key(fac), []).append(i)
+        squares = {}
+        for i, (c, fac) in enumerate(terms):
+            for name, u, rest in _squares(fac):
+                squares.setdefault((name, _ckey(u), _fac_key(rest)), []).append((i, u, rest))
+        for (a, b, r), (fn, k) in _PYTHAGORAS.items():
+            for (name, ukey, rkey), hits in squares.items():
+                if name != a:
+                    continue
+                i, u, rest = hits[0]
+                c = terms[i][0]
+                partners = plain.get(rkey, []) if b is None else \
+                    [h[0] for h in squares.get((b, ukey, rkey), [])]
+                j = next((j for j in partners if j != i and terms[j][0] == r * c), None)
+                if j is None:
+                    continue
+                new = {kk: [bb, xx] for kk, (bb, xx) in rest.items()}
+                if fn is not None:
+                    base = _node(P.TABLE[fn], u)
+                    bk = _ckey(base)
+                    if bk in new:
+                        new[bk][1] += 2
+                    else:
+                        new[bk] = [base, 2.0]
+                terms = [t for n, t in enumerate(terms) if n not in (i, j)]
+                terms = _merge(terms + [(k * c, new)])
+                changed = True
+                break
+            if changed:
+                break
+    return terms
+
+
+def _factor_out(terms: list) -> Optional[Expr]:
+    """``x^x + x^x·ln(x)`` -> ``x^x·(ln(x) + 1)``: the factors every term shares, except
+    plain variables (a polynomial stays expanded, as textbooks print it) and numbers."""
+    if len(terms) < 2:
+        return None
+    common = None
+    for c, fac in terms:
+        here = {k: x for k, (b, x) in fac.items()}
+        common = here if common is None else {
+            k: (min(x, here[k]) if x > 0 else max(x, here[k])) for k, x in common.items()
+            if k in here and (x > 0) == (here[k] > 0)}
+    first = terms[0][1]
+    common = {k: x for k, x in (common or {}).items() if not first[k][0].is_symbol}
+    if not common:
+        return None
+    inner = []
+    for c, fac in terms:
+        f = {k: [b, x - common.get(k, 0)] for k, (b, x) in fac.items()}
+        inner.append((c, {k: v for k, v in f.items() if v[1] != 0}))
+    shared = {k: [first[k][0], x] for k, x in common.items()}
+    if all(x < 0 for x in common.values()):
+        return None   # a shared denominator: _common_denominator's job
+    rest = _build_sum(_merge(inner))
+    rk = _ckey(rest)
+    shared[rk] = [rest, 1.0]
+    return _build_term(1.0, shared)
+
+
+def _size(e: Expr) -> int:
+    return len(_postorder(e))
+
+
+def _poly_expr(gen: Expr, p: list) -> Expr:
+    gk = _ckey(gen)
+    terms = [(float(c), {gk: [gen, float(k)]} if k else {}) for k, c in enumerate(p) if c]
+    return _build_sum(terms, combine=False)
+
+
+def _rational(e: Expr) -> Optional[Expr]:
+    """``e`` as a cancelled fraction N/D of one part (numerator expanded, denominator
+    factored: square-free parts, linear ones from rational roots), if it is a rational
+    function of one part."""
+    found = as_rational(e, _ckey)
+    if found is None:
+        return None
+    gen, num, den = found
+    k, factors = factor(den)
+    num = [c / k for c in num]
+    if all(c <= 0 for c in num):
+        # −1/(x − 1) reads better as 1/(1 − x): flip one odd factor's sign.
+        odd = next((i for i, (q, m) in enumerate(factors) if m % 2 and len(q) == 2
+                    and q[0] != 0), None)
+        if odd is not None:
+            q, m = factors[odd]
+            factors[odd] = ([-c for c in q], m)
+        num = [-c for c in num]
+        negative = odd is None
+    else:
+        negative = False
+    top = _poly_expr(gen, num)
+    if negative:
+        top = _node(P.neg, top)
+    bottom = None
+    for q, m in factors:
+        part = _power(_poly_expr(gen, q), float(m))
+        bottom = part if bottom is None else _node(P.mul, bottom, part)
+    if bottom is None:
+        return top
+    if top.prim is P.neg:
+        return _node(P.neg, _node(P.div, top.args[0], bottom))
+    return _node(P.div, top, bottom)
+
+
 def _build_sum(terms: list, combine: bool = True) -> Expr:
     if not terms:
         return _ZERO
+    if len(terms) > 1:
+        terms = _pythagoras(terms)
     if combine:
+        factored = _factor_out(terms)
+        if factored is not None:
+            return factored
         joined = _common_denominator(terms)
         if joined is not None:
             return joined
@@ -372,6 +624,38 @@ def _rebuild(prim: Primitive, args: list, params: dict) -> Expr:
     return _build_sum(_terms(e))
 
 
+def _has_fraction(e: Expr) -> bool:
+    return any(n.prim is P.div or (n.prim is P.pow and _num(n.args[1]) is not None
+                                   and n.args[1].value < 0) for n in _postorder(e))
+
+
+def _cancel(e: Expr) -> Expr:
+    """Each largest arithmetic part that is a fraction in one part (x, cos(x), ...) is
+    replaced by its cancelled form when that is smaller. Done once over the result (not at
+    every node as it is built): exact polynomial arithmetic costs more than the rest."""
+    nodes = _postorder(e)
+    inner = {id(a) for n in nodes if n.prim is not None and n.prim.name in _ARITH
+             for a in n.args}
+    new: dict = {}
+    changed = False
+    for n in nodes:
+        if n.prim is None:
+            new[id(n)] = n
+            continue
+        args = [new[id(a)] for a in n.args]
+        if any(a is not b for a, b in zip(args, n.args)):
+            m = _rebuild(n.prim, args, n.params)
+            changed = True
+        else:
+            m = n
+        if n.prim.name in _ARITH and id(n) not in inner and _has_fraction(m):
+            smaller = _rational(m)
+            if smaller is not None and _size(smaller) < _size(m):
+                m, changed = smaller, True
+        new[id(n)] = m
+    return new[id(e)] if changed else e
+
+
 def simplify(expr: Expr) -> Expr:
     """Textbook form: constants folded, like terms collected, no ``1*``, ``+0``, ``x**1``.
 
@@ -386,7 +670,7 @@ def simplify(expr: Expr) -> Expr:
             done[id(node)] = node
         else:
             done[id(node)] = _rebuild(node.prim, [done[id(a)] for a in node.args], node.params)
-    out = done[id(expr)]
+    out = _cancel(done[id(expr)])
     v = _num(out)
     if v is not None and not _is_whole(v) and _fraction(v) is not None:
         return _build_sum([(v, {})])     # 1/4, not 0.25

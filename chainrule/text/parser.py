@@ -367,7 +367,9 @@ class _Parser:
             elif self.starts_atom(self.peek()):
                 # Implicit multiplication: 5x, 2 sin(x), (x+1)(x-1); never number number.
                 prev = self.tokens[self.pos - 1]
-                if kind == "num" and prev[0] == "num":
+                # x^2 2^x is x²·2^x; 2 3 has no reading
+                after_power = self.pos >= 2 and self.tokens[self.pos - 2][1] == "**"
+                if kind == "num" and prev[0] == "num" and not after_power:
                     self.error(f"missing operator between {prev[1]!r} and {text!r}", col)
                 ops.append(1)
                 factors.append(self.unary())
@@ -472,7 +474,8 @@ class _Parser:
     def starts_bare_argument(self, tok: tuple) -> bool:
         """``ln x``, ``sin 2x``, ``sin πx``: a number, a variable or a root follows."""
         return tok[0] in ("num", "root") or (tok[0] == "name" and tok[1] not in
-                                              _function_table())
+                                              _function_table()) or \
+            (tok[1] == "|" and self.bars == 0)
 
     def bare_call(self, name: str, col: int) -> Expr:
         """A function applied without parentheses to the product that follows it, up to the
