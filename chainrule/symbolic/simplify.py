@@ -529,7 +529,12 @@ def _factor_out(terms: list) -> Optional[Expr]:
 
 
 def _size(e: Expr) -> int:
-    return len(_postorder(e))
+    """Operations as printed (a shared part counts each time it is written), like SymPy's
+    count_ops: the measure the cancelled form must beat."""
+    ops: dict = {}
+    for n in _postorder(e):
+        ops[id(n)] = 0 if n.prim is None else 1 + sum(ops[id(a)] for a in n.args)
+    return ops[id(e)]
 
 
 def _poly_expr(gen: Expr, p: list) -> Expr:
