@@ -481,12 +481,10 @@ def _check(expr: Any, variables: list, wrt: list, order: int, point: Optional[di
 
 def _steps(expr: Any, wrt: list, order: int, style: Any) -> dict:
     from .text.explain import explain  # noqa: PLC0415
-    from .symbolic import diff  # noqa: PLC0415
     steps = {}
     for v in wrt:
         try:
-            target = expr if order == 1 else diff(expr, v, order - 1)
-            explanation = explain(target, v)
+            explanation = explain(expr, v, order)
         except ValueError:   # explain's size limits: too big to show step by step
             raise UsageError("--steps: this expression is too large to explain step by step; "
                              "leave out --steps to get the formula.") from None
