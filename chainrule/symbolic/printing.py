@@ -54,7 +54,7 @@ def _format_number(v: Any) -> str:
     if isinstance(v, np.ndarray):
         return np.array2string(v, separator=", ")
     if _is_whole(v) and abs(v) < 1e16:
-        return str(int(v))
+        return str(int(v))     # -0.0 prints 0
     return repr(float(v))
 
 

@@ -551,6 +551,8 @@ def _rational(e: Expr) -> Optional[Expr]:
     if found is None:
         return None
     gen, num, den = found
+    if all(c == 0 for c in num):
+        return _ZERO
     k, factors = factor(den)
     num = [c / k for c in num]
     if all(c <= 0 for c in num):

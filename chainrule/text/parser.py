@@ -115,7 +115,8 @@ _FUNCTIONS: Optional[dict] = None
 # user's name (see names= in parse).
 _SHORT_NAMES = {"asin": "arcsin", "acos": "arccos", "atan": "arctan", "asinh": "arcsinh",
                 "acosh": "arccosh", "atanh": "arctanh", "asec": "arcsec", "acsc": "arccsc",
-                "acot": "arccot", "asech": "arcsech", "acsch": "arccsch", "acoth": "arccoth"}
+                "acot": "arccot", "asech": "arcsech", "acsch": "arccsch", "acoth": "arccoth",
+                "cosec": "csc"}
 # The inverse of each function that sin^-1(x) may name.
 _INVERSE = {f: "arc" + f for f in ("sin", "cos", "tan", "sec", "csc", "cot", "sinh", "cosh",
                                   "tanh", "sech", "csch", "coth")}
