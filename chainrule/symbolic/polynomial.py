@@ -87,8 +87,8 @@ def squarefree(p: list) -> list:
     """[(factor, multiplicity)] with ``p`` = lead · product of factor**multiplicity, the
     factors monic, square-free and coprime (Yun's algorithm)."""
     p = [c / p[-1] for c in p]
-    if len(p) == 1:
-        return []
+    if len(p) <= 2:
+        return [] if len(p) == 1 else [(p, 1)]
     out = []
     a = pgcd(p, pderiv(p))
     b = pdivmod(p, a)[0]
@@ -145,9 +145,10 @@ def _number(v: Any) -> Optional[Fraction]:
     return f if float(f) == v else None
 
 
-def as_rational(e: Any, key=None) -> Optional[tuple]:
+def as_rational(e: Any, key=None, only_if_cancels: bool = False) -> Optional[tuple]:
     """``(g, N, D)`` with ``e = N(g)/D(g)``, or None when ``e`` is not a rational function
-    of a single part ``g`` (``key`` tells parts apart; default: the structural key)."""
+    of a single part ``g`` (``key`` tells parts apart; default: the structural key), or
+    with ``only_if_cancels`` when N and D have no common factor."""
     key = key or (lambda n: n._key)
     nodes = _postorder(e)
     if len(nodes) > MAX_NODES:
@@ -163,6 +164,16 @@ def as_rational(e: Any, key=None) -> Optional[tuple]:
                     inside.add(id(a))
                     stack.append(a)
     nodes = [n for n in nodes if id(n) in inside]
+    # One part only (checked before any exact arithmetic, which costs more).
+    parts = set()
+    for n in nodes:
+        if n.prim is not None and n.prim.name not in _RATIONAL_OPS or (
+                n.prim is not None and n.prim.name == "pow" and not n.args[1].is_number):
+            parts.add(key(_power_of_part(n)[0]))
+        elif n.prim is None and not n.is_number:
+            parts.add(key(n))
+        if len(parts) > 1:
+            return None
     gen, gen_key = None, None
     val: dict = {}
     one = [Fraction(1)]
@@ -206,13 +217,14 @@ def as_rational(e: Any, key=None) -> Optional[tuple]:
                 return None      # pi, e: kept as they are
             if n.prim is not None and name in ("add", "sub", "neg", "mul", "div"):
                 return None
-            k = key(n)
+            part, degree = _power_of_part(n)
+            k = key(part)
             if gen is None:
-                gen, gen_key = n, k
+                gen, gen_key = part, k
             elif k != gen_key:
                 return None      # a second part: not a rational function of one
-
-            r = ([Fraction(0), Fraction(1)], one)
+            mono = [Fraction(0)] * abs(degree) + [Fraction(1)]
+            r = (mono, one) if degree > 0 else (one, mono)
         if len(r[0]) > MAX_DEGREE + 1 or len(r[1]) > MAX_DEGREE + 1:
             return None
         val[id(n)] = r
@@ -222,12 +234,49 @@ def as_rational(e: Any, key=None) -> Optional[tuple]:
     if is_zero(den):
         return None
     g = pgcd(num, den)
+    if only_if_cancels and len(g) == 1 and not all(c <= 0 for c in num) and \
+            math.gcd(_content(num), _content(den)) == 1:
+        return None
     if len(g) > 1:
         num, den = pdivmod(num, g)[0], pdivmod(den, g)[0]
     # Integer coefficients with a positive leading denominator coefficient.
     scale = Fraction(1, 1) / den[-1]
     num, den = [c * scale for c in num], [c * scale for c in den]
     return gen, num, den
+
+
+def _power_of_part(n: Any) -> tuple:
+    """(part, k) with ``n = part**k``: e^(2x) and e^(−x) are powers of e^x (k = 2, −1), so
+    that e^x/(e^x + e^(−x)) is a rational function of e^x."""
+    name = n.prim.name if n.prim is not None else None
+    if name == "pow" and n.args[0].is_constant and not n.args[1].is_number:
+        head, exponent = (n.args[0],), n.args[1]
+    elif name == "exp":
+        head, exponent = (), n.args[0]
+    else:
+        return n, 1
+    k, rest = 1, exponent
+    if exponent.prim is not None and exponent.prim.name == "neg":
+        k, rest = -1, exponent.args[0]
+    if rest.prim is not None and rest.prim.name == "mul":
+        a, b = rest.args
+        c = a if a.is_number else b if b.is_number else None
+        if c is not None and _is_whole(c.value) and 0 < abs(c.value) <= MAX_DEGREE:
+            k, rest = k * int(c.value), (b if c is a else a)
+    if k == 1:
+        return n, 1
+    return type(n)(n.prim, head + (rest,), n.params), k
+
+
+def _content(p: list) -> int:
+    """The gcd of the coefficients' numerators (over a common denominator)."""
+    lcm = 1
+    for c in p:
+        lcm = lcm * c.denominator // math.gcd(lcm, c.denominator)
+    g = 0
+    for c in p:
+        g = math.gcd(g, int(c * lcm))
+    return g
 
 
 def rational_roots(p: list) -> list:

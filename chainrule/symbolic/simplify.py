@@ -13,7 +13,7 @@ from ..core import Primitive
 from ._base import (_ARITH, _MAX_EXPANSION, _Key, _is_whole, _num, _postorder, _snap,
                     _sorted_key)
 from .expr import _ZERO, Expr, _make, _node, _wrap, const
-from .polynomial import as_rational, factor
+from .polynomial import as_rational, factor, primitive
 
 
 def _is_poly(e: Expr) -> bool:
@@ -137,7 +137,7 @@ def _terms(e: Expr, expand: bool = True) -> list:
             acc, fac = [sign], {}
             _factors(node, 1.0, acc, fac)
             fac = {k: v for k, v in fac.items() if v[1] != 0}
-            if len(fac) > 1:
+            if fac:
                 fac = _identities(fac, acc)
             raw.extend(_expand(acc[0], fac) if expand else [(acc[0], fac)])
     return _merge(raw)
@@ -146,6 +146,12 @@ def _terms(e: Expr, expand: bool = True) -> list:
 # f(u)^a·g(u)^b with a > 0 > b: (f, g) -> the function of their quotient f/g.
 _QUOTIENTS = {("sin", "cos"): "tan", ("cos", "sin"): "cot", ("sinh", "cosh"): "tanh",
               ("cosh", "sinh"): "coth"}
+_QUOTIENTS.update({("sec", "tan"): "csc", ("csc", "cot"): "sec", ("tan", "sec"): "sin",
+                   ("cot", "csc"): "cos", ("sech", "tanh"): "csch", ("tanh", "sech"): "sinh"})
+# f(u)·g(u) = h(u): tan·cos = sin, sin·sec = tan, ...
+_PRODUCTS = {("tan", "cos"): "sin", ("cot", "sin"): "cos", ("sin", "sec"): "tan",
+             ("cos", "csc"): "cot", ("tanh", "cosh"): "sinh", ("sinh", "sech"): "tanh",
+             ("cosh", "csch"): "coth", ("coth", "sinh"): "cosh"}
 # Reciprocal pairs: f(u)·g(u) = 1.
 _RECIPROCALS = {("sec", "cos"), ("csc", "sin"), ("sech", "cosh"), ("csch", "sinh"),
                 ("cot", "tan"), ("coth", "tanh")}
@@ -177,9 +183,12 @@ def _identities(fac: dict, acc: list) -> dict:
             continue
         b, x = out[k]
         u = b.args[0]
+        if not _is_whole(x):
+            continue      # √cos·√cot is not cos/√sin where cos < 0: whole powers only
         for (f, g), h in _QUOTIENTS.items():
             other = by_fn.get((g, ukey))
-            if name == f and other in out and x > 0 > out[other][1]:
+            if name == f and other in out and x > 0 > out[other][1] and \
+                    _is_whole(out[other][1]):
                 m = min(x, -out[other][1])
                 put(b, -m)
                 put(out[other][0], m)
@@ -187,9 +196,24 @@ def _identities(fac: dict, acc: list) -> dict:
                 break
         if k not in out:
             continue
+        if k not in out:
+            continue
+        for (f, g), h in _PRODUCTS.items():
+            other = by_fn.get((g, ukey))
+            if name == f and other in out and x > 0 and out[other][1] > 0 and \
+                    _is_whole(out[other][1]):
+                m = min(x, out[other][1])
+                put(b, -m)
+                put(out[other][0], -m)
+                put(_node(P.TABLE[h], u), m)
+                break
+        if k not in out:
+            continue
+        b, x = out[k]
         for f, g in _RECIPROCALS:
             other = by_fn.get((g, ukey))
-            if name == f and other in out and (x > 0) == (out[other][1] > 0):
+            if name == f and other in out and (x > 0) == (out[other][1] > 0) and \
+                    _is_whole(out[other][1]):
                 m = min(abs(x), abs(out[other][1])) * (1 if x > 0 else -1)
                 put(b, -m)
                 put(out[other][0], -m)
@@ -218,7 +242,7 @@ def _identities(fac: dict, acc: list) -> dict:
         elif b.prim is P.exp:
             powers.setdefault("exp", []).append(k)
     for keys in powers.values():
-        if len(keys) < 2:
+        if len(keys) < 2 and (out[keys[0]][1] == 1 or not _is_whole(out[keys[0]][1])):
             continue
         first = out[keys[0]][0]
         exponent = _build_sum(_merge([(c * out[k][1], f) for k in keys
@@ -278,6 +302,11 @@ def _mul_fac(f1: dict, f2: dict) -> dict:
 def _merge(raw: list) -> list:
     merged: dict = {}
     for c, fac in raw:
+        if len(fac) > 1 or any(x != 1 for b, x in fac.values()):
+            # (e^x)·(e^x) from a product that was multiplied out meets e^(2x)
+            acc = [c]
+            fac = _identities(fac, acc)
+            c = acc[0]
         key = _sorted_key((k, x) for k, (b, x) in fac.items())
         if key in merged:
             merged[key][0] += c
@@ -329,6 +358,11 @@ def _fraction(c: float) -> Optional[Fraction]:
 def _power(b: Expr, x: float) -> Expr:
     if x == 1:
         return b
+    if _is_whole(x) and ((b.prim is P.pow and b.args[0].is_constant and _num(b.args[1]) is None)
+                         or b.prim is P.exp):
+        # (e^x)² is e^(2x)
+        return _node(b.prim, *b.args[:-1], _build_sum(_terms(_node(P.mul, const(x),
+                                                                     b.args[-1]))))
     if x == 0.5:
         return _node(P.sqrt, b)
     return _node(P.pow, b, const(x))
@@ -543,18 +577,49 @@ def _poly_expr(gen: Expr, p: list) -> Expr:
     return _build_sum(terms, combine=False)
 
 
+def _factored(gen: Expr, prim: list, content: Fraction) -> Optional[Expr]:
+    """``content·prim(gen)`` as a product of factors (x − 1)²(x + 1)(5x + 1), if it has two
+    or more (or a repeated one), else None."""
+    if len(prim) <= 2:
+        return None
+    kn, factors = factor(prim)
+    if not (len(factors) > 1 or (factors and factors[0][1] > 1)):
+        return None
+    shown = None
+    for q, m in sorted(factors, key=lambda f: f[0][0] != 0):    # x first: 2x(x + 1)
+        part = _power(_poly_expr(gen, q), float(m))
+        shown = part if shown is None else _node(P.mul, shown, part)
+    c = kn * content
+    if c != 1:
+        shown = _node(P.neg, shown) if c == -1 else _node(P.mul, const(float(c)), shown)
+    return shown
+
+
 def _rational(e: Expr) -> Optional[Expr]:
-    """``e`` as a cancelled fraction N/D of one part (numerator expanded, denominator
-    factored: square-free parts, linear ones from rational roots), if it is a rational
-    function of one part."""
-    found = as_rational(e, _ckey)
+    """``e`` as a cancelled fraction N/D of one part (numerator expanded with whole
+    coefficients; the denominator factored (square-free parts, linear ones from rational
+    roots) or expanded, whichever is smaller), if it is a rational function of one part."""
+    # A single fraction of polynomials gains only by cancelling: skip the factoring then.
+    top = e.args[0] if e.prim is P.neg else e
+    single = top.prim is P.div and not any(
+        n.prim is P.div or (n.prim is P.pow and _num(n.args[1]) is not None
+                            and n.args[1].value < 0)
+        for a in top.args for n in _postorder(a))
+    found = as_rational(e, _ckey, only_if_cancels=single)
     if found is None:
         return None
     gen, num, den = found
     if all(c == 0 for c in num):
         return _ZERO
+    if len(den) == 1:
+        num = [c / den[0] for c in num]
+        content, prim = primitive(num)
+        expanded = _poly_expr(gen, num)
+        shown = _factored(gen, prim, content)
+        return shown if shown is not None and _size(shown) < _size(expanded) else expanded
     k, factors = factor(den)
     num = [c / k for c in num]
+    flip = False
     if all(c <= 0 for c in num):
         # −1/(x − 1) reads better as 1/(1 − x): flip one odd factor's sign.
         odd = next((i for i, (q, m) in enumerate(factors) if m % 2 and len(q) == 2
@@ -562,22 +627,30 @@ def _rational(e: Expr) -> Optional[Expr]:
         if odd is not None:
             q, m = factors[odd]
             factors[odd] = ([-c for c in q], m)
-        num = [-c for c in num]
-        negative = odd is None
-    else:
-        negative = False
-    top = _poly_expr(gen, num)
-    if negative:
-        top = _node(P.neg, top)
-    bottom = None
+            num = [-c for c in num]
+            flip = True
+    # Whole coefficients on top: (3x² − 1)/(2x²), not (3x²/2 − 1/2)/x².
+    content, prim = primitive(num)
+    top = _poly_expr(gen, [c * abs(content.numerator) for c in prim])
+    shown = _factored(gen, prim, Fraction(abs(content.numerator)))
+    if shown is not None and _size(shown) < _size(top):
+        top = shown
+    negative = content < 0
+    scale = content.denominator
+    bottom = const(float(scale)) if scale != 1 else None
     for q, m in factors:
         part = _power(_poly_expr(gen, q), float(m))
         bottom = part if bottom is None else _node(P.mul, bottom, part)
     if bottom is None:
-        return top
-    if top.prim is P.neg:
-        return _node(P.neg, _node(P.div, top.args[0], bottom))
-    return _node(P.div, top, bottom)
+        return _node(P.neg, top) if negative else top
+    out = _node(P.div, top, bottom)
+    if len(factors) > 1:
+        # The expanded denominator, if it is smaller: −2/(x² − 1) for −2/((x − 1)(x + 1)).
+        whole = [c * scale / k * (-1 if flip else 1) for c in den]
+        other = _node(P.div, top, _poly_expr(gen, whole))
+        if _size(other) < _size(out):
+            out = other
+    return _node(P.neg, out) if negative else out
 
 
 def _build_sum(terms: list, combine: bool = True) -> Expr:
@@ -631,9 +704,18 @@ def _rebuild(prim: Primitive, args: list, params: dict) -> Expr:
     return _build_sum(_terms(e))
 
 
-def _has_fraction(e: Expr) -> bool:
-    return any(n.prim is P.div or (n.prim is P.pow and _num(n.args[1]) is not None
-                                   and n.args[1].value < 0) for n in _postorder(e))
+def _may_shrink(e: Expr) -> bool:
+    """Whether the cancelled form can be smaller: a fraction, a power of a sum or a product
+    with a sum in it (an expanded polynomial is as small as it gets)."""
+    for n in _postorder(e):
+        if n.prim is P.div:
+            return True
+        if n.prim is P.pow and _num(n.args[1]) is not None and (
+                n.args[1].value < 0 or _is_sum(n.args[0])):
+            return True
+        if n.prim is P.mul and any(_is_sum(a) for a in n.args):
+            return True
+    return False
 
 
 def _cancel(e: Expr) -> Expr:
@@ -655,7 +737,8 @@ def _cancel(e: Expr) -> Expr:
             changed = True
         else:
             m = n
-        if n.prim.name in _ARITH and id(n) not in inner and _has_fraction(m):
+        if n.prim.name in _ARITH and id(n) not in inner and m.prim is not None and \
+                m.prim.name in _ARITH and _may_shrink(m):
             smaller = _rational(m)
             if smaller is not None and _size(smaller) < _size(m):
                 m, changed = smaller, True
