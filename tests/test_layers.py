@@ -45,8 +45,8 @@ ORDER = {
     "numpy": ["_constants", "_helpers", "_math", "_shape", "_index", "_reduce", "_products",
               "_create", "_stats", "_special", "linalg", "fft"],
     "_kernel": ["reference"],
-    "symbolic": ["_base", "printing", "expr", "polynomial", "simplify", "derive"],
-    "text": ["parser", "calculus", "explain", "check"],
+    "symbolic": ["_base", "printing", "expr", "polynomial", "simplify", "cancel", "derive"],
+    "text": ["functions", "parser", "calculus", "explain", "check"],
     "web": ["compute", "_worker", "server"],
 }
 

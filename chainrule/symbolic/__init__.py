@@ -19,7 +19,7 @@ from .derive import (MAX_FORMULA_NODES, FormulaTooLarge, default_var, diff, grad
                      to_function)
 from .expr import E, PI, Expr, const, symbol
 from .printing import exact_fraction, spelling
-from .simplify import simplify
+from .cancel import simplify
 
 __all__ = ["Expr", "symbol", "const", "diff", "gradient", "to_function", "simplify", "PI", "E",
            "FormulaTooLarge", "MAX_FORMULA_NODES", "default_var",

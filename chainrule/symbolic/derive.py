@@ -9,7 +9,7 @@ import numpy as np
 from ..core import Primitive
 from ._base import _postorder
 from .expr import _ONE, _ZERO, Expr, _short, _wrap
-from .simplify import simplify
+from .cancel import simplify
 
 # Largest derivative diff() builds (distinct operations, before simplifying) unless told
 # otherwise, or 8 times the expression's own size if that is more. Simplifying costs more
