@@ -124,8 +124,8 @@ def _may_shrink(e: Expr) -> bool:
 
 
 def _cancel(e: Expr) -> Expr:
-    """Each largest arithmetic part that is a fraction in one part (x, cos(x), ...) is
-    replaced by its cancelled form when that is smaller. Done once over the result (not at
+    """Each largest arithmetic part, and each quotient, that is a fraction in one part (x,
+    cos(x), ...) is replaced by its cancelled form when that is smaller. Done once over the result (not at
     every node as it is built): exact polynomial arithmetic costs more than the rest."""
     nodes = _postorder(e)
     inner = {id(a) for n in nodes if n.prim is not None and n.prim.name in _ARITH
@@ -142,8 +142,11 @@ def _cancel(e: Expr) -> Expr:
             changed = True
         else:
             m = n
-        if n.prim.name in _ARITH and id(n) not in inner and m.prim is not None and \
-                m.prim.name in _ARITH and _may_shrink(m):
+        # The largest arithmetic parts, and sums and quotients inside them (cos(x)·(a
+        # fraction of sin(x)) is no fraction of one part, but its second factor is).
+        if (id(n) not in inner or n.prim.name in ("div", "add", "sub")) and \
+                n.prim.name in _ARITH and \
+                m.prim is not None and m.prim.name in _ARITH and _may_shrink(m):
             smaller = _rational(m)
             if smaller is not None and _size(smaller) < _size(m):
                 m, changed = smaller, True
