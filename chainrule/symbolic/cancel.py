@@ -58,8 +58,8 @@ def _rational(e: Expr) -> Optional[Expr]:
     # A single fraction of polynomials gains only by cancelling: skip the factoring then.
     top = e.args[0] if e.prim is P.neg else e
     single = top.prim is P.div and not any(
-        n.prim is P.div or (n.prim is P.pow and _num(n.args[1]) is not None
-                            and n.args[1].value < 0)
+        n.prim is P.div or (n.prim is P.pow and (n.args[1].prim is P.neg or (
+            _num(n.args[1]) is not None and n.args[1].value < 0)))
         for a in top.args for n in _postorder(a))
     found = as_rational(e, _ckey, only_if_cancels=single)
     if found is None:

@@ -96,6 +96,14 @@ class _Printer:
                 if mode == "latex" and e.name == "pi":
                     return r"\pi", _ATOM, False
                 return e.name, _ATOM, False
+            q = exact_fraction(e.value) if isinstance(e.value, float) and \
+                len(repr(e.value)) > 8 else None
+            if q is not None:        # a repeating decimal: 1/3, not 0.3333333333333333
+                sign = self.minus if q < 0 else ""
+                if mode == "latex":
+                    return rf"{sign}\frac{{{abs(q.numerator)}}}{{{q.denominator}}}", _MUL, \
+                        q < 0
+                return f"{sign}{abs(q.numerator)}/{q.denominator}", _MUL, q < 0
             s = _format_number(e.value)
             if s.startswith("-"):
                 return self.minus + s[1:], _NEG, True
@@ -145,8 +153,8 @@ class _Printer:
         b, pb, nb = self.fmt(args[1])
         if pa < _MUL:
             a, na = self.wrap(a), False
-        if pb < _MUL or nb:
-            b = self.wrap(b)
+        if pb < _MUL or nb or (args[1].is_number and "/" in b and self.mode != "latex"):
+            b = self.wrap(b)       # x·(1/3), not x·1/3
         if self.mode == "text":
             return f"{a}*{b}", _MUL, na
         left_number = args[0].is_number or (args[0].prim is P.mul and a[-1:].isdigit())

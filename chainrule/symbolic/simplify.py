@@ -344,6 +344,7 @@ def _order_terms(terms: list) -> list:
 def _fraction(c: float) -> Optional[Fraction]:
     if not math.isfinite(c):
         return None
+    c = _snap(c)      # 5/3 computed as 1.6666666666666665
     if _is_whole(c):
         return Fraction(int(c))
     f = Fraction(c).limit_denominator(1000)
@@ -561,6 +562,21 @@ def _factor_out(terms: list) -> Optional[Expr]:
     return _build_term(1.0, shared)
 
 
+def _shared_denominator(terms: list) -> Optional[Expr]:
+    """``(e^x − e^(−x))/2`` for ``e^x/2 − e^(−x)/2``: terms whose coefficients are fractions
+    with one denominator share it."""
+    if len(terms) < 2:
+        return None
+    fracs = [_fraction(c) for c, f in terms]
+    if any(q is None for q in fracs) or len({q.denominator for q in fracs}) != 1:
+        return None
+    d = fracs[0].denominator
+    if d == 1:
+        return None
+    top = _build_sum([(float(q * d), f) for q, (c, f) in zip(fracs, terms)], combine=False)
+    return _node(P.div, top, const(float(d)))
+
+
 def _build_sum(terms: list, combine: bool = True) -> Expr:
     if not terms:
         return _ZERO
@@ -573,6 +589,9 @@ def _build_sum(terms: list, combine: bool = True) -> Expr:
         joined = _common_denominator(terms)
         if joined is not None:
             return joined
+        halves = _shared_denominator(terms)
+        if halves is not None:
+            return halves
     out = None
     for c, fac in _order_terms(terms):
         t = _build_term(abs(c), fac)
