@@ -18,7 +18,7 @@ def test_formula_too_large_is_a_value_error_that_says_what_to_do():
                                               r"operations .*cr.derivative\(f, 10\)") as info:
         cr.diff("x^x", n=10)
     assert isinstance(info.value, ValueError)
-    assert info.value.order == 8 and info.value.nodes > info.value.limit == MAX_FORMULA_NODES
+    assert info.value.order == 9 and info.value.nodes > info.value.limit == MAX_FORMULA_NODES
 
 
 def test_max_nodes_allows_a_larger_formula():

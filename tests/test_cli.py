@@ -170,7 +170,7 @@ def test_check_a_right_answer():
 
 def test_check_a_wrong_answer_names_a_point_where_it_differs():
     code, out, err, _ = run(TUTORIAL, "--at", "x=2", "--check", "20x^3+9x^2+14x")
-    assert code == 0, err
+    assert code == 1 and err == ""          # a wrong answer is a result, and exits 1
     line = out.splitlines()[-1]
     assert line.startswith("✗ Not quite")
     # The claimed numbers are true: the answer and f′ really differ there.
@@ -186,7 +186,7 @@ def test_check_a_wrong_answer_names_a_point_where_it_differs():
 def test_check_json_and_errors():
     code, out, _, _ = run("x^2", "--check", "2*x+1", "--json")
     data = json.loads(out)
-    assert code == 0 and data["check"]["correct"] is False
+    assert code == 1 and data["check"]["correct"] is False
     assert data["check"]["expected"] != data["check"]["yours"]
     code, _, err, _ = run("x^2", "--check", "2*y")
     assert code == 2 and "'y'" in err

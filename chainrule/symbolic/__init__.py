@@ -18,7 +18,9 @@ from __future__ import annotations
 from .derive import (MAX_FORMULA_NODES, FormulaTooLarge, default_var, diff, gradient,
                      to_function)
 from .expr import E, PI, Expr, const, symbol
-from .simplify import simplify
+from .printing import exact_fraction, spelling
+from .cancel import simplify
 
 __all__ = ["Expr", "symbol", "const", "diff", "gradient", "to_function", "simplify", "PI", "E",
-           "FormulaTooLarge", "MAX_FORMULA_NODES", "default_var"]
+           "FormulaTooLarge", "MAX_FORMULA_NODES", "default_var",
+           "spelling", "exact_fraction"]

@@ -5,6 +5,7 @@ walk over an expression graph (children before parents, without recursion).
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 from typing import Any, Iterable, Optional
 
 import numpy as np
@@ -89,3 +90,13 @@ def _num(e: Any) -> Optional[float]:
 
 def _is_whole(v: Any) -> bool:
     return isinstance(v, float) and math.isfinite(v) and v == math.floor(v)
+
+
+def _snap(v: float) -> float:
+    """A float a rounding step away from a simple fraction, put back on it: exponents are
+    computed in floats, and 2/3 - 1 gives -0.33333333333333337, which should print -1/3."""
+    if not isinstance(v, float) or not math.isfinite(v) or v == math.floor(v):
+        return v
+    f = Fraction(v).limit_denominator(1000)
+    g = float(f)
+    return g if abs(g - v) <= 4e-16 * max(1.0, abs(v)) else v

@@ -9,7 +9,7 @@ import numpy as np
 from ..core import Primitive
 from ._base import _postorder
 from .expr import _ONE, _ZERO, Expr, _short, _wrap
-from .simplify import simplify
+from .cancel import simplify
 
 __all__ = ["FormulaTooLarge", "MAX_FORMULA_NODES", "default_var", "diff", "gradient",
            "to_function"]

@@ -12,7 +12,7 @@ from .. import ops as P
 from ..core import Primitive, Tracer
 from ..ops.methods import ArrayOps
 from ._base import (_ARITH, _COMPARE, _FOLD_ALWAYS, _LEVEL, _Key, _is_whole, _num, _postorder,
-                    _value_key)
+                    _snap, _value_key)
 from .printing import _Printer
 
 __all__ = ["Expr", "symbol", "const", "PI", "E"]
@@ -174,7 +174,9 @@ class Expr(ArrayOps):
             log1p=lambda a: sympy.log(1 + a), expm1=lambda a: sympy.exp(a) - 1,
             exp2=lambda a: 2**a, log2=lambda a: sympy.log(a, 2),
             log10=lambda a: sympy.log(a, 10), square=lambda a: a**2,
-            reciprocal=lambda a: 1 / a, sign=sympy.sign,
+            reciprocal=lambda a: 1 / a, sign=sympy.sign, abs=sympy.Abs,
+            arcsec=sympy.asec, arccsc=sympy.acsc, arccot=sympy.acot, arcsech=sympy.asech,
+            arccsch=sympy.acsch, arccoth=sympy.acoth,
             where=lambda c, a, b: sympy.Piecewise((a, c), (b, True)))
         # The text is our own printout of a checked expression (names are plain ASCII
         # identifiers, functions come from the table), not user input.
@@ -265,6 +267,8 @@ def _fold(prim: Primitive, args: list, params: dict) -> Optional[Expr]:
         return None
     if prim.name not in _FOLD_ALWAYS and not (arr.ndim == 0 and _is_whole(float(arr))):
         return None
+    if arr.ndim == 0 and prim.name in _ARITH and arr.dtype.kind == "f":
+        return const(_snap(float(v)))
     return const(v)
 
 

@@ -3,7 +3,11 @@ MathML."""
 
 from __future__ import annotations
 
-from typing import Any
+import contextlib
+import math
+from contextvars import ContextVar
+from fractions import Fraction
+from typing import Any, Iterator, Optional
 from xml.sax.saxutils import escape as _xml_escape
 
 import numpy as np
@@ -17,13 +21,42 @@ _SUPERSCRIPT = str.maketrans("0123456789-.", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻·")
 _ATOM, _POW, _NEG, _MUL, _ADD, _CMP = 100, 4, 3, 2, 1, 0
 
 
+# The user's spelling of functions (ln for log, asin for arcsin), set by spelling().
+_SPELLING: ContextVar = ContextVar("chainrule_spelling", default={})
+
+
+@contextlib.contextmanager
+def spelling(names: dict) -> Iterator[None]:
+    """Print functions with the user's names inside this block: ``{"log": "ln"}`` prints
+    ``ln(x)``. The parser reports the names it read (``parse(text, names=...)``).
+
+    >>> from chainrule.symbolic import symbol
+    >>> with spelling({"log": "ln"}):
+    ...     print(symbol("x").log().to_unicode())
+    ln(x)
+    """
+    token = _SPELLING.set({**_SPELLING.get(), **names})
+    try:
+        yield
+    finally:
+        _SPELLING.reset(token)
+
+
+def exact_fraction(v: Any, max_denominator: int = 1000) -> Optional[Fraction]:
+    """The fraction a float stands for exactly (2/3 for 0.6666666666666666), or None."""
+    if not isinstance(v, float) or not math.isfinite(v) or _is_whole(v):
+        return None
+    f = Fraction(v).limit_denominator(max_denominator)
+    return f if float(f) == v else None
+
+
 def _format_number(v: Any) -> str:
     if isinstance(v, (bool, np.bool_)):
         return str(bool(v))
     if isinstance(v, np.ndarray):
         return np.array2string(v, separator=", ")
     if _is_whole(v) and abs(v) < 1e16:
-        return str(int(v))
+        return str(int(v))     # -0.0 prints 0
     return repr(float(v))
 
 
@@ -65,6 +98,14 @@ class _Printer:
                 if mode == "latex" and e.name == "pi":
                     return r"\pi", _ATOM, False
                 return e.name, _ATOM, False
+            q = exact_fraction(e.value) if isinstance(e.value, float) and \
+                len(repr(e.value)) > 8 else None
+            if q is not None:        # a repeating decimal: 1/3, not 0.3333333333333333
+                sign = self.minus if q < 0 else ""
+                if mode == "latex":
+                    return rf"{sign}\frac{{{abs(q.numerator)}}}{{{q.denominator}}}", _MUL, \
+                        q < 0
+                return f"{sign}{abs(q.numerator)}/{q.denominator}", _MUL, q < 0
             s = _format_number(e.value)
             if s.startswith("-"):
                 return self.minus + s[1:], _NEG, True
@@ -114,8 +155,8 @@ class _Printer:
         b, pb, nb = self.fmt(args[1])
         if pa < _MUL:
             a, na = self.wrap(a), False
-        if pb < _MUL or nb:
-            b = self.wrap(b)
+        if pb < _MUL or nb or (args[1].is_number and "/" in b and self.mode != "latex"):
+            b = self.wrap(b)       # x·(1/3), not x·1/3
         if self.mode == "text":
             return f"{a}*{b}", _MUL, na
         left_number = args[0].is_number or (args[0].prim is P.mul and a[-1:].isdigit())
@@ -137,6 +178,17 @@ class _Printer:
         k = _num(exponent)
         if self.mode == "unicode" and k is not None and _is_whole(k) and abs(k) < 1e6:
             return a + _format_number(k).translate(_SUPERSCRIPT), _POW, False
+        q = exact_fraction(k) if k is not None else None
+        if q is not None:
+            if self.mode == "unicode" and q == Fraction(1, 3):
+                return (f"∛{a}" if pa == _ATOM and not na else f"∛({a})"), _ATOM, False
+            if self.mode == "latex":
+                sign = "-" if q < 0 else ""
+                return f"{a}^{{{sign}\\frac{{{abs(q.numerator)}}}{{{q.denominator}}}}}", _POW, \
+                    False
+            op = "**" if self.mode == "text" else "^"
+            num = f"{self.minus}{-q.numerator}" if q < 0 else str(q.numerator)
+            return f"{a}{op}({num}/{q.denominator})", _POW, False
         b, pb, nb = self.fmt(exponent)
         if self.mode == "latex":
             return f"{a}^{{{b}}}", _POW, False
@@ -208,11 +260,12 @@ class _Printer:
             return f"<mrow><mo>|</mo>{inner}<mo>|</mo></mrow>", _ATOM, False
         if name == "exp":
             return f"<msup><mi>e</mi><mrow>{inner}</mrow></msup>", _ATOM, False
+        name = _SPELLING.get().get(name, name)
         return (f"<mi>{_xml_escape(name)}</mi><mo>\u2061</mo>{self.wrap(inner)}", _ATOM,
                 False)
 
     def fmt_call(self, e: Any) -> str:
-        name = e.prim.name
+        name = _SPELLING.get().get(e.prim.name, e.prim.name)
         parts = [self.fmt(a)[0] for a in e.args]
         if e.params:   # (not _call: a custom function's internals, see chainrule.custom)
             parts += [f"{k}={v!r}" for k, v in e.params.items() if not k.startswith("_")]
@@ -225,6 +278,8 @@ class _Printer:
             if name == "abs":
                 return rf"\left|{inner}\right|"
             fn = e.prim.display.get("latex") or rf"\operatorname{{{name}}}"
+            if name != e.prim.name and name != "ln":
+                fn = rf"\operatorname{{{name}}}"
             return rf"{fn}\left({inner}\right)"
         if self.mode == "unicode":
             if name == "sqrt":

@@ -10,7 +10,8 @@ from typing import Any, Optional
 
 from .. import ops as P
 from ..core import Primitive
-from ._base import _ARITH, _MAX_EXPANSION, _Key, _is_whole, _num, _postorder, _sorted_key
+from ._base import (_ARITH, _MAX_EXPANSION, _Key, _is_whole, _num, _postorder, _snap,
+                    _sorted_key)
 from .expr import _ZERO, Expr, _make, _node, _wrap, const
 
 __all__ = ["simplify"]
@@ -96,6 +97,11 @@ def _factors(e: Expr, power: float, acc: list, fac: dict) -> None:
             if k is not None:
                 stack.append((e.args[0], power * k))
                 continue
+            if power != 1 and e.args[0].is_constant:
+                # (e^x)^2 = e^(2x): a power of a positive constant's power multiplies out.
+                stack.append((_node(P.pow, e.args[0], _build_sum(
+                    _terms(_node(P.mul, const(power), e.args[1])))), 1.0))
+                continue
             if _is_sum(e.args[1]):
                 # b**(u + c) = b**u * b**c (on b > 0, where a symbolic power is real), so
                 # x*x**(x - 1) meets x**x.
@@ -108,7 +114,7 @@ def _factors(e: Expr, power: float, acc: list, fac: dict) -> None:
                     continue
         key = _ckey(e)
         if key in fac:
-            fac[key][1] += power
+            fac[key][1] = _snap(fac[key][1] + power)
         else:
             fac[key] = [e, power]
 
@@ -132,8 +138,128 @@ def _terms(e: Expr, expand: bool = True) -> list:
             acc, fac = [sign], {}
             _factors(node, 1.0, acc, fac)
             fac = {k: v for k, v in fac.items() if v[1] != 0}
+            if fac:
+                fac = _identities(fac, acc)
             raw.extend(_expand(acc[0], fac) if expand else [(acc[0], fac)])
     return _merge(raw)
+
+
+# f(u)^a·g(u)^b with a > 0 > b: (f, g) -> the function of their quotient f/g.
+_QUOTIENTS = {("sin", "cos"): "tan", ("cos", "sin"): "cot", ("sinh", "cosh"): "tanh",
+              ("cosh", "sinh"): "coth"}
+_QUOTIENTS.update({("sec", "tan"): "csc", ("csc", "cot"): "sec", ("tan", "sec"): "sin",
+                   ("cot", "csc"): "cos", ("sech", "tanh"): "csch", ("tanh", "sech"): "sinh"})
+# f(u)·g(u) = h(u): tan·cos = sin, sin·sec = tan, ...
+_PRODUCTS = {("tan", "cos"): "sin", ("cot", "sin"): "cos", ("sin", "sec"): "tan",
+             ("cos", "csc"): "cot", ("tanh", "cosh"): "sinh", ("sinh", "sech"): "tanh",
+             ("cosh", "csch"): "coth", ("coth", "sinh"): "cosh"}
+# Reciprocal pairs: f(u)·g(u) = 1.
+_RECIPROCALS = {("sec", "cos"), ("csc", "sin"), ("sech", "cosh"), ("csch", "sinh"),
+                ("cot", "tan"), ("coth", "tanh")}
+
+
+def _identities(fac: dict, acc: list) -> dict:
+    """Identities inside one product: sin/cos = tan (and the like), sec·cos = 1,
+    sign(u)·|u|^k = u^k for odd k, |u|^k = u^k and sign(u)^k = 1 for even k, and powers
+    of one constant base (e^x·e^(−x) = 1) or of exp merged."""
+    by_fn: dict = {}
+    for k, (b, x) in fac.items():
+        if b.prim is not None and len(b.args) == 1:
+            by_fn[(b.prim.name, _ckey(b.args[0]))] = k
+    if not by_fn and not any(b.prim is P.pow for b, x in fac.values()):
+        return fac
+    out = {k: [b, x] for k, (b, x) in fac.items()}
+
+    def put(base: Expr, x: float) -> None:
+        key = _ckey(base)
+        if key in out:
+            out[key][1] = _snap(out[key][1] + x)
+            if out[key][1] == 0:
+                del out[key]
+        elif x != 0:
+            out[key] = [base, x]
+
+    for (name, ukey), k in list(by_fn.items()):
+        if k not in out:
+            continue
+        b, x = out[k]
+        u = b.args[0]
+        if not _is_whole(x):
+            continue      # √cos·√cot is not cos/√sin where cos < 0: whole powers only
+        for (f, g), h in _QUOTIENTS.items():
+            other = by_fn.get((g, ukey))
+            if name == f and other in out and x > 0 > out[other][1] and \
+                    _is_whole(out[other][1]):
+                m = min(x, -out[other][1])
+                put(b, -m)
+                put(out[other][0], m)
+                put(_node(P.TABLE[h], u), m)
+                break
+        if k not in out:
+            continue
+        if k not in out:
+            continue
+        for (f, g), h in _PRODUCTS.items():
+            other = by_fn.get((g, ukey))
+            if name == f and other in out and x > 0 and out[other][1] > 0 and \
+                    _is_whole(out[other][1]):
+                m = min(x, out[other][1])
+                put(b, -m)
+                put(out[other][0], -m)
+                put(_node(P.TABLE[h], u), m)
+                break
+        if k not in out:
+            continue
+        b, x = out[k]
+        for f, g in _RECIPROCALS:
+            other = by_fn.get((g, ukey))
+            if name == f and other in out and (x > 0) == (out[other][1] > 0) and \
+                    _is_whole(out[other][1]):
+                m = min(abs(x), abs(out[other][1])) * (1 if x > 0 else -1)
+                put(b, -m)
+                put(out[other][0], -m)
+                break
+        if k not in out:
+            continue
+        if name in ("sign", "abs") and _is_whole(x):
+            if x % 2 == 0:
+                del out[k]
+                if name == "abs":
+                    put(u, x)
+            elif name == "sign":
+                other = by_fn.get(("abs", ukey))
+                if other in out and _is_whole(out[other][1]) and out[other][1] % 2:
+                    y = out[other][1]
+                    del out[k], out[other]
+                    put(u, y)
+                elif ukey in out and _is_whole(out[ukey][1]) and out[ukey][1] > 0:
+                    del out[k]           # u·sign(u) = |u|
+                    put(u, -1.0)
+                    put(_node(P.abs, u), 1.0)
+    powers: dict = {}
+    for k, (b, x) in list(out.items()):
+        if b.prim is P.pow and b.args[0].is_constant and _num(b.args[1]) is None:
+            powers.setdefault(_ckey(b.args[0]), []).append(k)
+        elif b.prim is P.exp:
+            powers.setdefault("exp", []).append(k)
+    for keys in powers.values():
+        if len(keys) < 2 and (out[keys[0]][1] == 1 or not _is_whole(out[keys[0]][1])):
+            continue
+        first = out[keys[0]][0]
+        exponent = _build_sum(_merge([(c * out[k][1], f) for k in keys
+                                      for c, f in _terms(out[k][0].args[-1])]))
+        for k in keys:
+            del out[k]
+        if first.prim is P.exp:
+            if exponent.is_number:
+                acc[0] *= math.exp(exponent.value)
+            else:
+                put(_node(P.exp, exponent), 1.0)
+        elif exponent.is_number:
+            put(first.args[0], exponent.value)
+        else:
+            put(_node(P.pow, first.args[0], exponent), 1.0)
+    return out
 
 
 def _is_sum(e: Expr) -> bool:
@@ -166,7 +292,7 @@ def _mul_fac(f1: dict, f2: dict) -> dict:
     out = {k: [b, x] for k, (b, x) in f1.items()}
     for k, (b, x) in f2.items():
         if k in out:
-            out[k][1] += x
+            out[k][1] = _snap(out[k][1] + x)
             if out[k][1] == 0:
                 del out[k]
         else:
@@ -177,6 +303,11 @@ def _mul_fac(f1: dict, f2: dict) -> dict:
 def _merge(raw: list) -> list:
     merged: dict = {}
     for c, fac in raw:
+        if len(fac) > 1 or any(x != 1 for b, x in fac.values()):
+            # (e^x)·(e^x) from a product that was multiplied out meets e^(2x)
+            acc = [c]
+            fac = _identities(fac, acc)
+            c = acc[0]
         key = _sorted_key((k, x) for k, (b, x) in fac.items())
         if key in merged:
             merged[key][0] += c
@@ -215,6 +346,7 @@ def _order_terms(terms: list) -> list:
 def _fraction(c: float) -> Optional[Fraction]:
     if not math.isfinite(c):
         return None
+    c = _snap(c)      # 5/3 computed as 1.6666666666666665
     if _is_whole(c):
         return Fraction(int(c))
     f = Fraction(c).limit_denominator(1000)
@@ -228,6 +360,11 @@ def _fraction(c: float) -> Optional[Fraction]:
 def _power(b: Expr, x: float) -> Expr:
     if x == 1:
         return b
+    if _is_whole(x) and ((b.prim is P.pow and b.args[0].is_constant and _num(b.args[1]) is None)
+                         or b.prim is P.exp):
+        # (e^x)² is e^(2x)
+        return _node(b.prim, *b.args[:-1], _build_sum(_terms(_node(P.mul, const(x),
+                                                                     b.args[-1]))))
     if x == 0.5:
         return _node(P.sqrt, b)
     return _node(P.pow, b, const(x))
@@ -327,13 +464,136 @@ def _common_denominator(terms: list) -> Optional[Expr]:
     return _node(P.div, top, bottom)
 
 
+# Pythagorean identities on two terms c·R·A(u)^2 and r·c·R·B(u)^2 (B None: c·r·R alone):
+# (A, B, r) -> (the result's function, its coefficient over c). sin² + cos² = 1,
+# 1 + tan² = sec², 1 − tanh² = sech², and the rest of the family.
+_PYTHAGORAS = {
+    ("sin", "cos", 1.0): (None, 1.0), ("cosh", "sinh", -1.0): (None, 1.0),
+    ("tan", None, 1.0): ("sec", 1.0), ("cot", None, 1.0): ("csc", 1.0),
+    ("tanh", None, -1.0): ("sech", -1.0), ("coth", None, -1.0): ("csch", 1.0),
+    ("sin", None, -1.0): ("cos", -1.0), ("cos", None, -1.0): ("sin", -1.0),
+    ("sec", None, -1.0): ("tan", 1.0), ("csc", None, -1.0): ("cot", 1.0),
+    ("cosh", None, -1.0): ("sinh", 1.0), ("sinh", None, 1.0): ("cosh", 1.0),
+}
+_SQUARED = frozenset(a for a, b, r in _PYTHAGORAS) | frozenset(
+    b for a, b, r in _PYTHAGORAS if b)
+
+
+def _squares(fac: dict) -> list:
+    """(function name, argument, the other factors) for each f(u)^k, k >= 2, in a term."""
+    out = []
+    for k, (b, x) in fac.items():
+        if x >= 2 and b.prim is not None and b.prim.name in _SQUARED:
+            rest = {kk: [bb, xx] for kk, (bb, xx) in fac.items()}
+            rest[k][1] -= 2
+            if rest[k][1] == 0:
+                del rest[k]
+            out.append((b.prim.name, b.args[0], rest))
+    return out
+
+
+def _fac_key(fac: dict) -> tuple:
+    return _sorted_key((k, x) for k, (b, x) in fac.items())
+
+
+def _pythagoras(terms: list) -> list:
+    """Apply the identities above until none applies (each turns two terms into one)."""
+    changed = True
+    while changed and len(terms) > 1:
+        changed = False
+        plain = {}
+        for i, (c, fac) in enumerate(terms):
+            plain.setdefault(_fac_key(fac), []).append(i)
+        squares = {}
+        for i, (c, fac) in enumerate(terms):
+            for name, u, rest in _squares(fac):
+                squares.setdefault((name, _ckey(u), _fac_key(rest)), []).append((i, u, rest))
+        for (a, b, r), (fn, k) in _PYTHAGORAS.items():
+            for (name, ukey, rkey), hits in squares.items():
+                if name != a:
+                    continue
+                i, u, rest = hits[0]
+                c = terms[i][0]
+                partners = plain.get(rkey, []) if b is None else \
+                    [h[0] for h in squares.get((b, ukey, rkey), [])]
+                j = next((j for j in partners if j != i and terms[j][0] == r * c), None)
+                if j is None:
+                    continue
+                new = {kk: [bb, xx] for kk, (bb, xx) in rest.items()}
+                if fn is not None:
+                    base = _node(P.TABLE[fn], u)
+                    bk = _ckey(base)
+                    if bk in new:
+                        new[bk][1] += 2
+                    else:
+                        new[bk] = [base, 2.0]
+                terms = [t for n, t in enumerate(terms) if n not in (i, j)]
+                terms = _merge(terms + [(k * c, new)])
+                changed = True
+                break
+            if changed:
+                break
+    return terms
+
+
+def _factor_out(terms: list) -> Optional[Expr]:
+    """``x^x + x^x·ln(x)`` -> ``x^x·(ln(x) + 1)``: the factors every term shares, except
+    plain variables (a polynomial stays expanded, as textbooks print it) and numbers."""
+    if len(terms) < 2:
+        return None
+    common = None
+    for c, fac in terms:
+        here = {k: x for k, (b, x) in fac.items()}
+        common = here if common is None else {
+            k: (min(x, here[k]) if x > 0 else max(x, here[k])) for k, x in common.items()
+            if k in here and (x > 0) == (here[k] > 0)}
+    first = terms[0][1]
+    common = {k: x for k, x in (common or {}).items() if not first[k][0].is_symbol}
+    if not common:
+        return None
+    inner = []
+    for c, fac in terms:
+        f = {k: [b, x - common.get(k, 0)] for k, (b, x) in fac.items()}
+        inner.append((c, {k: v for k, v in f.items() if v[1] != 0}))
+    shared = {k: [first[k][0], x] for k, x in common.items()}
+    if all(x < 0 for x in common.values()):
+        return None   # a shared denominator: _common_denominator's job
+    rest = _build_sum(_merge(inner))
+    rk = _ckey(rest)
+    shared[rk] = [rest, 1.0]
+    return _build_term(1.0, shared)
+
+
+def _shared_denominator(terms: list) -> Optional[Expr]:
+    """``(e^x − e^(−x))/2`` for ``e^x/2 − e^(−x)/2``: terms whose coefficients are fractions
+    with one denominator share it."""
+    if len(terms) < 2:
+        return None
+    fracs = [_fraction(c) for c, f in terms]
+    if any(q is None for q in fracs) or len({q.denominator for q in fracs}) != 1:
+        return None
+    d = fracs[0].denominator
+    if d == 1:
+        return None
+    top = _build_sum([(float(q * d), f) for q, (c, f) in zip(fracs, terms)], combine=False)
+    return _node(P.div, top, const(float(d)))
+
+
 def _build_sum(terms: list, combine: bool = True) -> Expr:
     if not terms:
         return _ZERO
+    if len(terms) > 1:
+        terms = _pythagoras(terms)
     if combine:
+        factored = _factor_out(terms)
+        if factored is not None:
+            return factored
         joined = _common_denominator(terms)
         if joined is not None:
             return joined
+        halves = _shared_denominator(terms)
+        if halves is not None:
+            return halves
     out = None
     for c, fac in _order_terms(terms):
         t = _build_term(abs(c), fac)
@@ -371,24 +631,3 @@ def _rebuild(prim: Primitive, args: list, params: dict) -> Expr:
     if e.prim is None or e.prim.name not in _ARITH:
         return e
     return _build_sum(_terms(e))
-
-
-def simplify(expr: Expr) -> Expr:
-    """Textbook form: constants folded, like terms collected, no ``1*``, ``+0``, ``x**1``.
-
-    >>> from chainrule.symbolic import symbol
-    >>> x = symbol("x")
-    >>> print(simplify(x*2 + 3*x + x*x*1 + 0))
-    x**2 + 5*x
-    """
-    done: dict = {}
-    for node in _postorder(_wrap(expr)):
-        if node.prim is None:
-            done[id(node)] = node
-        else:
-            done[id(node)] = _rebuild(node.prim, [done[id(a)] for a in node.args], node.params)
-    out = done[id(expr)]
-    v = _num(out)
-    if v is not None and not _is_whole(v) and _fraction(v) is not None:
-        return _build_sum([(v, {})])     # 1/4, not 0.25
-    return out

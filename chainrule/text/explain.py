@@ -17,13 +17,18 @@ from typing import List, Optional, Union
 
 from .. import ops as P
 from .calculus import as_expr
-from ..symbolic import Expr, const, default_var, diff, simplify, symbol
+from ..symbolic import E, Expr, const, default_var, diff, simplify, symbol
 from ..symbolic._base import _postorder
 from ..symbolic.expr import _node, _wrap
 
 __all__ = ["explain", "Explanation", "Step", "MAX_OPERATIONS", "MAX_SHOWN"]
 
 _DOT = "·"
+_SUPER = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+# Rules named as textbooks name them (the rest: "derivative of sin", ...).
+_RULE_NAMES = {"exp": "exponential rule", "exp2": "exponential rule",
+               "expm1": "exponential rule", "log": "logarithm rule",
+               "log2": "logarithm rule", "log10": "logarithm rule", "log1p": "logarithm rule"}
 # Limits that keep an explanation readable and fast (the CLI answers within a second or two).
 MAX_OPERATIONS = 400
 MAX_SHOWN = 20_000
@@ -83,37 +88,51 @@ class Step:
 class Explanation:
     """A derivation: ``expr``, ``var``, ``steps`` (pre-order, outermost first), ``result``."""
 
-    def __init__(self, expr: Expr, var: str, steps: List[Step], result: Expr):
-        self.expr = expr
+    def __init__(self, expr: Expr, var: str, steps: List[Step], result: Expr, order: int = 1):
+        self.expr = expr          # the function differentiated here: f, or f^(order - 1)
         self.var = var
         self.steps = steps
-        self.result = result
+        self.result = result      # f^(order)
+        self.order = order
 
     def _names(self) -> tuple:
         """(arguments of f, whether the derivative is a partial one)."""
         names = sorted(set(self.expr.free_symbols()) | {self.var})
         return ", ".join(names), len(names) > 1
 
-    def to_text(self) -> str:
-        """The derivation as indented plain text (Unicode maths)."""
+    def label(self, order: int, latex: bool = False) -> str:
+        """f(x), f′(x), f″(x), f‴(x), f⁽⁴⁾(x); ∂²f/∂x² for several variables."""
         v = self.var
         args, partial = self._names()
-        lines = [f"f({args}) = {self.expr.to_unicode()}"]
+        if order == 0:
+            return f"f({args})"
+        sup = "" if order == 1 else str(order)
+        if partial:
+            if latex:
+                k = f"^{{{sup}}}" if sup else ""
+                return rf"\frac{{\partial{k} f}}{{\partial {v}{k}}}"
+            k = sup.translate(_SUPER)
+            return f"∂{k}f/∂{v}{k}"
+        if latex:
+            return f"f^{{({order})}}({v})" if order > 3 else f"f{chr(39) * order}({v})"
+        mark = {1: "′", 2: "″", 3: "‴"}.get(order) or f"⁽{str(order).translate(_SUPER)}⁾"
+        return f"f{mark}({v})"
+
+    def to_text(self) -> str:
+        """The derivation as indented plain text (Unicode maths)."""
+        lines = [f"{self.label(self.order - 1)} = {self.expr.to_unicode()}"]
         lines += ["  " * s.depth + s.to_text() for s in self.steps]
-        lhs = f"∂f/∂{v}" if partial else f"f′({v})"
-        lines.append(f"{lhs} = {self.result.to_unicode()}")
+        lines.append(f"{self.label(self.order)} = {self.result.to_unicode()}")
         return "\n".join(lines)
 
     def to_markdown(self) -> str:
         """The derivation as a Markdown list with LaTeX maths (``$...$``)."""
         v = self.var
-        args, partial = self._names()
-        lines = [f"Differentiate $f({args}) = {self.expr.to_latex()}$ with respect to ${v}$.",
-                 ""]
+        lines = [f"Differentiate ${self.label(self.order - 1, True)} = {self.expr.to_latex()}$ "
+                 f"with respect to ${v}$.", ""]
         for s in self.steps:
             lines.append("  " * s.depth + f"- **{s.rule}**: ${s.to_latex()}$")
-        lhs = rf"\frac{{\partial f}}{{\partial {v}}}" if partial else f"f'({v})"
-        lines += ["", f"**Result:** ${lhs} = {self.result.to_latex()}$"]
+        lines += ["", f"**Result:** ${self.label(self.order, True)} = {self.result.to_latex()}$"]
         return "\n".join(lines)
 
     def __str__(self) -> str:
@@ -332,13 +351,14 @@ class _Walker:
                 self.add("exponential rule", e, [("E", outer)], depth)
                 return
             self.add("chain rule", e, [("E", outer), _DOT, ("D", k)], depth)
+            self.elementary("exponential rule", e, depth + 1)
             self.children.append((k, depth + 1))
             return
-        self.add("general power rule", e, [("E", e), _DOT, "(", ("D", k), _DOT,
-                                           ("E", _node(P.log, b)), " + ", ("P", k), _DOT,
-                                           ("D", b), " / ", ("P", b), ")"], depth)
-        self.children.append((b, depth + 1))
-        self.children.append((k, depth + 1))
+        # u^v = e^(v·ln u), so (u^v)′ = u^v·(v·ln u)′ (logarithmic differentiation).
+        exponent = _node(P.mul, k, _node(P.log, b))
+        self.add("general power rule", e, [("D", _node(P.pow, E, exponent)), " = ", ("E", e),
+                                           _DOT, ("D", exponent)], depth)
+        self.children.append((exponent, depth + 1))
 
     def placeholder(self) -> Expr:
         return symbol("u" if self.var != "u" else "w")
@@ -368,7 +388,7 @@ class _Walker:
                     self.children.append((branch, depth + 1))
             return
         deps = [a for a in e.args if a.depends_on(self.var)]
-        rule = f"derivative of {name}"
+        rule = _RULE_NAMES.get(name, f"derivative of {name}")
         if e.prim.partials is None or len(deps) != 1:
             self.add(rule, e, [("E", self.d(e))], depth)
             for a in deps:
@@ -386,9 +406,10 @@ class _Walker:
         self.children.append((inner, depth + 1))
 
 
-def explain(expr: Union[Expr, str], var: Optional[str] = None) -> Explanation:
+def explain(expr: Union[Expr, str], var: Optional[str] = None, order: int = 1) -> Explanation:
     """Differentiate ``expr`` with respect to ``var`` step by step (by default the
-    expression's only variable; with several, ``var`` must say which).
+    expression's only variable; with several, ``var`` must say which). For ``order`` > 1 the
+    steps take the (order − 1)-th derivative to the order-th, labelled f″, f‴, f⁽⁴⁾, ...
 
     >>> print(explain("sin(x**2)").to_text())
     f(x) = sin(x²)
@@ -401,10 +422,14 @@ def explain(expr: Union[Expr, str], var: Optional[str] = None) -> Explanation:
     var = default_var(e, var, "explain")
     if not isinstance(var, str) or not var.isidentifier():
         raise TypeError(f"explain: the variable must be a name such as 'x'; got {var!r}.")
+    if isinstance(order, bool) or not isinstance(order, int) or order < 1:
+        raise ValueError(f"explain: the order must be a whole number >= 1; got {order!r}.")
+    if order > 1:
+        e = diff(e, var, order - 1)
     size = len(_postorder(e))
     if size > MAX_OPERATIONS:
         raise ValueError(f"explain: the expression has {size} operations; step-by-step "
                          f"explanations stop at {MAX_OPERATIONS}. Use diff() for the formula.")
     walker = _Walker(var, partial=len(set(e.free_symbols()) | {var}) > 1)
     walker.walk(e)
-    return Explanation(e, var, walker.steps, walker.d(e))
+    return Explanation(e, var, walker.steps, walker.d(e), order)

@@ -4,7 +4,16 @@ The text is never handed to ``eval``, ``exec``, ``compile`` or ``ast``: a small 
 and a precedence-climbing parser accept arithmetic only. Function names come from an
 allowlist built from the primitive table (plus a few composites written with its rows);
 constants are ``pi`` and ``e``; every other name is a variable. It accepts Python syntax
-(``5*x**4``) and the way people write maths (``5x^4``, ``2 sin(x)``, ``^`` is power).
+(``5*x**4``) and the way people write maths (``5x^4``, ``2 sin(x)``, ``^`` is power), with a
+textbook's notation: ``ln x`` and ``sin 2x`` (a function applied without parentheses to the
+product that follows), ``sin^2(x)`` (``sin(x)^2``), ``sin^-1(x)`` (``arcsin(x)``, the inverse
+function, not ``1/sin(x)``; a note says so), ``|x|``, ``√x``, ``∛x``, superscripts (``x²``,
+``x⁻¹``), ``log(x, b)`` (base ``b``), ``log10``, ``log2`` and the reciprocal functions
+(``sec csc cot sech csch coth`` and their inverses ``arcsec``/``asec``, ...).
+
+Names that look like a function or a product glued together (``sinx``, ``xy``) are variables,
+as in every computer algebra system, with a note ("read as the variable 'sinx'; did you mean
+sin(x)?") in ``notes`` (or, without it, a :class:`ParseWarning`).
 
 >>> print(parse("5x^4 + 3x^3 - 2 sin(x)"))
 5*x**4 + 3*x**3 - 2*sin(x)
@@ -16,17 +25,23 @@ import difflib
 import keyword
 import math
 import unicodedata
-from typing import Any, Optional
+import warnings
+from typing import Optional
 
 import numpy as np
 from .. import ops as P
-from .. import symbolic
 from ..symbolic import E, PI, Expr, const, symbol
+from .functions import (_GREEK, _INVERSE, _OPTIONAL_SECOND, _SHORT_NAMES, _function_table,
+                        functions)
 
-__all__ = ["parse", "ParseError", "functions", "MAX_LENGTH", "MAX_DEPTH"]
+__all__ = ["parse", "ParseError", "ParseWarning", "functions", "MAX_LENGTH", "MAX_DEPTH"]
 
 MAX_LENGTH = 2000
 MAX_DEPTH = 60
+
+
+class ParseWarning(UserWarning):
+    """A reading of the text that may not be what was meant (``sinx`` read as a variable)."""
 
 
 class ParseError(ValueError):
@@ -60,92 +75,16 @@ class ParseError(ValueError):
         return f"{self.text}\n{' ' * (self.column - 1)}^"
 
 
-# ----------------------------------------------------------------------------------------
-# The allowlist: unary and binary elementwise rows of the table, plus composites.
-
-_OPERATOR_ROWS = {"add", "sub", "mul", "div", "neg", "pow", "where", "maximum", "minimum"}
-
-
-def _sigmoid(x: Expr) -> Expr:
-    return 1.0 / (1.0 + P.exp(-x))
-
-
-def _softplus(x: Expr) -> Expr:
-    return P.log(1.0 + P.exp(x))
-
-
-def _relu(x: Expr) -> Expr:
-    return P.where(P.greater(x, 0.0), x, 0.0)
-
-
-def _composites() -> dict:
-    table = P.TABLE
-    comp: dict = {"sigmoid": (1, _sigmoid), "softplus": (1, _softplus), "relu": (1, _relu),
-                  "ln": (1, P.log), "sign": (1, P.sign)}
-    if "log1p" not in table:
-        comp["log1p"] = (1, lambda x: P.log(1.0 + x))
-    if "log10" not in table:
-        comp["log10"] = (1, lambda x: P.log(x) / P.log(10.0))
-    if "log2" not in table:
-        comp["log2"] = (1, lambda x: P.log(x) / P.log(2.0))
-    if "expm1" not in table:
-        comp["expm1"] = (1, lambda x: P.exp(x) - 1.0)
-    for short, long in (("asin", "arcsin"), ("acos", "arccos"), ("atan", "arctan"),
-                        ("asinh", "arcsinh"), ("acosh", "arccosh"), ("atanh", "arctanh")):
-        if long in table:
-            comp[short] = (len(table[long].partials), table[long])
-    return comp
-
-
-_FUNCTIONS: Optional[dict] = None
-
-
-def functions() -> dict:
-    """Allowed function names -> number of arguments (built once from the table).
-
-    >>> functions()["sin"], functions()["sigmoid"]
-    (1, 1)
-    """
-    return {k: n for k, (n, f) in _function_table().items()}
-
-
-def _function_table() -> dict:
-    global _FUNCTIONS
-    if _FUNCTIONS is None:
-        found: dict = {}
-        for name, prim in P.TABLE.items():
-            if (prim.partials is None or prim.variadic or name in _OPERATOR_ROWS
-                    or not name.isidentifier() or not name.isascii()
-                    or len(prim.partials) not in (1, 2)):
-                continue
-            if _differentiates(prim, len(prim.partials)):
-                found[name] = (len(prim.partials), prim)
-        found.update(_composites())
-        _FUNCTIONS = found
-    return _FUNCTIONS
-
-
-def _differentiates(prim: Any, arity: int) -> bool:
-    """Whether the row's rules give a symbolic formula (rows whose derivative looks at
-    values, such as fmax's tie split, are left out: they have no single formula)."""
-    args = [symbol(n) for n in ("x", "y")[:arity]]
-    try:
-        for a in args:
-            symbolic.diff(prim(*args), a.name)
-    except (ValueError, TypeError):
-        return False
-    return True
-
-
 _CONSTANTS = {"pi": PI, "e": E}
 _RESERVED = set(keyword.kwlist) | set(keyword.softkwlist) | {"None", "True", "False"}
 
 # ----------------------------------------------------------------------------------------
 # Tokens: (kind, text, column). Kinds: num, name, op, end.
 
-_MATH_SYMBOLS = {"−": "-", "–": "-", "×": "*", "·": "*", "⋅": "*", "÷": "/", "π": "pi"}
+_MATH_SYMBOLS = {"−": "-", "–": "-", "×": "*", "·": "*", "⋅": "*", "÷": "/", "π": "pi",
+                 "√": "sqrt", "∛": "cbrt", "|": "|"}
 _SUPERSCRIPTS = {"⁰": "0", "¹": "1", "²": "2", "³": "3", "⁴": "4", "⁵": "5", "⁶": "6",
-                 "⁷": "7", "⁸": "8", "⁹": "9"}
+                 "⁷": "7", "⁸": "8", "⁹": "9", "⁻": "-"}
 _FORBIDDEN = {
     "'": "strings are not allowed", '"': "strings are not allowed",
     "[": "brackets '[' are not allowed (no lists or indexing); use parentheses",
@@ -156,11 +95,11 @@ _FORBIDDEN = {
     "<": "comparisons are not allowed", ">": "comparisons are not allowed",
     "!": "'!' is not allowed (no factorials or comparisons)",
     "%": "'%' (remainder) is not supported", "@": "'@' (matrix product) is not supported",
-    "&": "'&' is not allowed", "|": "'|' is not allowed; write abs(x)",
+    "&": "'&' is not allowed",
     "~": "'~' is not allowed", ";": "';' is not allowed; write one expression",
     ":": "':' is not allowed (no lambdas or slices)", "\\": "'\\' is not allowed",
     "#": "comments are not allowed", "$": "'$' is not allowed", "?": "'?' is not allowed",
-    "`": "'`' is not allowed", "√": "'√' is not supported; write sqrt(x)",
+    "`": "'`' is not allowed",
     "∑": "'∑' is not supported; write the sum out with +",
 }
 
@@ -168,6 +107,9 @@ _FORBIDDEN = {
 class _Parser:
     def __init__(self, text: str):
         self.text = text
+        self.notes: list = []      # readings the user may not have meant (see parse)
+        self.names: dict = {}      # row name -> the user's spelling (ln for log)
+        self.bars = 0              # open |...| bars: a "|" inside one closes it
         self.tokens = self.tokenize(text)
         self.pos = 0
         self.depth = 0
@@ -191,15 +133,23 @@ class _Parser:
                 continue
             if ch in _MATH_SYMBOLS:
                 mapped = _MATH_SYMBOLS[ch]
-                tokens.append(("name" if mapped == "pi" else "op", mapped, col))
+                kind = "name" if mapped == "pi" else "root" if mapped in ("sqrt", "cbrt") \
+                    else "op"
+                tokens.append((kind, mapped, col))
                 i += 1
                 continue
             if ch in _SUPERSCRIPTS:
                 j = i
                 while j < n and text[j] in _SUPERSCRIPTS:
                     j += 1
+                digits = "".join(_SUPERSCRIPTS[c] for c in text[i:j])
+                if not digits.lstrip("-") or digits.count("-") > 1 or "-" in digits[1:]:
+                    self.error("a superscript minus '⁻' must come before superscript digits "
+                               "(x⁻¹)", col)
                 tokens.append(("op", "**", col))
-                tokens.append(("num", "".join(_SUPERSCRIPTS[c] for c in text[i:j]), col))
+                if digits.startswith("-"):
+                    tokens.append(("op", "-", col))
+                tokens.append(("num", digits.lstrip("-"), col))
                 i = j
                 continue
             if ch.isascii() and (ch.isdigit() or (ch == "." and i + 1 < n
@@ -310,7 +260,8 @@ class _Parser:
         return _balanced(terms, signs, add=True)
 
     def starts_atom(self, tok: tuple) -> bool:
-        return tok[0] in ("num", "name") or tok[1] == "("
+        return tok[0] in ("num", "name", "root") or tok[1] == "(" or \
+            (tok[1] == "|" and self.bars == 0)
 
     def product(self) -> Expr:
         factors = [self.unary()]
@@ -326,7 +277,9 @@ class _Parser:
             elif self.starts_atom(self.peek()):
                 # Implicit multiplication: 5x, 2 sin(x), (x+1)(x-1); never number number.
                 prev = self.tokens[self.pos - 1]
-                if kind == "num" and prev[0] == "num":
+                # x^2 2^x is x²·2^x; 2 3 has no reading
+                after_power = self.pos >= 2 and self.tokens[self.pos - 2][1] == "**"
+                if kind == "num" and prev[0] == "num" and not after_power:
                     self.error(f"missing operator between {prev[1]!r} and {text!r}", col)
                 ops.append(1)
                 factors.append(self.unary())
@@ -371,6 +324,24 @@ class _Parser:
 
     def atom(self) -> Expr:
         kind, text, col = self.take()
+        if kind == "root":
+            # √x, √(x + 1), √x³ (the root of the power, as written on paper)
+            self.enter(col)
+            inner = self.power()
+            self.depth -= 1
+            return _function_table()[text][1](inner)
+        if text == "|" and kind == "op":
+            self.enter(col)
+            self.bars += 1
+            inner = self.sum()
+            self.bars -= 1
+            self.depth -= 1
+            if self.peek()[1] != "|":
+                if self.peek()[0] == "end":
+                    self.error(f"'|' at column {col} is never closed", col)
+                self.error(f"expected '|' but found {self.peek()[1]!r}", self.peek()[2])
+            self.take()
+            return P.abs(inner)
         if kind == "num":
             if text.count(".") > 1:
                 self.error(f"malformed number {text!r}", col)
@@ -382,12 +353,18 @@ class _Parser:
             # x(x + 1) and pi(r + 1) multiply, as on paper; a longer unknown name, or f, g, h
             # (conventional function names), before "(" is an unknown function.
             implicit = text in _CONSTANTS or (len(text) == 1 and text not in "fgh")
-            if self.peek()[1] == "(" and not (implicit and text not in _function_table()):
+            table = _function_table()
+            if self.peek()[1] == "(" and not (implicit and text not in table):
                 return self.call(text, col)
             if text in _CONSTANTS:
                 return _CONSTANTS[text]
-            if text in _function_table():
+            if text in table:
+                if self.peek()[1] == "**" and self.peek()[0] == "op":
+                    return self.powered_call(text, col)
+                if self.starts_bare_argument(self.peek()):
+                    return self.bare_call(text, col)
                 self.error(f"function '{text}' needs parentheses, e.g. {text}(x)", col)
+            self.note_glued(text)
             return symbol(text)
         if text == "(":
             self.enter(col)
@@ -404,6 +381,77 @@ class _Parser:
         self.error(f"unexpected {text!r}: an operand is missing", col)
         raise AssertionError("unreachable")
 
+    def starts_bare_argument(self, tok: tuple) -> bool:
+        """``ln x``, ``sin 2x``, ``sin πx``: a number, a variable or a root follows."""
+        return tok[0] in ("num", "root") or (tok[0] == "name" and tok[1] not in
+                                              _function_table()) or \
+            (tok[1] == "|" and self.bars == 0)
+
+    def bare_call(self, name: str, col: int) -> Expr:
+        """A function applied without parentheses to the product that follows it, up to the
+        next operator or function: ``sin 2x cos x`` is ``sin(2x)·cos(x)``."""
+        self.enter(col)
+        factors = [self.power()]
+        while self.starts_bare_argument(self.peek()) and self.peek()[0] != "num":
+            factors.append(self.power())
+        self.depth -= 1
+        arg = factors[0]
+        for f in factors[1:]:
+            arg = arg * f
+        return self.apply(name, [arg], col)
+
+    def powered_call(self, name: str, col: int) -> Expr:
+        """``sin^2(x)`` is ``sin(x)^2``; ``sin^-1(x)`` is ``arcsin(x)``, the inverse function,
+        as textbooks write it (a note says so: it is not ``1/sin(x)``)."""
+        self.take()   # "**"
+        kind, text, ecol = self.peek()
+        negative = text == "-" and kind == "op"
+        if negative:
+            self.take()
+            kind, text, ecol = self.peek()
+        if kind != "num":
+            self.error(f"after '{name}^' write a whole number and then the argument, e.g. "
+                       f"{name}^2(x)", ecol)
+        self.take()
+        k = float(text)
+        if negative and k == 1:
+            inverse = _INVERSE.get(name) or _INVERSE.get(_SHORT_NAMES.get(name, ""), "")
+            if not inverse:
+                self.error(f"'{name}^-1' would be an inverse function, which {name} does not "
+                           f"have here; for the reciprocal write 1/{name}(x)", col)
+            self.notes.append(f"{name}^-1(...) is read as {inverse}(...), the inverse "
+                              f"function (for the reciprocal write 1/{name}(...))")
+            return self.argument_of(inverse, col)
+        if negative or k != int(k) or k < 1:
+            self.error(f"'{name}^{'-' if negative else ''}{text}' is ambiguous; write "
+                       f"{name}(x)^{'-' if negative else ''}{text} for a power of {name}", col)
+        return self.argument_of(name, col) ** float(k)
+
+    def argument_of(self, name: str, col: int) -> Expr:
+        if self.peek()[1] == "(":
+            return self.call(name, col)
+        if self.starts_bare_argument(self.peek()):
+            return self.bare_call(name, col)
+        self.error(f"function '{name}' needs an argument, e.g. {name}(x)", col)
+        raise AssertionError("unreachable")
+
+    def note_glued(self, name: str) -> None:
+        """``sinx`` and ``xy`` are variables (as in every CAS), but say what was probably
+        meant."""
+        if name in self.names.get("_noted", ()) or len(name) < 2 or not name.isalpha():
+            return
+        table = _function_table()
+        head = next((f for f in sorted(table, key=len, reverse=True)
+                     if name.startswith(f) and len(name) > len(f)), None)
+        if head is not None and len(name) - len(head) <= 2:
+            hint = f"{head}({name[len(head):]})"
+        elif len(name) <= 3 and name.islower() and name not in _GREEK:
+            hint = "*".join(name)
+        else:
+            return
+        self.names.setdefault("_noted", set()).add(name)
+        self.notes.append(f"read as the variable '{name}'; did you mean {hint}?")
+
     def expect(self, closing: str, open_col: int) -> None:
         kind, text, col = self.peek()
         if text != closing:
@@ -415,7 +463,9 @@ class _Parser:
     def call(self, name: str, col: int) -> Expr:
         table = _function_table()
         if name not in table:
-            close = difflib.get_close_matches(name, sorted(table), n=1, cutoff=0.6)
+            # Never "did you mean" another real function for a name that is one elsewhere
+            # (csc is not cos): only close misspellings of names nobody uses otherwise.
+            close = difflib.get_close_matches(name, sorted(table), n=1, cutoff=0.75)
             hint = f"; did you mean '{close[0]}'?" if close else \
                 f"; to multiply, write {name}*(...)" if len(name) <= 2 else ""
             raise ParseError(f"unknown function '{name}' at column {col}{hint}", col, self.text,
@@ -431,6 +481,15 @@ class _Parser:
                 args.append(self.sum())
         self.depth -= 1
         self.expect(")", paren)
+        return self.apply(name, args, col)
+
+    def apply(self, name: str, args: list, col: int) -> Expr:
+        arity, fn = _function_table()[name]
+        if name in _SHORT_NAMES or name == "ln":
+            row = _SHORT_NAMES.get(name, "log")
+            self.names[row] = name
+        if len(args) == 2 and name in _OPTIONAL_SECOND:
+            return _OPTIONAL_SECOND[name](*args)
         if len(args) != arity:
             plural = "argument" if arity == 1 else "arguments"
             self.error(f"{name}() takes {arity} {plural} but {len(args)} were given", col)
@@ -476,14 +535,19 @@ def _balanced(items: list, signs: list, add: bool) -> Expr:
     return -e if add else 1.0 / e
 
 
-def parse(text: str) -> Expr:
+def parse(text: str, *, notes: Optional[list] = None, names: Optional[dict] = None) -> Expr:
     """Parse ``text`` into a symbolic expression, safely (no ``eval``).
 
     Raises :class:`ParseError` (a ``ValueError``) with a one-line message naming the problem
-    and its column.
+    and its column. Readings the user may not have meant (``sinx`` read as a variable,
+    ``sin^-1`` as ``arcsin``) are appended to ``notes`` if it is given, else warned as
+    :class:`ParseWarning`. ``names``, if given, receives the user's spelling of each function
+    (``{"log": "ln"}``), for :func:`chainrule.symbolic.spelling` to print formulas with.
 
     >>> print(parse("2 sin(x)^2 + e^x"))
     2*sin(x)**2 + e**x
+    >>> print(parse("sin^2 x + |x| + √x + x⁻¹ + log(x, 2)"))
+    sin(x)**2 + abs(x) + sqrt(x) + x**(-1) + log(x)/log(2)
     """
     if not isinstance(text, str):
         raise TypeError(f"parse() needs a string; got {type(text).__name__}.")
@@ -494,5 +558,14 @@ def parse(text: str) -> Expr:
         col = text.index("\x00") + 1
         raise ParseError(f"the expression contains a NUL character at column {col}", col,
                          text, None)
-    return _Parser(text).parse()
+    parser = _Parser(text)
+    expr = parser.parse()
+    if names is not None:
+        names.update({k: v for k, v in parser.names.items() if k != "_noted"})
+    if notes is not None:
+        notes.extend(parser.notes)
+    else:
+        for note in parser.notes:
+            warnings.warn(note, ParseWarning, stacklevel=2)
+    return expr
 

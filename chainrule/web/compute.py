@@ -20,11 +20,11 @@ from typing import Any, Optional
 
 import numpy as np
 
-from .. import cli
 from ..text.explain import explain
 from ..functional import vjp
 from ..text.parser import ParseError, parse
 from ..symbolic import Expr
+from ..text.check import Style, Undefined, answer_report, derivative_report, quiet
 from ..visual import graph, line_text
 
 __all__ = ["RequestError", "derivative", "check", "curve", "graph_at", "MAX_ORDER",
@@ -35,7 +35,7 @@ MAX_POINTS = 1001        # curve samples per request
 MAX_GRAPH_NODES = 300    # a bigger graph is not drawn (too large to read on a page anyway)
 MAX_ABS_X = 1e6          # the point and the plot window stay in this range
 
-_STYLE = cli._Style(unicode=True)
+_STYLE = Style(unicode=True)
 
 
 class RequestError(ValueError):
@@ -116,16 +116,17 @@ def _finite(v: Any) -> Optional[float]:
     return v if math.isfinite(v) else None
 
 
-def _report(expr: Expr, var: str, order: int, x: float) -> dict:
-    """The command line's computation (cli._compute): formula, value, engine-checked
-    derivative and tangent, with its errors as RequestErrors."""
+def _report(expr: Expr, var: str, order: int, x: Optional[float]) -> dict:
+    """The command line's computation (chainrule.text.check.derivative_report): formula,
+    value, engine-checked derivative and tangent, with its errors as RequestErrors."""
     variables = list(expr.free_symbols())
     try:
-        with cli._quiet():
-            return cli._compute(expr, variables, [var], order, {var: x}, _STYLE)
-    except cli.MathProblem as err:
+        with quiet():
+            return derivative_report(expr, variables, [var], order,
+                                     None if x is None else {var: x}, _STYLE)
+    except Undefined as err:
         raise RequestError(422, "math", str(err)) from None
-    except cli.UsageError as err:
+    except ValueError as err:
         raise RequestError(400, "usage", str(err)) from None
 
 
@@ -157,7 +158,9 @@ def derivative(f: Any, x: Any, order: Any = 1, steps: Any = False) -> dict:
     for k in range(1, order + 1):
         report = first if k == 1 else _report(expr, var, k, x)
         value = report["values"][var]
-        out["derivatives"].append({"order": k, "formula": _forms(report["derivatives"][var]),
+        formula = report["derivatives"][var]     # None: too large to print (the value is
+        out["derivatives"].append({"order": k,    # from Taylor mode)
+                                   "formula": None if formula is None else _forms(formula),
                                    "value": value, "value_text": _STYLE.num(value)})
     if steps:
         out.update(_steps(expr, var))
@@ -185,20 +188,21 @@ def check(f: Any, answer: Any, x: Any = None, order: Any = 1) -> dict:
     point = None if x is None else {var: _number(x, "x")}
     order = _whole(order, "order", 1, MAX_ORDER)
     variables = list(expr.free_symbols())
-    report = _report(expr, var, order, point[var]) if point is not None else \
-        cli._compute(expr, variables, [var], order, None, _STYLE)
+    report = _report(expr, var, order, None if point is None else point[var])
     try:
-        with cli._quiet():
-            result = cli._check(expr, variables, [var], order, point, answer, report, _STYLE)
-    except cli.UsageError as err:
-        cause = err.__cause__
-        if isinstance(cause, ParseError):
-            raise RequestError(400, "parse", cause.message, column=cause.column,
-                               field="answer") from None
+        parsed = parse(answer, notes=[])
+    except ParseError as err:
+        raise RequestError(400, "parse", err.message, column=err.column,
+                           field="answer") from None
+    try:
+        with quiet():
+            result = answer_report(expr, parsed, variables, [var], order, point, report,
+                                   _STYLE)
+    except ValueError as err:
         raise RequestError(400, "usage", str(err).removeprefix("--check: "),
                            field="answer") from None
     out = {"correct": result["correct"], "message": result["message"],
-           "answer": _forms(parse(answer)),
+           "answer": _forms(parsed),
            "derivative": _forms(report["derivatives"][var])}
     for key in ("at", "yours", "expected", "points"):
         if key in result:
@@ -227,7 +231,7 @@ def curve(f: Any, x: Any, lo: Any = None, hi: Any = None, n: Any = 401) -> dict:
     def fn(t: Any) -> Any:
         return expr.evaluate({var: t}) + 0.0 * t   # a constant still gives one per sample
 
-    with cli._quiet():
+    with quiet():
         ys, pullback = vjp(fn, xs)
         (dys,) = pullback(np.ones(n))
     ys = np.asarray(ys, dtype=float)
@@ -258,7 +262,7 @@ def graph_at(f: Any, x: Any) -> dict:
     expr, var = _expression(f)
     x = _number(x, "x")
     at = {var: x} if var in expr.free_symbols() else {}
-    with cli._quiet():
+    with quiet():
         g = graph(expr, at=at)
     if len(g.nodes) > MAX_GRAPH_NODES:
         return {"nodes": [], "edges": [], "svg": None, "note": f"the graph has "
