@@ -112,11 +112,18 @@ class t:  # noqa: N801
     @staticmethod
     def cdf(x: Any, df: Any, loc: Any = 0.0, scale: Any = 1.0) -> Any:
         """Through the incomplete beta function: the tail beyond |z| is
-        I_(df/(df+z²))(df/2, 1/2) / 2."""
+        I_(df/(df+z²))(df/2, 1/2) / 2; near the centre (where that tail is above 1/4) the
+        distance from 1/2, I_(z²/(df+z²))(1/2, df/2) / 2, is used instead: no 1 - x to
+        round, and no 1/2 - (almost 1/2) in the tails."""
         z = _standardize(x, loc, scale)
         df = _arr(df)
-        tail = 0.5 * sp.betainc(df / 2.0, 0.5, df / (df + z * z))
-        return cnp.where(_mask(z, lambda v: v > 0), 1.0 - tail, tail)
+        z2 = z * z
+        positive = _mask(z, lambda v: v > 0)
+        tail = 0.5 * sp.betainc(df / 2.0, 0.5, df / (df + z2))
+        centre = 0.5 * sp.betainc(0.5, df / 2.0, z2 / (df + z2))
+        near = _mask(tail, lambda v: v > 0.25)
+        return cnp.where(near, 0.5 + cnp.where(positive, centre, -centre),
+                         cnp.where(positive, 1.0 - tail, tail))
 
     @staticmethod
     def sf(x: Any, df: Any, loc: Any = 0.0, scale: Any = 1.0) -> Any:
