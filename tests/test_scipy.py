@@ -199,10 +199,28 @@ STATS = [
                              np.array([1.5, 2.0, 3.0])), (0, 1)),
     ("dirichlet", "pdf", (np.array([0.2, 0.3, 0.5]), np.array([1.5, 2.0, 3.0])), (0, 1)),
 ]
+STATS += [
+    ("geom", "logpmf", (np.array([1.0, 2, 5]), 0.3), (1,)),
+    ("geom", "pmf", (np.array([1.0, 2, 5]), 0.3), (1,)),
+    ("geom", "cdf", (np.array([1.0, 2, 5]), 0.3), (1,)),
+    ("nbinom", "logpmf", (np.array([0.0, 2, 5]), 3.5, 0.4), (1, 2)),
+    ("nbinom", "pmf", (np.array([0.0, 2, 5]), 3.5, 0.4), (1, 2)),
+    ("pareto", "logpdf", (_u(1.1, 4), 2.5), (0, 1)), ("pareto", "pdf", (_u(1.1, 4), 2.5), (0, 1)),
+    ("pareto", "cdf", (_u(1.1, 4), 2.5), (0, 1)), ("pareto", "sf", (_u(1.1, 4), 2.5), (0, 1)),
+    ("lognorm", "logpdf", (_u(0.2, 4), 0.7, 0.0, 1.3), (0, 1, 3)),
+    ("lognorm", "pdf", (_u(0.2, 4), 0.7, 0.0, 1.3), (0, 1, 3)),
+    ("lognorm", "cdf", (_u(0.2, 4), 0.7, 0.0, 1.3), (0, 1, 3)),
+    ("vonmises", "logpdf", (_u(-3, 3), 2.5, 0.3), (0, 1, 2)),
+    ("vonmises", "pdf", (_u(-3, 3), 2.5, 0.3), (0, 1, 2)),
+]
 _SPD = np.array([[2.0, 0.3, 0.1], [0.3, 1.5, -0.2], [0.1, -0.2, 1.2]])
 STATS += [("multivariate_normal", m, (_u(-1, 1, (4, 3)), np.array([0.1, -0.2, 0.3]), _SPD),
            (0, 1, 2)) for m in ("logpdf", "pdf")]
 STATS += [("multivariate_normal", "logpdf", (np.array([0.3, -0.1, 0.2]), None, _SPD), (0, 2))]
+
+
+def test_every_distribution_is_tested():
+    assert {case[0] for case in STATS} == set(stats.__all__)
 
 
 def _stats_id(case):
