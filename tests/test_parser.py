@@ -11,7 +11,7 @@ import pytest
 
 import chainrule as cr
 from chainrule import ops as P
-from chainrule.parser import MAX_DEPTH, MAX_LENGTH, ParseError, functions, parse
+from chainrule.text.parser import MAX_DEPTH, MAX_LENGTH, ParseError, functions, parse
 
 # ----------------------------------------------------------------------------------------
 # Accepted: Python syntax and the way people write maths. Checked by value, not by string.
