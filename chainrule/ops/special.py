@@ -31,12 +31,13 @@ from .elementwise import div, elementwise, exp, log, log1p, sign, where
 from .linear import concatenate, getitem, reshape, sum, transpose
 from .linalg import matmul
 
-__all__ = ["erfc", "erfinv", "erfcinv", "ndtr", "ndtri", "log_ndtr", "gammaln", "gamma",
-           "digamma", "polygamma", "beta", "betaln", "gammainc", "gammaincc", "betainc", "betaincc",
-           "gammaincinv", "betaincinv", "expit", "log_expit", "xlogy", "xlog1py", "entr",
-           "rel_entr", "kl_div", "i0", "i1", "i0e", "i1e", "iv", "ive", "j0", "j1", "jv", "y0",
-           "y1", "yv", "k0", "k1", "k0e", "k1e", "kv", "kve", "zeta", "hyp2f1", "solve_triangular",
-           "expm", "sylvester", "sqrtm", "SCIPY_ROWS", "scipy_module"]
+__all__ = ["erfc", "erfinv", "erfcinv", "ndtr", "ndtri", "log_ndtr", "gammaln", "gamma", "digamma",
+           "polygamma", "beta", "betaln", "gammainc", "gammaincc", "betainc", "betaincc",
+           "gammaincinv", "betaincinv", "rgamma", "poch", "erfcx", "exp1", "expi", "expn", "spence",
+           "expit", "log_expit", "logit", "xlogy", "xlog1py", "entr", "rel_entr", "kl_div", "i0",
+           "i1", "i0e", "i1e", "iv", "ive", "j0", "j1", "jv", "y0", "y1", "yv", "k0", "k1", "k0e",
+           "k1e", "kv", "kve", "zeta", "hyp2f1", "solve_triangular", "expm", "sylvester", "sqrtm",
+           "SCIPY_ROWS", "scipy_module"]
 
 _TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
 _SQRT_PI_OVER_2 = math.sqrt(math.pi) / 2.0
@@ -156,6 +157,30 @@ beta = elementwise(
 # sigma(x) sigma(-x) and sigma(-x): no 1 - sigma cancellation either.
 expit = _unary("expit", lambda out, x: out * expit(-x), _dom(-6, 6), r"\sigma")
 log_expit = _unary("log_expit", lambda out, x: expit(-x), _dom(-6, 6), r"\log\sigma")
+# logit = log(p / (1 - p)), SciPy's values (chainrule.special's log(p) - log1p(-p) cancels
+# near p = 1/2, 5e-14 relative at p = 0.5005); logit' = 1 / (p (1 - p)).
+logit = _unary("logit", lambda out, p: div(1.0, p * (1.0 - p)), _dom(0.05, 0.95),
+               r"\operatorname{logit}")
+
+# ----------------------------------------------------------------------------------------
+# More of the gamma family and the exponential integrals.
+
+# 1/Gamma: -psi(x)/Gamma(x); the Pochhammer symbol Gamma(z+m)/Gamma(z).
+rgamma = _unary("rgamma", lambda out, x: -out * digamma(x), _dom(0.3, 4), r"\frac{1}{\Gamma}")
+poch = elementwise("poch", _sp("poch"),
+                   [lambda out, z, m: out * (digamma(z + m) - digamma(z)),
+                    lambda out, z, m: out * digamma(z + m)],
+                   domain=_dom2(0.5, 3, 0.2, 2.5))
+# erfcx = e^(x^2) erfc(x): 2x erfcx(x) - 2/sqrt(pi).
+erfcx = _unary("erfcx", lambda out, x: 2.0 * x * out - _TWO_OVER_SQRT_PI, _dom(-2, 4))
+# E1' = -e^-x / x; Ei' = e^x / x; E_n' = -E_(n-1) = ((n-1) E_n - e^-x) / x (the recurrence
+# (n-1) E_n = e^-x - x E_(n-1), valid for every n >= 0).
+exp1 = _unary("exp1", lambda out, x: -div(exp(-x), x), _dom(0.2, 4), "E_1")
+expi = _unary("expi", lambda out, x: div(exp(x), x), _dom(0.2, 4), r"\operatorname{Ei}")
+expn = _partly("expn", ("n",), lambda out, n, x: div((n - 1) * out - exp(-x), x),
+               display={"latex": "E_n"}, domain=_dom_order(0.2, 4, orders=(0, 1, 3)))
+# Spence's function, SciPy's convention: -int_1^z log t / (t - 1) dt.
+spence = _unary("spence", lambda out, z: div(log(z), 1.0 - z), _dom(0.05, 0.9))
 
 # ----------------------------------------------------------------------------------------
 # x log y and the entropies (0 log 0 = 0, as SciPy).

@@ -30,7 +30,8 @@ from ..numpy._helpers import _arr
 from . import special as sp
 
 __all__ = ["norm", "t", "gamma", "beta", "poisson", "dirichlet", "multivariate_normal",
-           "expon", "laplace", "logistic", "cauchy", "uniform", "chi2", "bernoulli", "binom"]
+           "expon", "laplace", "logistic", "cauchy", "uniform", "chi2", "bernoulli", "binom",
+           "geom", "nbinom", "pareto", "lognorm", "vonmises"]
 
 _LOG_SQRT_2PI = 0.5 * math.log(2.0 * math.pi)
 _LOG_PI = math.log(math.pi)
@@ -112,11 +113,18 @@ class t:  # noqa: N801
     @staticmethod
     def cdf(x: Any, df: Any, loc: Any = 0.0, scale: Any = 1.0) -> Any:
         """Through the incomplete beta function: the tail beyond |z| is
-        I_(df/(df+z²))(df/2, 1/2) / 2."""
+        I_(df/(df+z²))(df/2, 1/2) / 2; near the centre (where that tail is above 1/4) the
+        distance from 1/2, I_(z²/(df+z²))(1/2, df/2) / 2, is used instead: no 1 - x to
+        round, and no 1/2 - (almost 1/2) in the tails."""
         z = _standardize(x, loc, scale)
         df = _arr(df)
-        tail = 0.5 * sp.betainc(df / 2.0, 0.5, df / (df + z * z))
-        return cnp.where(_mask(z, lambda v: v > 0), 1.0 - tail, tail)
+        z2 = z * z
+        positive = _mask(z, lambda v: v > 0)
+        tail = 0.5 * sp.betainc(df / 2.0, 0.5, df / (df + z2))
+        centre = 0.5 * sp.betainc(0.5, df / 2.0, z2 / (df + z2))
+        near = _mask(tail, lambda v: v > 0.25)
+        return cnp.where(near, 0.5 + cnp.where(positive, centre, -centre),
+                         cnp.where(positive, 1.0 - tail, tail))
 
     @staticmethod
     def sf(x: Any, df: Any, loc: Any = 0.0, scale: Any = 1.0) -> Any:
@@ -430,3 +438,109 @@ class binom:  # noqa: N801
     @staticmethod
     def pmf(k: Any, n: Any, p: Any) -> Any:
         return cnp.exp(binom.logpmf(k, n, p))
+
+
+class geom:  # noqa: N801
+    """The geometric distribution on k = 1, 2, ... (differentiable in p)."""
+
+    @staticmethod
+    def logpmf(k: Any, p: Any, loc: Any = 0) -> Any:
+        k = _np.asarray(value_of(k), dtype=float) - loc
+        ok = (k >= 1) & (k == _np.floor(k))
+        kk = _np.where(ok, k, 1.0)
+        p = _arr(p)
+        return _on_support(ok, cnp.log(p) + sp.xlog1py(kk - 1.0, -p), -_np.inf)
+
+    @staticmethod
+    def pmf(k: Any, p: Any, loc: Any = 0) -> Any:
+        return cnp.exp(geom.logpmf(k, p, loc))
+
+    @staticmethod
+    def cdf(k: Any, p: Any, loc: Any = 0) -> Any:
+        k = _np.floor(_np.asarray(value_of(k), dtype=float) - loc)
+        ok = k >= 1
+        return _on_support(ok, -cnp.expm1(cnp.log1p(-_arr(p)) * _np.where(ok, k, 1.0)), 0.0)
+
+
+class nbinom:  # noqa: N801
+    """The negative binomial distribution (failures k before n successes; differentiable in
+    n and p)."""
+
+    @staticmethod
+    def logpmf(k: Any, n: Any, p: Any, loc: Any = 0) -> Any:
+        k = _np.asarray(value_of(k), dtype=float) - loc
+        ok = (k >= 0) & (k == _np.floor(k))
+        kk = _np.where(ok, k, 0.0)
+        n, p = _arr(n), _arr(p)
+        coeff = sp.gammaln(n + kk) - sp.gammaln(kk + 1.0) - sp.gammaln(n)
+        return _on_support(ok, coeff + n * cnp.log(p) + sp.xlog1py(kk, -p), -_np.inf)
+
+    @staticmethod
+    def pmf(k: Any, n: Any, p: Any, loc: Any = 0) -> Any:
+        return cnp.exp(nbinom.logpmf(k, n, p, loc))
+
+
+class pareto:  # noqa: N801
+    """The Pareto distribution with shape ``b`` on x >= 1 (before loc and scale)."""
+
+    @staticmethod
+    def logpdf(x: Any, b: Any, loc: Any = 0.0, scale: Any = 1.0) -> Any:
+        y = _standardize(x, loc, scale)
+        inside = _mask(y, lambda v: v >= 1)
+        y, b = _safe(y, inside, 1.0), _arr(b)
+        return _on_support(inside, cnp.log(b) - (b + 1.0) * cnp.log(y) - cnp.log(scale),
+                           -_np.inf)
+
+    @staticmethod
+    def pdf(x: Any, b: Any, loc: Any = 0.0, scale: Any = 1.0) -> Any:
+        return cnp.exp(pareto.logpdf(x, b, loc, scale))
+
+    @staticmethod
+    def cdf(x: Any, b: Any, loc: Any = 0.0, scale: Any = 1.0) -> Any:
+        return 1.0 - pareto.sf(x, b, loc, scale)
+
+    @staticmethod
+    def sf(x: Any, b: Any, loc: Any = 0.0, scale: Any = 1.0) -> Any:
+        y = _standardize(x, loc, scale)
+        inside = _mask(y, lambda v: v >= 1)
+        return _on_support(inside, _safe(y, inside, 1.0) ** (-_arr(b)), 1.0)
+
+
+class lognorm:  # noqa: N801
+    """The log-normal distribution with shape ``s`` (the σ of log x)."""
+
+    @staticmethod
+    def logpdf(x: Any, s: Any, loc: Any = 0.0, scale: Any = 1.0) -> Any:
+        y = _standardize(x, loc, scale)
+        inside = _mask(y, lambda v: v > 0)
+        y, s = _safe(y, inside, 1.0), _arr(s)
+        logy = cnp.log(y)
+        return _on_support(inside, -logy * logy / (2.0 * s * s)
+                           - cnp.log(s * y * math.sqrt(2.0 * math.pi)) - cnp.log(scale),
+                           -_np.inf)
+
+    @staticmethod
+    def pdf(x: Any, s: Any, loc: Any = 0.0, scale: Any = 1.0) -> Any:
+        return cnp.exp(lognorm.logpdf(x, s, loc, scale))
+
+    @staticmethod
+    def cdf(x: Any, s: Any, loc: Any = 0.0, scale: Any = 1.0) -> Any:
+        y = _standardize(x, loc, scale)
+        inside = _mask(y, lambda v: v > 0)
+        return _on_support(inside, sp.ndtr(cnp.log(_safe(y, inside, 1.0)) / s), 0.0)
+
+
+class vonmises:  # noqa: N801
+    """The von Mises distribution on the circle with concentration ``kappa`` (log-density
+    through the exponentially scaled i0e, so large kappa does not overflow)."""
+
+    @staticmethod
+    def logpdf(x: Any, kappa: Any, loc: Any = 0.0, scale: Any = 1.0) -> Any:
+        y = _standardize(x, loc, scale)
+        kappa = _arr(kappa)
+        return (kappa * (cnp.cos(y) - 1.0) - math.log(2.0 * math.pi) - cnp.log(sp.i0e(kappa))
+                - cnp.log(scale))
+
+    @staticmethod
+    def pdf(x: Any, kappa: Any, loc: Any = 0.0, scale: Any = 1.0) -> Any:
+        return cnp.exp(vonmises.logpdf(x, kappa, loc, scale))
