@@ -34,12 +34,13 @@ __all__ = ["OUTSIDE_STANDARD", "Backend", "samples", "probe", "strict_backend",
 # Rows array-api-strict refuses (with an error naming the row and the library): functions
 # the standard lacks (exp2, cbrt, sinc, erf, logaddexp2, fmod, fmax, fmin, rint, heaviside,
 # pad), and the rows chainrule still computes with NumPy alone (linear algebra, FFT, einsum,
-# index_update). The strict test checks that exactly these are refused.
+# index_update), and the SciPy rows of ops/special.py. The strict test checks that exactly
+# these are refused.
 OUTSIDE_STANDARD = frozenset({
     "exp2", "cbrt", "sinc", "erf", "logaddexp2", "fmod", "fmax", "fmin", "rint", "heaviside",
     "pad", "einsum", "inv", "det", "logabsdet", "solve", "cholesky", "eigh_packed",
     "svd_packed", "qr_packed", "pinv", "fft", "ifft", "rfft", "irfft", "index_update",
-    "cumprod"})
+    "cumprod"}) | ops.special.SCIPY_ROWS   # (SciPy computes those on NumPy arrays)
 
 _REFUSALS = ("chainrule does not convert", "chainrule computes this row with NumPy only",
              "has no scatter-add", "does not compute a lazy")

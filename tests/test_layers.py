@@ -27,11 +27,12 @@ LAYERS = {
     # the Tensor (eager, PyTorch style)
     "eager": 3,
     # namespaces and transforms
-    "numpy": 4, "special": 4, "functional": 4, "autograd": 4,
-    # checks and the symbolic reader
-    "testing": 5, "symbolic": 5, "coverage": 5, "coverage_backends": 5,
+    "numpy": 4, "special": 4, "scipy": 4, "functional": 4, "autograd": 4, "custom": 4,
+    # checks, the symbolic reader, the backends' coverage, and the compiler (it traces the
+    # transforms)
+    "testing": 5, "symbolic": 5, "coverage": 5, "coverage_backends": 5, "compiler": 5,
     # text in, pictures out
-    "parser": 6, "calculus": 6, "explain": 6, "visual": 6,
+    "text": 6, "visual": 6,
     # the command line
     "cli": 7, "__main__": 7,
     # the local web page and its JSON API
@@ -41,13 +42,18 @@ LAYERS = {
 # Inside a folder, a file may import only the files before it ("__init__" may import all).
 ORDER = {
     "core": ["primitive", "gradmode", "values", "pytree"],
-    "ops": ["_build", "elementwise", "linear", "reductions", "linalg", "fourier", "methods"],
+    "ops": ["_build", "elementwise", "linear", "reductions", "linalg", "fourier", "methods",
+            "special"],
     "interpret": ["reverse", "forward", "batching", "taylor"],
     "numpy": ["_constants", "_helpers", "_math", "_shape", "_index", "_reduce", "_products",
               "_create", "_stats", "_special", "linalg", "fft"],
     "_kernel": ["reference"],
+    "symbolic": ["_base", "printing", "expr", "simplify", "derive"],
+    "text": ["parser", "calculus", "explain"],
+    "compiler": ["trace", "optimize", "codegen"],
     "web": ["compute", "_worker", "server"],
     "visual": ["render", "graph", "plot"],
+    "scipy": ["special", "stats", "signal", "linalg", "integrate"],
 }
 
 # Imports against the grain, each done lazily inside one function, with its reason.
@@ -169,6 +175,21 @@ def test_dir_of_numpy_submodules_is_their_all(sub):
     assert dir(module) == sorted(module.__all__)
     for name in module.__all__:
         assert hasattr(module, name), name
+
+
+def test_no_module_is_shadowed_by_a_name_of_the_package():
+    # `chainrule.tensor` is the constructor, as `torch.tensor`; a module of that name would be
+    # unreachable as an attribute (the README once told users to read chainrule.tensor.COMPILED).
+    import chainrule
+    shadowed = []
+    for p in PACKAGE.iterdir():
+        name = p.stem if p.suffix == ".py" else p.name if (p / "__init__.py").exists() else None
+        if name is None or name.startswith("_"):
+            continue
+        module = importlib.import_module(f"chainrule.{name}")
+        if getattr(chainrule, name, module) is not module:
+            shadowed.append(name)
+    assert not shadowed, f"these modules are hidden by a function or object: {shadowed}"
 
 
 def test_every_module_says_what_it_exports():

@@ -101,7 +101,8 @@ class Primitive:
             ``"transpose"``, ``"broadcast"``, ``"getitem"``, ``"index_add"``,
             ``"index_update"``, ``"concatenate"``, ``"stack"``, ``"matmul"``, ``"axis"`` (one
             integer ``axis`` param: scans, FFTs), ``"pad"``, ``"einsum"``, ``"solve"``,
-            ``"linalg"`` (NumPy already treats leading axes as a stack of matrices), or
+            ``"linalg"`` (NumPy already treats leading axes as a stack of matrices),
+            ``"custom"`` (a row of ``chainrule.custom``, which batches itself), or
             ``"loop"`` (one call per batch element: always right, slower). Every row of the
             table declares one; ``None`` (a primitive made elsewhere) loops.
 

@@ -210,9 +210,12 @@ def value_of(x: Any) -> Any:
 
 def dtype_of(x: Any) -> np.dtype:
     if isinstance(x, Tracer):
-        # Each tracer says its dtype (a symbolic expression is float64 without a value).
-        return x.dtype
-    v = x
+        # A tracer knows its dtype without a concrete value (a symbolic expression is
+        # float64; a vmapped value has none).
+        d = x.dtype
+        if d is not None:
+            return np.dtype(d)
+    v = value_of(x)
     d = getattr(v, "dtype", None)
     if d is None:
         return np.result_type(v)

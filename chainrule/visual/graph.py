@@ -436,7 +436,7 @@ def graph(obj: Any, at: Optional[Mapping[str, Any]] = None, *,
     if isinstance(obj, Tracer) and callable(getattr(obj, "free_symbols", None)):
         expr = obj
     elif isinstance(obj, str):
-        from ..parser import parse  # noqa: PLC0415  (same layer, loaded on demand)
+        from ..text.parser import parse  # noqa: PLC0415  (same layer, loaded on demand)
         expr = parse(obj)
     else:
         raise TypeError(f"graph() takes a Tensor, an expression or a string, got "
