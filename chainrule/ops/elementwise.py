@@ -244,7 +244,9 @@ def _float_or(np_op: Callable, py_op: Callable) -> Callable:
     def impl(x, y):
         if type(x) is float and type(y) is float:
             return py_op(x, y)
-        return xp_op(x, y)
+        if type(x) not in _PLAIN and is_foreign(x) or type(y) not in _PLAIN and is_foreign(y):
+            return xp_op(x, y)
+        return np_op(x, y)
 
     impl.__name__ = np_op.__name__
     return impl
