@@ -489,3 +489,55 @@ def angle(z: Any, deg: bool = False) -> Any:
     """Argument of a complex number: arctan2(imag, real)."""
     a = bind(P.arctan2, imag(z), real(z))
     return degrees(a) if deg else a
+
+
+# ----------------------------------------------------------------------------------------
+# Integer division, and questions about complex values (their answers carry no gradient).
+
+
+def floor_divide(x: Any, y: Any) -> Any:
+    """floor(x / y) as NumPy (and Python's //) compute it: a step function, no gradient."""
+    return bind(P.floor_divide, x, y)
+
+
+def divmod(x: Any, y: Any) -> tuple:  # noqa: A001
+    """(x // y, x % y); the remainder carries the gradient (see :func:`mod`)."""
+    return floor_divide(x, y), mod(x, y)
+
+
+def iscomplexobj(x: Any) -> bool:
+    """Whether ``x`` has a complex dtype (whatever its values)."""
+    return _is_complex(x)
+
+
+def isrealobj(x: Any) -> bool:
+    """Whether ``x`` does not have a complex dtype."""
+    return not _is_complex(x)
+
+
+def iscomplex(x: Any) -> Any:
+    """Where the imaginary part is nonzero (a plain boolean array: no gradient)."""
+    v = _np.asarray(P.value_of(x))
+    return _np.iscomplex(v)
+
+
+def isreal(x: Any) -> Any:
+    """Where the imaginary part is zero (a plain boolean array: no gradient)."""
+    return _np.isreal(_np.asarray(P.value_of(x)))
+
+
+def real_if_close(x: Any, tol: float = 100) -> Any:
+    """The real part when every imaginary part is within ``tol`` machine epsilons of zero
+    (decided on the values, as NumPy does), else ``x`` unchanged. The real part's gradient
+    is that of :func:`real`.
+
+    >>> import chainrule as cr
+    >>> cr.grad(lambda z: real_if_close(z * (1 + 1e-20j)) ** 2)(3.0 + 0j)
+    (6+0j)
+    """
+    if not _is_complex(x):
+        return x
+    v = _np.asarray(P.value_of(x))
+    close = _np.real_if_close(v, tol=tol)
+    return real(x) if close.dtype.kind != "c" else x
+

@@ -224,6 +224,22 @@ def sort(x: Any, axis: Optional[int] = -1, stable: Optional[bool] = None) -> Any
     return take_along_axis(x, order, axis=axis)
 
 
+def argpartition(x: Any, kth: Any, axis: Optional[int] = -1) -> Any:
+    """Indices that partition the array around ``kth`` (a plain NumPy array: no gradient)."""
+    return _np.argpartition(_np.asarray(P.value_of(x)), kth, axis=axis)
+
+
+def partition(x: Any, kth: Any, axis: Optional[int] = -1) -> Any:
+    """The array rearranged so that element ``kth`` is where sorting would put it, smaller
+    ones before and larger after (NumPy's order); the gradient goes back to where each
+    element came from, as in :func:`sort`."""
+    x = _arr(x)
+    if axis is None:
+        x, axis = ravel(x), -1
+    order = _np.argpartition(_np.asarray(P.value_of(x)), kth, axis=axis)
+    return take_along_axis(x, order, axis=axis)
+
+
 def all(x: Any, axis: Any = None, keepdims: bool = False) -> Any:  # noqa: A001
     """Whether all elements are true (a plain NumPy value)."""
     return _np.all(_np.asarray(P.value_of(x)), axis=axis, keepdims=keepdims)

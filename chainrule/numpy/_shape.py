@@ -247,6 +247,15 @@ def vsplit(x: Any, indices_or_sections: Any) -> list:
     return split(x, indices_or_sections, axis=0)
 
 
+def dsplit(x: Any, indices_or_sections: Any) -> list:
+    """Split along axis 2 (the depth; arrays of 3 or more dimensions)."""
+    x = _arr(x)
+    if len(_shape(x)) < 3:
+        raise ValueError(f"dsplit: needs an array of 3 or more dimensions, got shape "
+                         f"{_shape(x)}; use hsplit or vsplit")
+    return split(x, indices_or_sections, axis=2)
+
+
 def tile(x: Any, reps: Any) -> Any:
     """Repeat the whole array ``reps`` times per axis (a broadcast, then a reshape)."""
     x = _arr(x)

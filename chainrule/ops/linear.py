@@ -43,6 +43,8 @@ def _rounds(x, dtype) -> bool:
 def _cast_transpose(g, x, dtype):
     if _rounds(x, dtype):
         return zeros_like_value(x)
+    if np.dtype(dtype).kind != "c" and dtype_of(g).kind == "c":
+        g = real(g)   # a real output's cotangent is real (see _complex_ct)
     return cast(g, dtype=dtype_of(x))
 
 
@@ -329,7 +331,12 @@ cumsum = linear("cumsum", _cumsum_impl, _cumsum_t, batch="axis", domain=_dom_sca
 
 
 def _complex_ct(g, x, factor):
-    # Cotangent of x from a real cotangent g: complex only where x itself is complex.
+    # Cotangent of x from a real cotangent g: complex only where x itself is complex. The
+    # output is real, so only the real part of g means anything: a complex g (the output was
+    # used as a factor of something complex) is projected first, or its imaginary part would
+    # leak into x's cotangent (real(1j * real(1j * x)) is 0 but had d/dx = -1).
+    if dtype_of(g).kind == "c":
+        g = real(g)
     if dtype_of(x).kind == "c":
         return g * factor
     return g if factor == 1 else g * 0.0

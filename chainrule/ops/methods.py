@@ -234,6 +234,13 @@ class ArrayOps(Tracer):
     def __rtruediv__(self, o): return bind(P.div, o, self)
     def __pow__(self, o): return bind(P.pow, self, o)
     def __rpow__(self, o): return bind(P.pow, o, self)
+    # % is NumPy's (and Python's) remainder, with the sign of the divisor; // has no gradient.
+    def __mod__(self, o): return bind(P.remainder, self, o)
+    def __rmod__(self, o): return bind(P.remainder, o, self)
+    def __floordiv__(self, o): return bind(P.floor_divide, self, o)
+    def __rfloordiv__(self, o): return bind(P.floor_divide, o, self)
+    def __divmod__(self, o): return bind(P.floor_divide, self, o), bind(P.remainder, self, o)
+    def __rdivmod__(self, o): return bind(P.floor_divide, o, self), bind(P.remainder, o, self)
     def __matmul__(self, o): return bind(P.matmul, self, o)
     def __rmatmul__(self, o): return bind(P.matmul, o, self)
     def __neg__(self): return bind(P.neg, self)
