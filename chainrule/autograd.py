@@ -85,6 +85,8 @@ def grad(outputs: Union[Tensor, Sequence[Tensor]], inputs: Union[Tensor, Sequenc
                                    "the outputs; pass allow_unused=True to get None for it")
             out.append(None)
             continue
+        if P.dtype_of(g).kind == "c" and x.dtype.kind != "c":
+            g = P.real(g)   # a real input keeps the real part of its cotangent
         if not isinstance(g, Tensor):
             g = Tensor._wrap(_as_value(g, x.dtype), x._level)
         elif g.dtype != x.dtype:

@@ -523,6 +523,31 @@ def _entries() -> dict:
         oracle=False)
     if hasattr(ops, "erf"):   # the erf row comes with the table's split (see special.erf)
         add("special.erf", _unary(), oracle=False)
+    # Issue 15's NumPy pieces (complex-valued behaviour is tested in tests/test_complex.py).
+    gapped = _n(3, 3) * 0.3 + np.diag([1.0, 2.0, 4.0])
+    add("linalg.eig", [Case((gapped,)), Case((_n(2, 2, 2) * 0.3 + np.diag([1.0, 3.0]),))],
+        "complex results always; distinct eigenvalues; vectors up to phase (unit norm)")
+    add("linalg.eigvals", [Case((_n(3, 3) * 0.3 + np.diag([1.0, 2.0, 4.0]),))],
+        "complex results always")
+    add("gradient", [Case((_n(5),)), Case((_n(4, 3),), {"axis": 0}),
+                     Case((_n(5), 0.5), {"edge_order": 2}, diff=(0,)),
+                     Case((_n(4), np.array([0.0, 1.0, 3.0, 4.5])), diff=(0,)),
+                     Case((_n(3, 4),), {"axis": 1, "edge_order": 2})],
+        "linear in f; spacing not differentiated")
+    add("partition", [Case((_n(6), 2)), Case((_n(3, 4), 1), {"axis": 0})],
+        "gradient follows the permutation, as sort")
+    e["argpartition"] = Entry("argpartition", NODIFF, [Case((_n(6), 2))],
+                              "indices, no gradient")
+    add("dsplit", [Case((_n(2, 2, 4), 2)), Case((_n(1, 2, 3), [1]))])
+    e["floor_divide"] = Entry("floor_divide", NODIFF, _binary(0.5, 3.0),
+                              "a step function, no gradient")
+    add("divmod", [Case((_u(0.5, 3.0, 3), _u(0.5, 2.0, 3)))],
+        "the quotient has no gradient, the remainder mod's")
+    for name in ("iscomplex", "isreal"):
+        e[name] = Entry(name, NODIFF, [Case((_n(3),))], "boolean result, no gradient")
+    for name in ("iscomplexobj", "isrealobj"):
+        e[name] = Entry(name, CONST, [Case((_n(3),))], "a property of the dtype")
+    add("real_if_close", [Case((_n(3),))], "real input unchanged; complex: see real")
     return e
 
 

@@ -390,6 +390,8 @@ def _accumulate_into(t: Any, g: Any, create_graph: bool, wrap: Callable, handed:
     if create_graph:
         if not hasattr(g, "_level"):
             g = wrap(g)
+        if g.dtype.kind == "c" and dtype.kind != "c":
+            g = P.real(g)   # a real leaf keeps the real part (as below), recorded
         if g.dtype != dtype:
             g = g.astype(dtype)
         if dtype.kind == "c":

@@ -250,6 +250,9 @@ def gradient(f: Any, *varargs: Any, axis: Any = None, edge_order: int = 1) -> An
             raise ValueError(f"gradient: an axis of length {n} is too short for edge_order "
                              f"{edge_order}; it needs at least {edge_order + 1} samples")
         dx = _spacing(h, n, "gradient")
+        kind = P.dtype_of(f)
+        if kind.kind in "fc":   # coefficients in f's precision: float32 stays float32
+            dx = dx.astype(_np.finfo(kind).dtype)
         bcast = (-1,) + (1,) * (nd - 1 - ax)
 
         def part(lo, hi, ax=ax):

@@ -35,8 +35,8 @@ __all__ = ["add", "sub", "mul", "div", "neg", "pow", "exp", "log", "sin", "cos",
            "reciprocal", "sinc", "erf", "maximum", "minimum", "where", "arctan2", "hypot",
            "logaddexp", "logaddexp2", "fmod", "remainder", "copysign", "fmax", "fmin",
            "sign", "equal", "not_equal", "greater", "greater_equal", "less", "less_equal",
-           "floor", "floor_divide", "ceil", "trunc", "rint", "round", "isnan", "isinf", "isfinite", "signbit",
-           "heaviside", "logical_and", "logical_or", "logical_xor", "logical_not"]
+           "floor", "ceil", "trunc", "rint", "round", "isnan", "isinf", "isfinite", "signbit",
+           "heaviside", "logical_and", "logical_or", "logical_xor", "logical_not", "floor_divide"]
 
 # math.exp2 and math.cbrt are Python 3.11+; on 3.10 those rows take NumPy's path.
 _LN2 = math.log(2.0)
@@ -530,7 +530,8 @@ greater_equal = nondifferentiable("greater_equal", np.greater_equal, ufunc=np.gr
 less = nondifferentiable("less", np.less, ufunc=np.less)
 less_equal = nondifferentiable("less_equal", np.less_equal, ufunc=np.less_equal)
 floor = nondifferentiable("floor", np.floor, ufunc=np.floor)
-floor_divide = nondifferentiable("floor_divide", np.floor_divide, ufunc=np.floor_divide)
+floor_divide = nondifferentiable("floor_divide", np.floor_divide, ufunc=np.floor_divide,
+                                 domain=_dom_mod)
 ceil = nondifferentiable("ceil", np.ceil, ufunc=np.ceil)
 trunc = nondifferentiable("trunc", np.trunc, ufunc=np.trunc)
 rint = nondifferentiable("rint", np.rint, ufunc=np.rint)
