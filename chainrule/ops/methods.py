@@ -107,6 +107,9 @@ def conversion_error(x: Any, what: str) -> NoReturn:
     if "vectorize" in entry:
         where = (" np.vectorize calls its function on plain numbers; write the function with "
                  "array operations instead (they apply elementwise).")
+    elif "AxisConcatenator" in entry:
+        where = (" np.r_ and np.c_ turn their items into NumPy arrays; use chainrule.numpy.r_ "
+                 "and chainrule.numpy.c_ (the same indexing) instead.")
     elif entry.startswith("scipy"):
         where = (f" It happened inside {entry}, which converts its inputs to NumPy arrays; "
                  "use the chainrule.numpy function of that name where there is one "
