@@ -205,7 +205,8 @@ def _entries() -> dict:
         add(name, _unary())
     # Signs, rounding, clipping.
     for name in ("abs", "absolute", "fabs"):
-        add(name, _unary(), "abs'(0) = 0 (sign(0)); for complex z the gradient is conj(z)/|z|")
+        add(name, _unary(), "abs'(0) = 0 (sign(0)); for complex z the gradient is z/|z| "
+            "(PyTorch's convention, docs/complex.md)")
     add("copysign", [Case((_u(0.3, 2, 3, 1), _n(4))), Case((-_u(0.3, 2, 2, 3), _n()))],
         "differentiable in x only; slope sign(x)·sign(y), 0 at x = 0")
     for name in ("maximum", "minimum"):
@@ -501,7 +502,7 @@ def _entries() -> dict:
     for name in ("fft.fft", "fft.ifft"):
         add(name, [Case((_n(5),)), Case((_n(3, 4),), {"n": 6, "axis": 0}),
                    Case((_n(4),), {"norm": "ortho"}), Case((_n(6),), {"n": 4, "norm": "forward"})],
-            "complex output: cotangent convention dL = Re(Σ c·dz)")
+            "complex output; gradients in PyTorch's convention (docs/complex.md)")
     add("fft.rfft", [Case((_n(5),)), Case((_n(6),), {"n": 8}), Case((_n(3, 4),), {"axis": 0}),
                      Case((_n(4),), {"norm": "ortho"})])
     add("fft.irfft", [Case((_n(3),)), Case((_n(4),), {"n": 7}),
@@ -627,12 +628,13 @@ def markdown() -> str:
         "(forward-over-reverse and reverse-over-forward). ✓ passed, ✗ failed, — no gradient "
         "by design.",
         "",
-        "Conventions: complex intermediates (FFT) use cotangents c with dL = Re(Σ c·dz), the "
-        "transpose convention of the rest of the table. Linear algebra rules are the standard "
+        "Conventions: gradients of complex inputs are PyTorch's, ∂L/∂x + i·∂L/∂y; inside, the "
+        "rules are plain transposes, with cotangents c such that dL = Re(Σ c·dz) "
+        "(docs/complex.md). Linear algebra rules are the standard "
         "identities; eigh/svd vector gradients need distinct eigen/singular values (at a "
         "degenerate spectrum the vectors are not unique: the degenerate block is treated as "
         "fixed, while gradients of the values alone stay exact); cholesky/eigh read the "
-        "symmetric part (A + Aᵀ)/2.",
+        "symmetric (Hermitian) part (A + Aᴴ)/2.",
         "",
         "| function | rev | fwd | 2nd | samples | notes |",
         "|---|---|---|---|---|---|",

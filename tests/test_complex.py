@@ -354,3 +354,29 @@ def test_eig_gradients_of_real_input():
     np.testing.assert_allclose(cr.grad(lambda m: cnp.real(cnp.linalg.eigvals(m) ** 2).sum())(a),
                                at.grad.numpy(), rtol=1e-9)
     check_grads(lambda m: cnp.real(cnp.linalg.eigvals(m) * (1 + 1j)), a)
+
+
+def test_complex_cholesky():
+    b = _c(3, 3)
+    a = b @ b.conj().T + 3 * np.eye(3)
+    np.testing.assert_allclose(cnp.linalg.cholesky(cr.tensor(a)).numpy(), np.linalg.cholesky(a),
+                               rtol=1e-12)   # main read (A + Aᵀ)/2: the real part's factor
+    check_grads(cnp.linalg.cholesky, a)
+    torch = _t()
+    at = torch.tensor(a, requires_grad=True)
+    (torch.linalg.cholesky(at) * torch.tensor(b)).real.sum().backward()
+    g = cr.grad(lambda a: cnp.real(cnp.linalg.cholesky(a) * b).sum())(a)
+    # chainrule differentiates chol((A + Aᴴ)/2), defined for every A: its gradient is the
+    # Hermitian part of PyTorch's (which leaves the anti-Hermitian part unspecified).
+    gt = at.grad.numpy()
+    np.testing.assert_allclose(g, (gt + gt.conj().T) / 2, rtol=1e-9, atol=1e-12)
+
+
+def test_complex_abs_at_zero_has_gradient_zero():
+    # Kink decision (as real abs and PyTorch): the subgradient 0 at z = 0, not hypot's nan.
+    z = np.array([0j, 3 - 4j])
+    for f in (cnp.abs, abs, lambda z: z.abs() if hasattr(z, "abs") else np.abs(z)):
+        g = cr.grad(lambda z: cnp.sum(f(z)))(z)
+        np.testing.assert_allclose(g, [0, (3 - 4j) / 5])
+    _, t = cr.jvp(cnp.abs, (z,), (np.ones(2, complex),))
+    np.testing.assert_allclose(t, [0.0, 0.6])

@@ -10,6 +10,7 @@ import numpy as _np
 
 from .. import ops as P
 from ..core import bind, bind1
+from ..ops.methods import complex_modulus
 from ._helpers import _arr, _is_complex
 
 
@@ -264,9 +265,10 @@ def degrees(x: Any) -> Any:
 
 
 def abs(x: Any) -> Any:  # noqa: A001
-    """|x|; for complex x the modulus sqrt(re² + im²), whose gradient is conj(z)/|z|."""
+    """|x|; for complex x the modulus sqrt(re² + im²), whose gradient is z/|z| (PyTorch's
+    convention, docs/complex.md)."""
     if _is_complex(x):
-        return bind(P.hypot, bind(P.real, x), bind(P.imag, x))
+        return complex_modulus(x)   # gradient 0 at z = 0, as real abs
     return bind1(P.abs, x)
 
 

@@ -10,7 +10,7 @@ eigenvalues (singular values): with exactly repeated values the vectors are not 
 their gradient is computed as if the degenerate block did not rotate (gradients of the values
 alone stay exact); nearly repeated values give huge vector gradients; svd needs nonzero
 singular values when the matrix is not square.
-eigh and cholesky read only the symmetric part (A + Aᵀ)/2 of their input, so their
+eigh and cholesky read only the symmetric (Hermitian) part (A + Aᴴ)/2 of their input, so their
 gradients are symmetric. qr supports rows >= columns (mode "reduced").
 
 >>> import chainrule as cr, chainrule.numpy as cnp

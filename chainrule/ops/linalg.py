@@ -5,7 +5,7 @@ Rules are the standard matrix identities written with table ops, so they differe
 all rows broadcast over leading (batch) axes like NumPy's linalg. eigh and svd rules divide by
 differences of eigen/singular values: at a degenerate spectrum the derivative of the vectors
 is not defined (see ``_gap_inverse``; coverage.md says so); eigh and cholesky read only the
-symmetric part (A + Aᵀ)/2.
+symmetric (Hermitian) part (A + Aᴴ)/2.
 
 >>> from chainrule.ops import matmul
 >>> import numpy as np
@@ -286,7 +286,8 @@ solve = _row(Primitive(
 
 
 def _cholesky_impl(x):
-    return np.linalg.cholesky(0.5 * (x + np.swapaxes(x, -1, -2)))
+    # The Hermitian part: (A + Aᵀ)/2 of a complex Hermitian A would be its real part.
+    return np.linalg.cholesky(0.5 * (x + np.conj(np.swapaxes(x, -1, -2))))
 
 
 def _phi(x):
@@ -296,15 +297,15 @@ def _phi(x):
 
 
 def _cholesky_jvp(t, out, x):
-    # dL = L Φ(L⁻¹ dA L⁻ᵀ) for A = L Lᵀ (dA symmetrised, as the impl reads (A + Aᵀ)/2).
+    # dL = L Φ(L⁻¹ dA L⁻ᴴ) for A = L Lᴴ (dA made Hermitian, as the impl reads (A + Aᴴ)/2).
     li = inv(out)
-    return matmul(out, _phi(matmul(matmul(li, _sym(t)), _mT(li))))
+    return matmul(out, _phi(matmul(matmul(li, _herm(t)), _mH(li))))
 
 
 def _cholesky_vjp(g, out, x):
-    # The transpose of the JVP: Ā = sym(L⁻ᵀ Φ(Lᵀ L̄) L⁻¹).
+    # The transpose of the JVP: Ā = herm(L⁻ᵀ Φ(Lᵀ L̄) conj(L⁻¹)) (for real L: sym(... L⁻¹)).
     li = inv(out)
-    return _sym(matmul(matmul(_mT(li), _phi(matmul(_mT(out), g))), li))
+    return _herm(matmul(matmul(_mT(li), _phi(matmul(_mT(out), g))), _cj(li)))
 
 
 cholesky = _row(Primitive(

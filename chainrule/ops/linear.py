@@ -324,7 +324,9 @@ cumsum = linear("cumsum", _cumsum_impl, _cumsum_t, batch="axis", domain=_dom_sca
 
 # ----------------------------------------------------------------------------------------
 # Complex parts. Cotangent convention for complex values (the table's rules are plain
-# transposes, as in JAX): a real loss L changes by dL = Re(sum(c * dz)) when z changes by dz,
+# transposes, as in JAX; users see the conjugate, PyTorch's convention, which
+# reverse.user_convention converts at the boundary): a real loss L changes by
+# dL = Re(sum(c * dz)) when z changes by dz,
 # where c is z's cotangent. So real(z) pulls g back to g + 0j, imag(z) to -1j * g, and a real
 # input of a complex-valued row takes the real part of its cotangent. The rows also accept
 # real inputs (real(x) = x, imag(x) = 0), which is how the table tests reach them.

@@ -31,13 +31,23 @@ def _unwrap_index(idx: Any) -> Any:
 
 def _abs(x: Any) -> Any:
     """|x|; for complex x the modulus through ``hypot(real, imag)``, as ``chainrule.abs``
-    does, so ``z.abs()``, ``abs(z)`` and ``cr.abs(z)`` give one gradient (the engine's
-    convention, see docs/complex.md). The ``abs`` row's partial ``sign(x)`` is a real rule:
+    does, so ``z.abs()``, ``abs(z)`` and ``cr.abs(z)`` give one gradient (see
+    docs/complex.md). The ``abs`` row's partial ``sign(x)`` is a real rule:
     on complex z it would give the conjugate gradient and a complex tangent."""
     if dtype_of(x).kind == "c":
-        PN = P
-        return bind(PN.hypot, bind(PN.real, x), bind(PN.imag, x))
+        return complex_modulus(x)
     return bind(P.abs, x)
+
+
+def complex_modulus(z: Any) -> Any:
+    """|z| of complex z as hypot(real, imag). At z = 0 the gradient is 0 (the subgradient of
+    least norm, as for real abs and PyTorch's complex abs), not hypot's 0/0 = nan: zeros are
+    replaced by 1 inside and their result by 0, only where there are zeros."""
+    re, im = bind(P.real, z), bind(P.imag, z)
+    zero = np.asarray(value_of(z)) == 0
+    if not zero.any():
+        return bind(P.hypot, re, im)
+    return bind(P.where, zero, 0.0, bind(P.hypot, bind(P.where, zero, 1.0, re), im))
 
 
 def mean(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
