@@ -106,6 +106,9 @@ def _check(f, args, modes, order, eps, atol, rtol, rng) -> None:
     numeric = _numerical_jvp(f, args, tangents, eps)
     if "fwd" in modes:
         out, t_out = jvp(f, args, tangents)
+        if P.dtype_of(t_out).kind == "c" and P.dtype_of(out).kind != "c":
+            raise GradcheckError(f"forward mode (order {order} check) gave a complex tangent "
+                                 f"({P.dtype_of(t_out)}) for a real output: {t_out!r}")
         _close(t_out, numeric, atol, rtol, f"forward mode (order {order} check)")
     if "rev" in modes:
         out, pullback = vjp(f, *args)

@@ -380,3 +380,39 @@ def test_complex_abs_at_zero_has_gradient_zero():
         np.testing.assert_allclose(g, [0, (3 - 4j) / 5])
     _, t = cr.jvp(cnp.abs, (z,), (np.ones(2, complex),))
     np.testing.assert_allclose(t, [0.0, 0.6])
+
+
+def test_complex_qr_pinv_slogdet_lstsq():
+    # Each used real-matrix rules (transposes where conjugate transposes belong) or gave a
+    # complex value where NumPy's is real; found by check_grads on complex inputs.
+    tall, b = T, _c(4)
+    check_grads(lambda a: abs(cnp.linalg.qr(a)[0]), M)
+    check_grads(lambda a: cnp.linalg.qr(a)[1], tall)
+    check_grads(cnp.linalg.pinv, tall)
+    check_grads(lambda a: cnp.linalg.lstsq(a, b)[0], tall)
+    check_grads(lambda a: cnp.linalg.lstsq(a, b)[1], tall)
+    res = cnp.linalg.lstsq(cr.tensor(tall), b)[1]
+    assert res.dtype == np.float64
+    np.testing.assert_allclose(res.numpy(), np.linalg.lstsq(tall, b)[1], rtol=1e-10)
+    sign, logabs = cnp.linalg.slogdet(cr.tensor(M))
+    want = np.linalg.slogdet(M)
+    np.testing.assert_allclose(sign.numpy(), want[0], rtol=1e-12)
+    assert logabs.dtype == np.float64
+    check_grads(lambda a: cnp.linalg.slogdet(a)[0], M)    # the complex sign moves with A
+    check_grads(lambda a: cnp.linalg.slogdet(a)[1], M)
+    torch = _t()
+    mt = torch.tensor(M, requires_grad=True)
+    s, la = torch.linalg.slogdet(mt)
+    ((s * (1 + 2j)).real + la).backward()
+    g = cr.grad(lambda a: cnp.real(cnp.linalg.slogdet(a)[0] * (1 + 2j))
+                + cnp.linalg.slogdet(a)[1])(M)
+    np.testing.assert_allclose(g, mt.grad.numpy(), rtol=1e-9)
+
+
+def test_check_grads_refuses_a_complex_tangent_of_a_real_output():
+    # A rule giving a complex tangent for a real value would pass a comparison of real parts.
+    from chainrule.core import Primitive, bind
+    bad = Primitive("bad_modulus", lambda z: np.abs(z), [lambda g, out, z: g * z / out],
+                    [lambda t, out, z: t * np.conj(z) / out])
+    with pytest.raises(cr.testing.GradcheckError, match="complex tangent .* real output"):
+        check_grads(lambda z: bind(bad, z), Z)

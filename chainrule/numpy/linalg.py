@@ -78,8 +78,13 @@ def det(a: Any) -> Any:
 def slogdet(a: Any) -> SlogdetResult:
     """(sign, log|det|): the sign carries no gradient, log|det| has gradient A⁻ᵀ."""
     a = _square(a, "slogdet")
+    logabs = bind(P.logabsdet, a)
+    if _is_complex(a):
+        # A complex sign is det / |det|, which moves with A (a real sign is piecewise constant).
+        d = det(a)
+        return SlogdetResult(d / abs(d), real(logabs) if _is_complex(logabs) else logabs)
     sign = _np.linalg.slogdet(_np.asarray(P.value_of(a)))[0]
-    return SlogdetResult(sign, bind(P.logabsdet, a))
+    return SlogdetResult(sign, logabs)
 
 
 def solve(a: Any, b: Any) -> Any:
@@ -372,7 +377,7 @@ def lstsq(a: Any, b: Any, rcond: Any = None) -> tuple:
     rank = _np.linalg.matrix_rank(_np.asarray(P.value_of(a)))
     if rank == n and m > n:
         r = b - _matmul(a, x)
-        residuals = sum(r * r, axis=0)
+        residuals = sum(_abs2(r), axis=0)   # |r|², real also for complex r
         if len(_shape(b)) == 1:
             residuals = reshape(residuals, (1,))
     else:

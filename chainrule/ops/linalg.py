@@ -60,6 +60,10 @@ def _mH(x):
     return _mT(_cj(x))
 
 
+def _re(x):
+    return real(x) if _cplx(x) else x
+
+
 def _herm(x):
     return 0.5 * (x + _mH(x))
 
@@ -242,7 +246,8 @@ def _logabsdet_impl(x):
 logabsdet = _row(Primitive(
     "logabsdet", _logabsdet_impl,
     [lambda g, out, x: _col(_col(g)) * _mT(inv(x))],   # d log|det A| = tr(A⁻¹ dA)
-    [lambda t, out, x: sum(_mT(inv(x)) * t, axis=(-2, -1))],
+    # d log|det A| = Re tr(A⁻¹ dA): real, also for complex A.
+    [lambda t, out, x: _re(sum(_mT(inv(x)) * t, axis=(-2, -1)))],
     doc="log|det(A)|, the second output of slogdet",
     domain=lambda rng: [((rng.normal(size=(3, 3)) + 2 * np.eye(3),), {}),
                         ((rng.normal(size=(2, 2, 2)) - 2 * np.eye(2),), {})], batch="linalg"))
@@ -513,21 +518,28 @@ def _strict_lower(x):
 def _qr_jvp(t, out, x):
     # C = Qᵀ dA R⁻¹ = Ω + dR R⁻¹ with Ω skew and dR R⁻¹ upper triangular:
     # Ω = low(C) - low(C)ᵀ, dR = (C - Ω) R, dQ = dA R⁻¹ - Q (C - Ω).
+    # Complex (Qᴴ, and Ω skew-Hermitian): LAPACK's R has a real diagonal, so Ω's diagonal is
+    # the imaginary part of C's.
     q, r = _qr_unpack(out, x)
     ri = inv(r)
-    c = matmul(matmul(_mT(q), t), ri)
-    k = c - _strict_lower(c) + _mT(_strict_lower(c))
+    c = matmul(matmul(_mH(q), t), ri)
+    k = c - _strict_lower(c) + _mH(_strict_lower(c))
+    if _cplx(c):
+        k = k - 1j * _diag_embed(imag(_diag_part(c)))
     return concatenate(matmul(t, ri) - matmul(q, k), matmul(k, r), axis=-2)
 
 
 def _qr_vjp(g, out, x):
     # The transpose of the JVP: M = R̄ Rᵀ - Qᵀ Q̄, N = M - low(M) + low(Mᵀ),
     # Ā = (Q̄ + Q N) R⁻ᵀ.
+    # (Complex: N = M - low(M) + low(Mᴴ) - i diag(Im diag M), Ā = (Q̄ + conj(Q) N) R⁻ᵀ.)
     q, r = _qr_unpack(out, x)
     gq, gr = _qr_unpack(g, x)
     m = matmul(gr, _mT(r)) - matmul(_mT(q), gq)
-    nn = m - _strict_lower(m) + _strict_lower(_mT(m))
-    return matmul(gq + matmul(q, nn), _mT(inv(r)))
+    nn = m - _strict_lower(m) + _strict_lower(_mH(m))
+    if _cplx(m):
+        nn = nn - 1j * _diag_embed(imag(_diag_part(m)))
+    return matmul(gq + matmul(_cj(q), nn), _mT(inv(r)))
 
 
 qr_packed = _row(Primitive(
@@ -543,8 +555,8 @@ def _pinv_jvp(t, out, x):
     m, n = shape_of(x)[-2:]
     left = np.eye(m, dtype=dtype_of(x)) - matmul(x, p)
     right = np.eye(n, dtype=dtype_of(x)) - matmul(p, x)
-    return (-matmul(matmul(p, t), p) + matmul(matmul(matmul(p, _mT(p)), _mT(t)), left)
-            + matmul(matmul(right, _mT(t)), matmul(_mT(p), p)))
+    return (-matmul(matmul(p, t), p) + matmul(matmul(matmul(p, _mH(p)), _mH(t)), left)
+            + matmul(matmul(right, _mH(t)), matmul(_mH(p), p)))
 
 
 def _pinv_vjp(g, out, x):
@@ -552,8 +564,10 @@ def _pinv_vjp(g, out, x):
     m, n = shape_of(x)[-2:]
     left = np.eye(m, dtype=dtype_of(x)) - matmul(x, p)
     right = np.eye(n, dtype=dtype_of(x)) - matmul(p, x)
-    return (-matmul(matmul(_mT(p), g), _mT(p)) + matmul(matmul(left, _mT(g)), matmul(p, _mT(p)))
-            + matmul(matmul(matmul(_mT(p), p), _mT(g)), right))
+    # The transpose of the JVP (for complex A the conjugates of its Hermitian terms).
+    return (-matmul(matmul(_mT(p), g), _mT(p))
+            + matmul(matmul(_cj(left), _mH(g)), matmul(_cj(p), _mT(p)))
+            + matmul(matmul(matmul(_mT(p), _cj(p)), _mH(g)), _cj(right)))
 
 
 pinv = _row(Primitive(
