@@ -416,3 +416,26 @@ def test_check_grads_refuses_a_complex_tangent_of_a_real_output():
                     [lambda t, out, z: t * np.conj(z) / out])
     with pytest.raises(cr.testing.GradcheckError, match="complex tangent .* real output"):
         check_grads(lambda z: bind(bad, z), Z)
+
+
+def test_complex_var_std_float_power_nan_to_num_match_numpy():
+    # Values complex where NumPy's are real (var of (x - mean)², not |x - mean|²), or the
+    # imaginary part dropped (float_power cast to float64): found by running the coverage
+    # samples on complex inputs.
+    z = _c(3, 4)
+    for name, kwargs in (("var", {}), ("std", {"axis": 1}), ("nanvar", {"axis": 0}),
+                         ("nanstd", {"ddof": 1})):
+        got = getattr(cnp, name)(cr.tensor(z), **kwargs)
+        want = getattr(np, name)(z, **kwargs)
+        assert got.dtype == want.dtype == np.float64, name
+        np.testing.assert_allclose(got.numpy(), want, rtol=1e-12)
+        check_grads(lambda z: getattr(cnp, name)(z, **kwargs), z)
+    torch = _t()
+    zt = torch.tensor(z, requires_grad=True)
+    zt.var(dim=1, unbiased=False).sum().backward()
+    np.testing.assert_allclose(cr.grad(lambda z: cnp.var(z, axis=1).sum())(z), zt.grad.numpy(),
+                               rtol=1e-12)
+    np.testing.assert_allclose(cnp.float_power(z, 2.0), np.float_power(z, 2.0), rtol=1e-12)
+    check_grads(lambda z: cnp.float_power(z, 3.0), z)
+    bad = np.array([1 + np.nan * 1j, np.inf - 2j, np.nan + 0j])
+    np.testing.assert_array_equal(cnp.nan_to_num(cr.tensor(bad)).numpy(), np.nan_to_num(bad))

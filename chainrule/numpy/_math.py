@@ -66,9 +66,10 @@ def positive(x: Any) -> Any:
 
 
 def float_power(x: Any, y: Any) -> Any:
-    """x ** y computed in float64 (NumPy's float_power always promotes)."""
-    return bind(P.pow, bind(P.cast, x, dtype=_np.dtype(_np.float64)),
-                bind(P.cast, y, dtype=_np.dtype(_np.float64)))
+    """x ** y computed in float64, or complex128 for complex operands (NumPy's float_power
+    always promotes; a cast of complex values to float64 would drop their imaginary part)."""
+    wide = _np.dtype(_np.complex128 if _is_complex(x) or _is_complex(y) else _np.float64)
+    return bind(P.pow, bind(P.cast, x, dtype=wide), bind(P.cast, y, dtype=wide))
 
 
 def mod(x: Any, y: Any) -> Any:
@@ -439,6 +440,9 @@ def nan_to_num(x: Any, copy: bool = True, nan: float = 0.0, posinf: Optional[flo
                neginf: Optional[float] = None) -> Any:
     """NaN, +inf and -inf replaced by numbers; their gradient is 0, the rest pass through."""
     x = _arr(x)
+    if P.dtype_of(x).kind == "c":   # NumPy treats the real and imaginary parts apart
+        parts = [nan_to_num(bind(p, x), copy, nan, posinf, neginf) for p in (P.real, P.imag)]
+        return parts[0] + 1j * parts[1]
     if P.dtype_of(x).kind != "f":
         return x
     info = _np.finfo(P.dtype_of(x))
