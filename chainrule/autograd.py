@@ -58,6 +58,10 @@ def grad(outputs: Union[Tensor, Sequence[Tensor]], inputs: Union[Tensor, Sequenc
             if o.size != 1:
                 raise RuntimeError(f"autograd.grad: grad_outputs is needed for an output of "
                                    f"shape {o.shape}; pass one cotangent per output")
+            if o.dtype.kind == "c":
+                raise RuntimeError(f"autograd.grad: an output is complex ({o.dtype}), and a "
+                                   "gradient is defined for a real loss only; differentiate "
+                                   "a real function of it (.real, .abs()) or pass grad_outputs")
             g = np.ones(o.shape, dtype=o.dtype) if o.shape else o.dtype.type(1.0)
         elif P.shape_of(g) != o.shape:
             raise RuntimeError(f"autograd.grad: grad_output has shape {P.shape_of(g)} but its "
@@ -68,7 +72,7 @@ def grad(outputs: Union[Tensor, Sequence[Tensor]], inputs: Union[Tensor, Sequenc
         elif not create_graph and isinstance(g, Tensor):
             g = g._data
         roots.append(o)
-        cts.append(g)
+        cts.append(engine.user_convention(g))
     results = engine.backward_pass(
         roots, cts, targets=ins, accumulate=False,
         retain_graph=create_graph if retain_graph is None else retain_graph,
@@ -81,11 +85,13 @@ def grad(outputs: Union[Tensor, Sequence[Tensor]], inputs: Union[Tensor, Sequenc
                                    "the outputs; pass allow_unused=True to get None for it")
             out.append(None)
             continue
+        if P.dtype_of(g).kind == "c" and x.dtype.kind != "c":
+            g = P.real(g)   # a real input keeps the real part of its cotangent
         if not isinstance(g, Tensor):
             g = Tensor._wrap(_as_value(g, x.dtype), x._level)
         elif g.dtype != x.dtype:
             g = g.astype(x.dtype)
-        out.append(g)
+        out.append(engine.user_convention(g) if x.dtype.kind == "c" else g)
     return tuple(out)
 
 

@@ -209,7 +209,8 @@ def _entries() -> dict:
         add(name, _unary())
     # Signs, rounding, clipping.
     for name in ("abs", "absolute", "fabs"):
-        add(name, _unary(), "abs'(0) = 0 (sign(0)); for complex z the gradient is conj(z)/|z|")
+        add(name, _unary(), "abs'(0) = 0 (sign(0)); for complex z the gradient is z/|z| "
+            "(PyTorch's convention, docs/complex.md)")
     add("copysign", [Case((_u(0.3, 2, 3, 1), _n(4))), Case((-_u(0.3, 2, 2, 3), _n()))],
         "differentiable in x only; slope sign(x)·sign(y), 0 at x = 0")
     for name in ("maximum", "minimum"):
@@ -505,7 +506,7 @@ def _entries() -> dict:
     for name in ("fft.fft", "fft.ifft"):
         add(name, [Case((_n(5),)), Case((_n(3, 4),), {"n": 6, "axis": 0}),
                    Case((_n(4),), {"norm": "ortho"}), Case((_n(6),), {"n": 4, "norm": "forward"})],
-            "complex output: cotangent convention dL = Re(Σ c·dz)")
+            "complex output; gradients in PyTorch's convention (docs/complex.md)")
     add("fft.rfft", [Case((_n(5),)), Case((_n(6),), {"n": 8}), Case((_n(3, 4),), {"axis": 0}),
                      Case((_n(4),), {"norm": "ortho"})])
     add("fft.irfft", [Case((_n(3),)), Case((_n(4),), {"n": 7}),
@@ -526,6 +527,31 @@ def _entries() -> dict:
     add("special.logit", _unary(0.05, 0.95), "log(p) - log1p(-p); domain 0 < p < 1",
         oracle=False)
     add("special.erf", _unary(), oracle=False)
+    # Issue 15's NumPy pieces (complex-valued behaviour is tested in tests/test_complex.py).
+    gapped = _n(3, 3) * 0.3 + np.diag([1.0, 2.0, 4.0])
+    add("linalg.eig", [Case((gapped,)), Case((_n(2, 2, 2) * 0.3 + np.diag([1.0, 3.0]),))],
+        "complex results always; distinct eigenvalues; vectors up to phase (unit norm)")
+    add("linalg.eigvals", [Case((_n(3, 3) * 0.3 + np.diag([1.0, 2.0, 4.0]),))],
+        "complex results always")
+    add("gradient", [Case((_n(5),)), Case((_n(4, 3),), {"axis": 0}),
+                     Case((_n(5), 0.5), {"edge_order": 2}, diff=(0,)),
+                     Case((_n(4), np.array([0.0, 1.0, 3.0, 4.5])), diff=(0,)),
+                     Case((_n(3, 4),), {"axis": 1, "edge_order": 2})],
+        "linear in f; spacing not differentiated")
+    add("partition", [Case((_n(6), 2)), Case((_n(3, 4), 1), {"axis": 0})],
+        "gradient follows the permutation, as sort")
+    e["argpartition"] = Entry("argpartition", NODIFF, [Case((_n(6), 2))],
+                              "indices, no gradient")
+    add("dsplit", [Case((_n(2, 2, 4), 2)), Case((_n(1, 2, 3), [1]))])
+    e["floor_divide"] = Entry("floor_divide", NODIFF, _binary(0.5, 3.0),
+                              "a step function, no gradient")
+    add("divmod", [Case((_u(0.5, 3.0, 3), _u(0.5, 2.0, 3)))],
+        "the quotient has no gradient, the remainder mod's")
+    for name in ("iscomplex", "isreal"):
+        e[name] = Entry(name, NODIFF, [Case((_n(3),))], "boolean result, no gradient")
+    for name in ("iscomplexobj", "isrealobj"):
+        e[name] = Entry(name, CONST, [Case((_n(3),))], "a property of the dtype")
+    add("real_if_close", [Case((_n(3),))], "real input unchanged; complex: see real")
     return e
 
 
@@ -605,12 +631,13 @@ def markdown() -> str:
         "(forward-over-reverse and reverse-over-forward). ✓ passed, ✗ failed, — no gradient "
         "by design.",
         "",
-        "Conventions: complex intermediates (FFT) use cotangents c with dL = Re(Σ c·dz), the "
-        "transpose convention of the rest of the table. Linear algebra rules are the standard "
+        "Conventions: gradients of complex inputs are PyTorch's, ∂L/∂x + i·∂L/∂y; inside, the "
+        "rules are plain transposes, with cotangents c such that dL = Re(Σ c·dz) "
+        "(docs/complex.md). Linear algebra rules are the standard "
         "identities; eigh/svd vector gradients need distinct eigen/singular values (at a "
         "degenerate spectrum the vectors are not unique: the degenerate block is treated as "
         "fixed, while gradients of the values alone stay exact); cholesky/eigh read the "
-        "symmetric part (A + Aᵀ)/2.",
+        "symmetric (Hermitian) part (A + Aᴴ)/2.",
         "",
         "| function | rev | fwd | 2nd | samples | notes |",
         "|---|---|---|---|---|---|",

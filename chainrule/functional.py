@@ -230,6 +230,11 @@ def vjp(f: Callable, *primals: Any, has_aux: bool = False) -> tuple:
     With ``has_aux=True``, ``f`` returns ``(out, aux)`` and the result is
     ``(out, vjp_fn, aux)``. ``vjp_fn`` may be called many times.
 
+    Complex values take PyTorch's convention (``torch.func.vjp``'s), the one ``grad`` and
+    ``.grad`` use: for a real loss ``L``, the cotangent of ``z = x + iy`` is
+    ``∂L/∂x + i·∂L/∂y``, so ``vjp_fn(1.0)`` is ``grad(f)`` (JAX's ``vjp`` gives the
+    conjugate; docs/complex.md). For a holomorphic ``f``, ``vjp_fn(v) = v·conj(f′(z))``.
+
     >>> import chainrule as cr
     >>> out, f_vjp = cr.vjp(lambda x: x * x, 3.0)
     >>> f_vjp(1.0)
@@ -266,15 +271,15 @@ def vjp(f: Callable, *primals: Any, has_aux: bool = False) -> tuple:
                     # A number as the cotangent of another library's array: made one of
                     # its arrays (dtype, device), as a NumPy output would make it NumPy's.
                     c = _values._scalar_like(_values.array_namespace(v), float(c), v)
-                root_cts.append(c if type(c) is float or isinstance(c, Tracer)
-                                else _as_value(c, None, True))
+                root_cts.append(c if type(c) is float else engine.user_convention(
+                    c if isinstance(c, Tracer) else _as_value(c, None, True)))
         if roots:
             grads = engine.backward_pass(
                 roots, root_cts, targets=tleaves, accumulate=False, retain_graph=True,
                 wrap=lambda v: Tensor._wrap(v, level))
         else:
             grads = [None] * len(tleaves)
-        flat = [_restore(_zeros_for(x) if g is None else _cast_like(g, x), p)
+        flat = [_restore(_zeros_for(x) if g is None else _user_ct(_cast_like(g, x)), p)
                 for g, x, p in zip(grads, tleaves, in_leaves)]
         return _unflatten_args(in_trees, flat)
 
@@ -331,6 +336,11 @@ def jvp(f: Callable, primals: Sequence[Any], tangents: Sequence[Any], *,
 # ----------------------------------------------------------------------------------------
 # Gradients.
 
+def _user_ct(g: Any) -> Any:
+    """An input's cotangent in the users' convention (PyTorch's: conjugate if complex)."""
+    return g if type(g) is float else engine.user_convention(g)
+
+
 def _scalar_one(out: Any, like: Any = None) -> Any:
     """The cotangent 1 that starts the gradient of the scalar ``out``, given once restored
     (:func:`_restore`) to the kind of the first input ``like``: a float seed (the pass runs
@@ -354,18 +364,33 @@ def _scalar_one(out: Any, like: Any = None) -> Any:
     return 1.0 if dtype == np.float64 or dtype.kind not in "fc" else dtype.type(1)
 
 
+def _check_holomorphic_inputs(args: tuple, nums: tuple, who: str) -> None:
+    for n in nums:
+        for leaf in tree_flatten(args[n])[0]:
+            if P.dtype_of(leaf).kind != "c":
+                raise TypeError(
+                    f"{who} with holomorphic=True needs complex inputs, but argument {n} has "
+                    f"dtype {P.dtype_of(leaf)}; pass it as complex (x + 0j, "
+                    "x.astype(complex)) or leave holomorphic out for a real function")
+
+
 def _value_and_grad(f: Callable, argnums: Argnums, has_aux: bool, who: str,
-                    args: tuple, kwargs: dict) -> tuple:
-    if type(argnums) is int and not has_aux and -len(args) <= argnums < len(args):
+                    args: tuple, kwargs: dict, holomorphic: bool = False) -> tuple:
+    if holomorphic:
+        _check_holomorphic_inputs(args, _check_argnums(argnums, len(args), who)[1], who)
+    elif type(argnums) is int and not has_aux and -len(args) <= argnums < len(args):
         x = args[argnums]
         if type(x) is float or type(x) is np.ndarray:
             return _value_and_grad_plain(f, argnums % len(args), who, args, kwargs)
     single, nums = _check_argnums(argnums, len(args), who)
     res = vjp(_select(f, args, nums, kwargs), *[args[n] for n in nums], has_aux=has_aux)
     out, pullback = res[0], res[1]
-    _check_scalar_output(out, who, has_aux)
+    _check_scalar_output(out, who, has_aux, holomorphic)
     firsts = tree_flatten([args[n] for n in nums])[0]
     grads = pullback(_scalar_one(out, firsts[0] if firsts else None))
+    if holomorphic:
+        # vjp_fn(1) is conj(f'(z)) in PyTorch's convention; the complex derivative is f'(z).
+        grads = tree_map(_user_ct, grads)
     return (out, res[2] if has_aux else None), (grads[0] if single else grads)
 
 
@@ -401,10 +426,11 @@ def _value_and_grad_plain(f: Callable, n: int, who: str, args: tuple, kwargs: di
                                     targets=[leaf], accumulate=False, wrap=leaf._wrap_constant)
         if type(g) is float and type(x) is float:
             return (value, None), g
-    return (value, None), _restore(_zeros_for(leaf) if g is None else _cast_like(g, leaf), x)
+    return (value, None), _restore(_zeros_for(leaf) if g is None else
+                                   _user_ct(_cast_like(g, leaf)), x)
 
 
-def _check_scalar_output(out: Any, who: str, has_aux: bool) -> None:
+def _check_scalar_output(out: Any, who: str, has_aux: bool, holomorphic: bool = False) -> None:
     if isinstance(out, (tuple, list, dict)):
         raise TypeError(
             f"{who} requires a function with a single scalar output, but it returned a "
@@ -415,9 +441,21 @@ def _check_scalar_output(out: Any, who: str, has_aux: bool) -> None:
             f"{who} requires a function with a scalar output, but the output has shape "
             f"{P.shape_of(out)}. Use jacobian for the full derivative, elementwise_grad for "
             "an elementwise function, or reduce the output (e.g. .sum()).")
+    kind = P.dtype_of(out).kind
+    if kind == "c" and not holomorphic:
+        raise TypeError(
+            f"{who} requires a real-valued function, but the output is complex "
+            f"({P.dtype_of(out)}). For a holomorphic function pass holomorphic=True (the result "
+            "is f'(z)); otherwise use jacobian, or differentiate a real part (.real, abs()).")
+    if holomorphic and kind != "c":
+        raise TypeError(
+            f"{who} with holomorphic=True needs a complex-valued function, but the output has "
+            f"dtype {P.dtype_of(out)}; leave holomorphic out to get the gradient of a real "
+            "function.")
 
 
-def value_and_grad(f: Callable, argnums: Argnums = 0, has_aux: bool = False) -> Callable:
+def value_and_grad(f: Callable, argnums: Argnums = 0, has_aux: bool = False, *,
+                   holomorphic: bool = False) -> Callable:
     """Return a function giving ``(f(*args), gradient of f with respect to args[argnums])``.
 
     ``argnums`` an int gives one gradient, a tuple gives a tuple of them. With
@@ -430,18 +468,24 @@ def value_and_grad(f: Callable, argnums: Argnums = 0, has_aux: bool = False) -> 
     """
     def value_and_grad_of_f(*args: Any, **kwargs: Any) -> tuple:
         (out, aux), g = _reading(args, _value_and_grad, f, argnums, has_aux, "value_and_grad",
-                                 args, kwargs)
+                                 args, kwargs, holomorphic)
         return ((out, aux) if has_aux else out), g
 
     return _named(value_and_grad_of_f, f, "value_and_grad")
 
 
-def grad(f: Callable, argnums: Argnums = 0, has_aux: bool = False) -> Callable:
+def grad(f: Callable, argnums: Argnums = 0, has_aux: bool = False, *,
+         holomorphic: bool = False) -> Callable:
     """Return a function giving the gradient of scalar-valued ``f`` with respect to
     ``args[argnums]`` (a pytree argument gives a gradient of the same structure).
 
     With ``has_aux=True``, ``f`` returns ``(value, aux)`` and the result is
     ``(gradient, aux)``.
+
+    ``f`` must be real-valued; for a complex input ``z = x + iy`` the gradient is PyTorch's
+    ``∂f/∂x + i·∂f/∂y`` (so ``z - lr * grad`` descends; docs/complex.md). With
+    ``holomorphic=True`` (as in JAX), ``f`` is complex-valued and holomorphic in complex
+    inputs, and the result is the complex derivative ``f′(z)``.
 
     >>> import chainrule as cr
     >>> cr.grad(lambda x: 5*x**4 + 3*x**3 + 7*x**2 + 9*x - 5)(2.0)
@@ -452,10 +496,11 @@ def grad(f: Callable, argnums: Argnums = 0, has_aux: bool = False) -> Callable:
     def grad_of_f(*args: Any, **kwargs: Any) -> Any:
         if len(args) == 1 and type(args[0]) is float and _numpy_reading.get():
             # W1's cr.grad(f)(2.0): already NumPy's reading, so no _reading frame.
-            (_, aux), g = _value_and_grad(f, argnums, has_aux, "grad", args, kwargs)
+            (_, aux), g = _value_and_grad(f, argnums, has_aux, "grad", args, kwargs,
+                                          holomorphic)
         else:
             (_, aux), g = _reading(args, _value_and_grad, f, argnums, has_aux, "grad", args,
-                                   kwargs)
+                                   kwargs, holomorphic)
         return (g, aux) if has_aux else g
 
     return _named(grad_of_f, f, "grad")
@@ -519,12 +564,33 @@ def _assemble(blocks: list, out_tree: Any, in_trees: list, single: bool) -> Any:
     return tree_unflatten(out_tree, per_out)
 
 
-def _jac_fwd(f, args, kwargs, argnums, has_aux, who):
+def _complex_check(leaves: Sequence[Any], which: str, who: str, holomorphic: bool) -> None:
+    """Jacobians of complex values are ambiguous unless ``f`` is holomorphic, as in JAX:
+    forward mode on a complex input pushes real directions only (∂f/∂x, not ∂f/∂y), reverse
+    mode on a complex output pulls back real cotangents only. Say so instead of returning
+    half a derivative. With ``holomorphic=True`` inputs and outputs must be complex."""
+    for leaf in leaves:
+        kind = P.dtype_of(leaf).kind
+        if holomorphic and kind != "c":
+            raise TypeError(
+                f"{who} with holomorphic=True needs complex {which}s, but one has dtype "
+                f"{P.dtype_of(leaf)}; make it complex (x + 0j) or leave holomorphic out")
+        if not holomorphic and kind == "c":
+            other = "jacrev, for a real-valued function of complex inputs (its rows are " \
+                "gradients)" if which == "input" else "jacfwd, for complex outputs of real inputs"
+            raise TypeError(
+                f"{who} of a function with a complex {which} ({P.dtype_of(leaf)}) is ambiguous "
+                "unless the function is holomorphic: pass holomorphic=True if it is (the result "
+                f"is f'(z)); else use {other}, or split into real and imaginary parts")
+
+
+def _jac_fwd(f, args, kwargs, argnums, has_aux, who, *, holomorphic=False):
     single, nums = _check_argnums(argnums, len(args), who)
     g = _select(f, args, nums, kwargs)
     chosen = [args[n] for n in nums]
     in_leaves, in_trees = _flatten_args(chosen)
     in_leaves = [_as_primal(x) for x in in_leaves]
+    _complex_check(in_leaves, "input", who, holomorphic)
     like = _flatten_args(chosen)[0]
 
     def flat_f(*leaves):
@@ -553,6 +619,8 @@ def _jac_fwd(f, args, kwargs, argnums, has_aux, who):
         t_leaves, out_tree = tree_flatten(touts)
         columns.append((t_leaves, shape))
     out_leaves = tree_flatten(primal)[0]
+    if holomorphic:
+        _complex_check(out_leaves, "output", who, holomorphic)
     blocks = []
     for i, o in enumerate(out_leaves):
         oshape = P.shape_of(o)
@@ -562,15 +630,21 @@ def _jac_fwd(f, args, kwargs, argnums, has_aux, who):
     return jac, primal, aux
 
 
-def _jac_rev(f, args, kwargs, argnums, has_aux, who, prepared=None):
+def _jac_rev(f, args, kwargs, argnums, has_aux, who, prepared=None, *, holomorphic=False):
     single, nums = _check_argnums(argnums, len(args), who)
     chosen = [args[n] for n in nums]
     in_leaves, in_trees = _flatten_args(chosen)
+    if holomorphic:
+        _complex_check(in_leaves, "input", who, holomorphic)
     if prepared is None:
         prepared = vjp(_select(f, args, nums, kwargs), *chosen, has_aux=has_aux)
     out, pullback = prepared[0], prepared[1]
     aux = prepared[2] if has_aux else None
     out_leaves, out_tree = tree_flatten(out)
+    _complex_check(out_leaves, "output", who, holomorphic)
+    if holomorphic:   # vjp's rows are conj(f'(z)) (PyTorch's convention); f'(z) is wanted
+        plain = pullback
+        pullback = lambda ct: tree_map(P.conj, plain(ct))  # noqa: E731
     blocks = []
     for i, o in enumerate(out_leaves):
         oshape = P.shape_of(o)
@@ -587,14 +661,16 @@ def _jac_rev(f, args, kwargs, argnums, has_aux, who, prepared=None):
 
 
 def _jac_transform(f: Callable, argnums: Argnums, has_aux: bool, who: str,
-                   impl: Callable) -> Callable:
+                   impl: Callable, holomorphic: bool = False) -> Callable:
     def jac_of_f(*args: Any, **kwargs: Any) -> Any:
-        jac, _, aux = _reading(args, impl, f, args, kwargs, argnums, has_aux, who)
+        jac, _, aux = _reading(args, functools.partial(impl, holomorphic=holomorphic), f, args,
+                               kwargs, argnums, has_aux, who)
         return (jac, aux) if has_aux else jac
     return _named(jac_of_f, f, who)
 
 
-def jacfwd(f: Callable, argnums: Argnums = 0, has_aux: bool = False) -> Callable:
+def jacfwd(f: Callable, argnums: Argnums = 0, has_aux: bool = False, *,
+           holomorphic: bool = False) -> Callable:
     """Jacobian by forward mode: one batched JVP pass per input leaf, all its basis
     tangents at once. The Jacobian of output ``y`` w.r.t. input ``x`` has shape
     ``y.shape + x.shape``. Cheaper than ``jacrev`` when inputs are fewer than outputs.
@@ -603,10 +679,11 @@ def jacfwd(f: Callable, argnums: Argnums = 0, has_aux: bool = False) -> Callable
     >>> cr.jacfwd(lambda x: x[::-1] * 2.0)(np.array([1.0, 2.0])).tolist()
     [[0.0, 2.0], [2.0, 0.0]]
     """
-    return _jac_transform(f, argnums, has_aux, "jacfwd", _jac_fwd)
+    return _jac_transform(f, argnums, has_aux, "jacfwd", _jac_fwd, holomorphic)
 
 
-def jacrev(f: Callable, argnums: Argnums = 0, has_aux: bool = False) -> Callable:
+def jacrev(f: Callable, argnums: Argnums = 0, has_aux: bool = False, *,
+           holomorphic: bool = False) -> Callable:
     """Jacobian by reverse mode: one forward pass, then one batched VJP pass per output leaf
     with all its basis cotangents at once. Cheaper than ``jacfwd`` for few outputs.
 
@@ -614,23 +691,31 @@ def jacrev(f: Callable, argnums: Argnums = 0, has_aux: bool = False) -> Callable
     >>> cr.jacrev(lambda x: x * x)(np.array([1.0, 3.0])).tolist()
     [[2.0, 0.0], [0.0, 6.0]]
     """
-    return _jac_transform(f, argnums, has_aux, "jacrev", _jac_rev)
+    return _jac_transform(f, argnums, has_aux, "jacrev", _jac_rev, holomorphic)
 
 
-def _jac_auto(f, args, kwargs, argnums, has_aux, who):
+def _jac_auto(f, args, kwargs, argnums, has_aux, who, *, holomorphic=False):
     # Reverse mode needs one cotangent per output element, forward mode one tangent per input
     # element: run the forward pass once (recording), then pick by the sizes.
     _, nums = _check_argnums(argnums, len(args), who)
     chosen = [args[n] for n in nums]
     prepared = vjp(_select(f, args, nums, kwargs), *chosen, has_aux=has_aux)
-    n_out = sum(int(np.prod(P.shape_of(o), dtype=int)) for o in tree_flatten(prepared[0])[0])
-    n_in = sum(int(np.prod(P.shape_of(x), dtype=int)) for x in _flatten_args(chosen)[0])
-    if n_out <= n_in:
-        return _jac_rev(f, args, kwargs, argnums, has_aux, who, prepared)
-    return _jac_fwd(f, args, kwargs, argnums, has_aux, who)
+    out_leaves = tree_flatten(prepared[0])[0]
+    in_leaves = _flatten_args(chosen)[0]
+    n_out = sum(int(np.prod(P.shape_of(o), dtype=int)) for o in out_leaves)
+    n_in = sum(int(np.prod(P.shape_of(x), dtype=int)) for x in in_leaves)
+    # Without holomorphic=True, only one mode is defined where values are complex: reverse
+    # for complex inputs (real outputs), forward for complex outputs (real inputs).
+    complex_in = any(P.dtype_of(x).kind == "c" for x in in_leaves)
+    complex_out = any(P.dtype_of(o).kind == "c" for o in out_leaves)
+    if (n_out <= n_in or complex_in) and (holomorphic or not complex_out):
+        return _jac_rev(f, args, kwargs, argnums, has_aux, who, prepared,
+                        holomorphic=holomorphic)
+    return _jac_fwd(f, args, kwargs, argnums, has_aux, who, holomorphic=holomorphic)
 
 
-def jacobian(f: Callable, argnums: Argnums = 0, has_aux: bool = False) -> Callable:
+def jacobian(f: Callable, argnums: Argnums = 0, has_aux: bool = False, *,
+             holomorphic: bool = False) -> Callable:
     """The Jacobian of ``f``, by reverse mode when the outputs have no more elements than the
     inputs, else by forward mode. Shape: output shape + input shape.
 
@@ -638,10 +723,10 @@ def jacobian(f: Callable, argnums: Argnums = 0, has_aux: bool = False) -> Callab
     >>> cr.jacobian(lambda x: x.sum() * x)(np.array([1.0, 2.0])).tolist()
     [[4.0, 1.0], [2.0, 5.0]]
     """
-    return _jac_transform(f, argnums, has_aux, "jacobian", _jac_auto)
+    return _jac_transform(f, argnums, has_aux, "jacobian", _jac_auto, holomorphic)
 
 
-def hessian(f: Callable, argnums: Argnums = 0) -> Callable:
+def hessian(f: Callable, argnums: Argnums = 0, *, holomorphic: bool = False) -> Callable:
     """The Hessian of scalar-valued ``f``, forward-over-reverse: ``jacfwd(grad(f))``, every
     Hessian-vector product of the basis in one batched pass. Shape: ``x.shape + x.shape``.
 
@@ -661,10 +746,10 @@ def hessian(f: Callable, argnums: Argnums = 0) -> Callable:
         return out
 
     scalar_f.__name__ = _fname(f)
-    inner = grad(scalar_f, argnums)
+    inner = grad(scalar_f, argnums, holomorphic=holomorphic)
 
     def hessian_of_f(*args: Any, **kwargs: Any) -> Any:
-        return jacfwd(inner, argnums)(*args, **kwargs)
+        return jacfwd(inner, argnums, holomorphic=holomorphic)(*args, **kwargs)
 
     return _named(hessian_of_f, f, "hessian")
 

@@ -46,6 +46,8 @@ def test_dir_of_the_numpy_namespace_shows_no_internals():
             assert obj.__name__ == f"chainrule.numpy.{name}"
         elif callable(obj) and not isinstance(obj, type):
             assert obj.__module__.startswith("chainrule.numpy."), (name, obj.__module__)
+        elif name in ("r_", "c_"):   # index objects of our own: NumPy's convert to arrays
+            assert type(obj).__module__ == "chainrule.numpy._index", name
         else:   # constants and dtypes are NumPy's own objects (np.newaxis is None)
             assert obj is getattr(np, name), name
 

@@ -77,3 +77,15 @@ def test_abs_of_a_symbol_is_a_formula():
     x = cr.symbol("x")
     assert str(cr.abs(x)) == "abs(x)"
     assert str(cr.diff(cr.abs(x) * x, x)) == "x*sign(x) + abs(x)"
+
+
+@pytest.mark.parametrize("name", ["arcsec", "arccsc", "arccsch"])
+def test_rows_with_real_rules_refuse_complex_input(name):
+    # Their derivatives use |x|: on a complex input they would be silently wrong.
+    from chainrule import ops
+    with pytest.raises(TypeError, match=f"{name}: chainrule's derivative of this row holds "
+                                        "for real inputs only"):
+        cr.grad(lambda z: cnp.real(getattr(ops, name)(z)))(np.complex128(2.0 + 0.5j))
+    assert cr.grad(getattr(ops, name))(2.0) == pytest.approx(
+        {"arcsec": 1 / (2 * math.sqrt(3)), "arccsc": -1 / (2 * math.sqrt(3)),
+         "arccsch": -1 / (2 * math.sqrt(5))}[name], rel=1e-12)

@@ -271,6 +271,11 @@ class Tensor(ArrayOps):
                     f"backward() without `gradient=` needs a tensor holding one number, but this "
                     f"one has shape {self.shape}. Reduce it first (y.sum().backward()) or pass "
                     f"gradient= an array of shape {self.shape} (e.g. np.ones(y.shape)).")
+            if self.dtype.kind == "c":
+                raise RuntimeError(
+                    f"backward() on a complex tensor ({self.dtype}): a gradient is defined for "
+                    "a real loss only. Call it on a real function of this value (.real, "
+                    ".abs() ** 2), or pass gradient= (PyTorch's convention, docs/complex.md).")
             gradient = _values.ones_like_value(self._data) \
                 if _values.is_foreign(self._data) else \
                 np.ones(self.shape, dtype=self.dtype) if self.shape else self.dtype.type(1.0)
@@ -288,6 +293,7 @@ class Tensor(ArrayOps):
             gradient = gradient._data
         if retain_graph is None:
             retain_graph = create_graph
+        gradient = engine.user_convention(gradient)
         if inputs is not None:
             inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
         engine.backward_pass([self], [gradient], targets=inputs, accumulate=True,

@@ -359,13 +359,28 @@ def _add_grad(grads: dict, heap: list, a: Any, gi: Any) -> None:
         grads[aid] = prev + gi
 
 
+def user_convention(g: Any) -> Any:
+    """A cotangent between the engine's convention and PyTorch's, either way: the identity on
+    real values, the conjugate on complex ones. The rules compute JAX's ∂L/∂x − i·∂L/∂y;
+    what users pass in (``backward(gradient=)``) and get back (``.grad``) is PyTorch's
+    ∂L/∂x + i·∂L/∂y (docs/complex.md)."""
+    if type(g) is complex:
+        return g.conjugate()   # a Python number stays one
+    return P.conj(g) if P.dtype_of(g).kind == "c" else g
+
+
 def _run_hooks(t: Any, g: Any, create_graph: bool, wrap: Callable) -> Any:
     """Tensor hooks see the gradient as a Tensor and may return a replacement."""
+    # Hooks see (and return) gradients in PyTorch's convention, as .grad holds them: the
+    # conjugate of the engine's cotangent for complex values.
+    flip = P.dtype_of(g).kind == "c"
+    if flip:
+        g = P.conj(g)
     for hook in t._hooks:
         new = hook(g if create_graph else wrap(g))
         if new is not None:
             g = new if create_graph else getattr(new, "_data", new)
-    return g
+    return P.conj(g) if flip else g
 
 
 def _accumulate_into(t: Any, g: Any, create_graph: bool, wrap: Callable, handed: set) -> None:
@@ -378,8 +393,12 @@ def _accumulate_into(t: Any, g: Any, create_graph: bool, wrap: Callable, handed:
     if create_graph:
         if not hasattr(g, "_level"):
             g = wrap(g)
+        if g.dtype.kind == "c" and dtype.kind != "c":
+            g = P.real(g)   # a real leaf keeps the real part (as below), recorded
         if g.dtype != dtype:
             g = g.astype(dtype)
+        if dtype.kind == "c":
+            g = P.conj(g)   # PyTorch's convention at the user boundary (see below)
         t.grad = g if t.grad is None else t.grad + g
         return
     if type(g) is not ndarray and _values.is_foreign(g):
@@ -389,7 +408,11 @@ def _accumulate_into(t: Any, g: Any, create_graph: bool, wrap: Callable, handed:
         t.grad = wrap(g if t.grad is None else t.grad._data + g)
         return
     g = np.asarray(g)
-    if g.dtype != dtype:
+    if dtype.kind == "c":
+        # The rules compute JAX's cotangent ∂L/∂x − i·∂L/∂y; .grad holds PyTorch's, its
+        # conjugate, so `z -= lr * z.grad` descends (docs/complex.md). conj is a new array.
+        g = np.conj(g).astype(dtype, copy=False)
+    elif g.dtype != dtype:
         # A real leaf reached by a complex cotangent (through FFT) keeps its real part.
         g = (g.real if g.dtype.kind == "c" and dtype.kind != "c" else g).astype(dtype)
     elif t.grad is None and (id(g) in handed or not _owned(g, _PASSED)):

@@ -38,24 +38,30 @@ from ._math import (abs, absolute, acos, acosh, add, angle, arccos, arccosh, arc
                     nonzero, not_equal, positive, pow, power, rad2deg, radians, real, reciprocal,
                     remainder, rint, round, sign, signbit, sin, sinc, sinh, sqrt, square, subtract,
                     tan, tanh, true_divide, trunc, where)
+from ._math import (divmod, floor_divide, iscomplex, iscomplexobj, isreal, isrealobj,
+                    real_if_close)
 from ._shape import (append, array_split, astype, atleast_1d, atleast_2d, atleast_3d,
                      broadcast_arrays, broadcast_to, column_stack, concat, concatenate, copy,
                      dstack, expand_dims, flip, fliplr, flipud, hsplit, hstack, matrix_transpose,
                      moveaxis, ndim, pad, permute_dims, ravel, repeat, reshape, roll, rollaxis,
                      rot90, shape, size, split, squeeze, stack, swapaxes, tile, transpose, unstack,
                      vsplit, vstack)
+from ._shape import dsplit
 from ._index import (argwhere, diag, diagonal, flatnonzero, searchsorted, select, take,
                      take_along_axis, trace, tril, triu)
+from ._index import c_, r_
 from ._reduce import (all, allclose, amax, amin, any, argmax, argmin, argsort, array_equal, average,
                       count_nonzero, cumprod, cumsum, cumulative_prod, cumulative_sum, isclose, max,
                       mean, median, min, nancumprod, nancumsum, nanmax, nanmean, nanmin, nanprod,
                       nanstd, nansum, nanvar, prod, ptp, sort, std, sum, var)
+from ._reduce import argpartition, partition
 from ._products import (cross, dot, einsum, inner, kron, matmul, matvec, outer, tensordot, vdot,
                         vecdot, vecmat)
 from ._create import (arange, array, asarray, empty, empty_like, eye, full, full_like, identity,
                       linspace, meshgrid, ones, ones_like, zeros, zeros_like)
 from ._stats import (convolve, corrcoef, correlate, cov, diff, ediff1d, interp, percentile,
                      quantile, trapezoid)
+from ._stats import gradient
 from . import fft, linalg
 
 __all__ = [
@@ -74,22 +80,23 @@ __all__ = [
     "fmax", "fmin", "isnan", "isinf", "isfinite", "equal", "not_equal", "greater", "greater_equal",
     "less", "less_equal", "logical_and", "logical_or", "logical_xor", "logical_not", "clip",
     "nan_to_num", "where", "nonzero", "real", "imag", "conj", "conjugate", "angle",
+    "floor_divide", "divmod", "iscomplex", "isreal", "iscomplexobj", "isrealobj", "real_if_close",
     # _shape
     "shape", "ndim", "size", "reshape", "ravel", "copy", "transpose", "permute_dims",
     "matrix_transpose", "swapaxes", "moveaxis", "squeeze", "expand_dims", "broadcast_to",
     "broadcast_arrays", "atleast_1d", "atleast_2d", "atleast_3d", "concatenate", "concat", "stack",
     "unstack", "astype", "hstack", "vstack", "dstack", "column_stack", "append", "array_split",
     "split", "hsplit", "vsplit", "tile", "repeat", "flip", "fliplr", "flipud", "roll", "rot90",
-    "pad", "rollaxis",
+    "pad", "rollaxis", "dsplit",
     # _index
     "searchsorted", "argwhere", "flatnonzero", "diagonal", "diag", "trace", "tril", "triu", "take",
-    "take_along_axis", "select",
+    "take_along_axis", "select", "r_", "c_",
     # _reduce
     "sum", "mean", "prod", "max", "min", "amax", "amin", "ptp", "var", "std", "average", "median",
     "nansum", "nanmean", "nanmax", "nanmin", "nanprod", "cumsum", "cumulative_sum",
     "cumulative_prod", "cumprod", "argmax", "argmin", "argsort", "sort", "all", "any",
     "count_nonzero", "isclose", "allclose", "array_equal", "nancumsum", "nancumprod", "nanvar",
-    "nanstd",
+    "nanstd", "partition", "argpartition",
     # _products
     "matmul", "dot", "vecdot", "matvec", "vecmat", "vdot", "inner", "outer", "tensordot", "einsum",
     "kron", "cross",
@@ -98,7 +105,7 @@ __all__ = [
     "ones_like", "empty_like", "full", "full_like", "linspace", "meshgrid",
     # _stats
     "diff", "ediff1d", "trapezoid", "quantile", "percentile", "cov", "corrcoef", "interp",
-    "convolve", "correlate",
+    "convolve", "correlate", "gradient",
     # submodules
     "fft", "linalg",
 ]

@@ -106,3 +106,67 @@ def select(condlist: Sequence[Any], choicelist: Sequence[Any], default: Any = 0)
     for cond, choice in zip(reversed(condlist), reversed(choicelist)):
         out = bind(P.where, cond, choice, out)
     return out
+
+
+class _Concatenator:
+    """NumPy's ``r_`` and ``c_``: ``r_[a, b, 1:4, 7]`` joins arrays, numbers and slices
+    (``start:stop:step``, or ``start:stop:nj`` for n points) along an axis. A leading string
+    says ``"axis"``, ``"axis,ndmin"`` or ``"axis,ndmin,trans1d"``, as in NumPy (not the
+    matrix forms "r" and "c"). NumPy's own ``np.r_`` turns its items into NumPy arrays, which
+    a traced value refuses; these keep them traced.
+
+    >>> import chainrule.numpy as cnp
+    >>> cnp.r_[cnp.ones(2), 0, 3:5].tolist()
+    [1.0, 1.0, 0.0, 3.0, 4.0]
+    >>> cnp.c_[cnp.ones(2), cnp.zeros(2)].tolist()
+    [[1.0, 0.0], [1.0, 0.0]]
+    """
+
+    def __init__(self, axis: int, ndmin: int, trans1d: int, name: str):
+        self._default = (axis, ndmin, trans1d)
+        self._name = name
+
+    def __getitem__(self, key: Any) -> Any:
+        from ._shape import concatenate, expand_dims, transpose  # noqa: PLC0415 (see below)
+        # (_shape comes before this file; imported here to keep the module's imports short)
+        items = key if isinstance(key, tuple) else (key,)
+        axis, ndmin, trans1d = self._default
+        if items and isinstance(items[0], str):
+            try:
+                spec = [int(v) for v in items[0].split(",")]
+            except ValueError:
+                raise ValueError(f"{self._name}[{items[0]!r}, ...]: the leading string is "
+                                 "'axis', 'axis,ndmin' or 'axis,ndmin,trans1d' (the matrix "
+                                 "forms 'r' and 'c' are not supported)") from None
+            axis, ndmin, trans1d = (spec + [ndmin, trans1d][len(spec) - 1:])[:3]
+            items = items[1:]
+        parts = []
+        for item in items:
+            if isinstance(item, slice):
+                start = 0 if item.start is None else item.start
+                step = 1 if item.step is None else item.step
+                if isinstance(step, complex):
+                    part = _np.linspace(start, item.stop, int(abs(step)))
+                else:
+                    part = _np.arange(start, item.stop, step)
+            else:
+                part = _arr(item)
+            nd = len(_shape(part))
+            if nd < ndmin:
+                # NumPy's trans1d: where the existing axes go among the ndmin (-1: last).
+                pad = ndmin - nd
+                part = expand_dims(part, tuple(range(pad)))
+                if trans1d != -1 and nd > 0:
+                    k = trans1d % ndmin
+                    order = list(range(pad, ndmin))
+                    axes = list(range(pad))
+                    perm = axes[:k] + order + axes[k:]
+                    perm = perm[:ndmin]
+                    part = transpose(part, tuple(_np.argsort(perm)))
+            parts.append(part)
+        return concatenate(parts, axis=axis)
+
+
+r_ = _Concatenator(0, 1, -1, "r_")
+c_ = _Concatenator(-1, 2, 0, "c_")
+

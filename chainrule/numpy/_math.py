@@ -10,6 +10,7 @@ import numpy as _np
 
 from .. import ops as P
 from ..core import bind, bind1
+from ..ops.methods import complex_modulus
 from ._helpers import _arr, _is_complex
 
 
@@ -65,9 +66,10 @@ def positive(x: Any) -> Any:
 
 
 def float_power(x: Any, y: Any) -> Any:
-    """x ** y computed in float64 (NumPy's float_power always promotes)."""
-    return bind(P.pow, bind(P.cast, x, dtype=_np.dtype(_np.float64)),
-                bind(P.cast, y, dtype=_np.dtype(_np.float64)))
+    """x ** y computed in float64, or complex128 for complex operands (NumPy's float_power
+    always promotes; a cast of complex values to float64 would drop their imaginary part)."""
+    wide = _np.dtype(_np.complex128 if _is_complex(x) or _is_complex(y) else _np.float64)
+    return bind(P.pow, bind(P.cast, x, dtype=wide), bind(P.cast, y, dtype=wide))
 
 
 def mod(x: Any, y: Any) -> Any:
@@ -264,9 +266,10 @@ def degrees(x: Any) -> Any:
 
 
 def abs(x: Any) -> Any:  # noqa: A001
-    """|x|; for complex x the modulus sqrt(re² + im²), whose gradient is conj(z)/|z|."""
+    """|x|; for complex x the modulus sqrt(re² + im²), whose gradient is z/|z| (PyTorch's
+    convention, docs/complex.md)."""
     if _is_complex(x):
-        return bind(P.hypot, bind(P.real, x), bind(P.imag, x))
+        return complex_modulus(x)   # gradient 0 at z = 0, as real abs
     return bind1(P.abs, x)
 
 
@@ -437,6 +440,9 @@ def nan_to_num(x: Any, copy: bool = True, nan: float = 0.0, posinf: Optional[flo
                neginf: Optional[float] = None) -> Any:
     """NaN, +inf and -inf replaced by numbers; their gradient is 0, the rest pass through."""
     x = _arr(x)
+    if P.dtype_of(x).kind == "c":   # NumPy treats the real and imaginary parts apart
+        parts = [nan_to_num(bind(p, x), copy, nan, posinf, neginf) for p in (P.real, P.imag)]
+        return parts[0] + 1j * parts[1]
     if P.dtype_of(x).kind != "f":
         return x
     info = _np.finfo(P.dtype_of(x))
@@ -489,3 +495,55 @@ def angle(z: Any, deg: bool = False) -> Any:
     """Argument of a complex number: arctan2(imag, real)."""
     a = bind(P.arctan2, imag(z), real(z))
     return degrees(a) if deg else a
+
+
+# ----------------------------------------------------------------------------------------
+# Integer division, and questions about complex values (their answers carry no gradient).
+
+
+def floor_divide(x: Any, y: Any) -> Any:
+    """floor(x / y) as NumPy (and Python's //) compute it: a step function, no gradient."""
+    return bind(P.floor_divide, x, y)
+
+
+def divmod(x: Any, y: Any) -> tuple:  # noqa: A001
+    """(x // y, x % y); the remainder carries the gradient (see :func:`mod`)."""
+    return floor_divide(x, y), mod(x, y)
+
+
+def iscomplexobj(x: Any) -> bool:
+    """Whether ``x`` has a complex dtype (whatever its values)."""
+    return _is_complex(x)
+
+
+def isrealobj(x: Any) -> bool:
+    """Whether ``x`` does not have a complex dtype."""
+    return not _is_complex(x)
+
+
+def iscomplex(x: Any) -> Any:
+    """Where the imaginary part is nonzero (a plain boolean array: no gradient)."""
+    v = _np.asarray(P.value_of(x))
+    return _np.iscomplex(v)
+
+
+def isreal(x: Any) -> Any:
+    """Where the imaginary part is zero (a plain boolean array: no gradient)."""
+    return _np.isreal(_np.asarray(P.value_of(x)))
+
+
+def real_if_close(x: Any, tol: float = 100) -> Any:
+    """The real part when every imaginary part is within ``tol`` machine epsilons of zero
+    (decided on the values, as NumPy does), else ``x`` unchanged. The real part's gradient
+    is that of :func:`real`.
+
+    >>> import chainrule as cr
+    >>> cr.grad(lambda x: real_if_close(x + 0j) ** 2)(3.0)
+    6.0
+    """
+    if not _is_complex(x):
+        return x
+    v = _np.asarray(P.value_of(x))
+    close = _np.real_if_close(v, tol=tol)
+    return real(x) if close.dtype.kind != "c" else x
+

@@ -118,16 +118,42 @@ def _einsum_subscripts(subscripts: str, shapes: list) -> str:
     return ",".join(new_terms) + "->" + outs
 
 
+def _sublists_to_subscripts(args: tuple) -> tuple:
+    """``(a, [0, 1], b, [1, 2], [0, 2])`` as ``("ab,bc->ac", [a, b])`` (NumPy's sublists:
+    ints below 52 name axes, Ellipsis stands for the broadcast ones)."""
+    letters = string.ascii_letters
+
+    def spell(sub: Any) -> str:
+        try:
+            return "".join("..." if s is Ellipsis else letters[int(s)] for s in sub)
+        except (TypeError, ValueError, IndexError):
+            raise ValueError(f"einsum: a sublist holds axis labels 0..51 or Ellipsis, got "
+                             f"{sub!r}") from None
+
+    if len(args) % 2:   # an odd count: the last item is the output sublist
+        operands, subs, out = list(args[0:-1:2]), args[1:-1:2], spell(args[-1])
+    else:
+        operands, subs, out = list(args[0::2]), args[1::2], None
+    specs = [spell(sub) for sub in subs]
+    if len(specs) != len(operands):
+        raise ValueError("einsum: the interleaved form takes operand, sublist pairs (and an "
+                         "optional output sublist)")
+    return ",".join(specs) + ("" if out is None else "->" + out), operands
+
+
 def einsum(subscripts: str, *operands: Any, optimize: Any = None) -> Any:
-    """Einstein summation (explicit or implicit output, ellipses, diagonals such as "ii->i").
+    """Einstein summation (explicit or implicit output, ellipses, diagonals such as "ii->i";
+    also NumPy's interleaved form ``einsum(a, [0, 1], b, [1, 2], [0, 2])``).
 
     >>> import chainrule.numpy as cnp
     >>> float(cnp.einsum("ii", cnp.eye(3)))
     3.0
+    >>> cnp.einsum(cnp.eye(2), [0, 1], cnp.ones(2), [1], [0]).tolist()
+    [1.0, 1.0]
     """
     if not isinstance(subscripts, str):
-        raise TypeError("einsum: pass the subscripts string first (the interleaved "
-                        "operand/sublist form is not supported)")
+        # The interleaved form einsum(a, [0, 1], b, [1, 2], [0, 2]): spell it as a string.
+        subscripts, operands = _sublists_to_subscripts((subscripts,) + operands)
     ops = [_arr(o) for o in operands]
     subs = _einsum_subscripts(subscripts, [_shape(o) for o in ops])
     return bind(P.einsum, *ops, subscripts=subs)

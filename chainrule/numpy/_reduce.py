@@ -60,12 +60,20 @@ def ptp(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
     return max(x, axis=axis, keepdims=keepdims) - min(x, axis=axis, keepdims=keepdims)
 
 
+def _abs2(d: Any) -> Any:
+    # |d|²: NumPy's variance of complex values is real, mean(|x - mean|²), not of (x - mean)².
+    if P.dtype_of(d).kind == "c":
+        re, im = bind(P.real, d), bind(P.imag, d)
+        return re * re + im * im
+    return d * d
+
+
 def var(x: Any, axis: Any = None, ddof: int = 0, keepdims: bool = False) -> Any:
     """Variance, sum((x - mean)²) / (N - ddof)."""
     x = _arr(x)
     d = x - _mean(x, axis=axis, keepdims=True)
     n = _count(_shape(x), axis) - ddof
-    s = bind(P.sum, d * d, axis=axis, keepdims=keepdims)
+    s = bind(P.sum, _abs2(d), axis=axis, keepdims=keepdims)
     return s / n if n > 0 else s * _np.nan
 
 
@@ -224,6 +232,22 @@ def sort(x: Any, axis: Optional[int] = -1, stable: Optional[bool] = None) -> Any
     return take_along_axis(x, order, axis=axis)
 
 
+def argpartition(x: Any, kth: Any, axis: Optional[int] = -1) -> Any:
+    """Indices that partition the array around ``kth`` (a plain NumPy array: no gradient)."""
+    return _np.argpartition(_np.asarray(P.value_of(x)), kth, axis=axis)
+
+
+def partition(x: Any, kth: Any, axis: Optional[int] = -1) -> Any:
+    """The array rearranged so that element ``kth`` is where sorting would put it, smaller
+    ones before and larger after (NumPy's order); the gradient goes back to where each
+    element came from, as in :func:`sort`."""
+    x = _arr(x)
+    if axis is None:
+        x, axis = ravel(x), -1
+    order = _np.argpartition(_np.asarray(P.value_of(x)), kth, axis=axis)
+    return take_along_axis(x, order, axis=axis)
+
+
 def all(x: Any, axis: Any = None, keepdims: bool = False) -> Any:  # noqa: A001
     """Whether all elements are true (a plain NumPy value)."""
     return _np.all(_np.asarray(P.value_of(x)), axis=axis, keepdims=keepdims)
@@ -276,7 +300,8 @@ def nanvar(x: Any, axis: Any = None, ddof: int = 0, keepdims: bool = False) -> A
     m = nansum(x, axis=axis, keepdims=True) / n.astype(P.dtype_of(x))
     d = bind(P.where, nan_mask, 0.0, x - m)
     count = _np.sum(~nan_mask, axis=axis, keepdims=keepdims) - ddof
-    return bind(P.sum, d * d, axis=axis, keepdims=keepdims) / count.astype(P.dtype_of(x))
+    s = bind(P.sum, _abs2(d), axis=axis, keepdims=keepdims)
+    return s / count.astype(P.dtype_of(s))
 
 
 def nanstd(x: Any, axis: Any = None, ddof: int = 0, keepdims: bool = False) -> Any:

@@ -36,8 +36,8 @@ def reshape(x: Any, shape: Any) -> Any:
 
 
 def ravel(x: Any) -> Any:
-    """The elements as a 1-D array."""
-    return bind(P.reshape, x, shape=(-1,))
+    """The elements as a 1-D array (a list holding tracers is stacked first)."""
+    return bind(P.reshape, _arr(x) if isinstance(x, (list, tuple)) else x, shape=(-1,))
 
 
 def copy(x: Any) -> Any:
@@ -202,6 +202,7 @@ def column_stack(tup: Sequence[Any]) -> Any:
 
 def append(arr: Any, values: Any, axis: Optional[int] = None) -> Any:
     """Values appended at the end (of the flattened array when axis is None)."""
+    arr, values = _arr(arr), _arr(values)   # lists holding tracers are stacked, not dropped
     if axis is None:
         return concatenate([ravel(arr), ravel(values)], axis=0)
     return concatenate([arr, values], axis=axis)
@@ -245,6 +246,15 @@ def hsplit(x: Any, indices_or_sections: Any) -> list:
 def vsplit(x: Any, indices_or_sections: Any) -> list:
     """Split along axis 0."""
     return split(x, indices_or_sections, axis=0)
+
+
+def dsplit(x: Any, indices_or_sections: Any) -> list:
+    """Split along axis 2 (the depth; arrays of 3 or more dimensions)."""
+    x = _arr(x)
+    if len(_shape(x)) < 3:
+        raise ValueError(f"dsplit: needs an array of 3 or more dimensions, got shape "
+                         f"{_shape(x)}; use hsplit or vsplit")
+    return split(x, indices_or_sections, axis=2)
 
 
 def tile(x: Any, reps: Any) -> Any:

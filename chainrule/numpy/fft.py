@@ -3,8 +3,8 @@
 fft, ifft, rfft and irfft along one axis are rows of the table (the DFT matrix is
 symmetric, so each transpose is again a DFT); the n-d forms apply them axis by axis.
 Spectra are complex Tensors; take ``cnp.real``, ``cnp.imag`` or ``cnp.abs`` of them to get
-back to the real numbers a loss is made of. Cotangents of complex values follow the
-convention dL = Re(sum(c * dz)) (see chainrule.ops).
+back to the real numbers a loss is made of. Gradients of complex inputs follow PyTorch's
+convention (docs/complex.md); inside, the rules' cotangents c satisfy dL = Re(sum(c * dz)).
 
 >>> import chainrule as cr, chainrule.numpy as cnp
 >>> f = lambda x: cnp.sum(cnp.abs(cnp.fft.rfft(x)) ** 2)

@@ -10,7 +10,7 @@ eigenvalues (singular values): with exactly repeated values the vectors are not 
 their gradient is computed as if the degenerate block did not rotate (gradients of the values
 alone stay exact); nearly repeated values give huge vector gradients; svd needs nonzero
 singular values when the matrix is not square.
-eigh and cholesky read only the symmetric part (A + Aᵀ)/2 of their input, so their
+eigh and cholesky read only the symmetric (Hermitian) part (A + Aᴴ)/2 of their input, so their
 gradients are symmetric. qr supports rows >= columns (mode "reduced").
 
 >>> import chainrule as cr, chainrule.numpy as cnp
@@ -32,13 +32,14 @@ from .. import ops as P
 from ..core import bind
 from ._helpers import _arr, _axis, _is_complex, _shape, _sqrt_zero_safe
 from ._index import diagonal as _diagonal, trace as _trace
-from ._math import abs, conj
+from ._math import abs, conj, imag, real
 from ._products import (cross as _cross, dot, matmul as _matmul, outer as _outer,
                         tensordot as _tensordot)
 from ._reduce import max, min, sum
 from ._shape import expand_dims, matrix_transpose as _matrix_transpose, moveaxis, reshape
 
-__all__ = ["inv", "pinv", "det", "slogdet", "solve", "cholesky", "eigh", "eigvalsh", "svd",
+__all__ = ["inv", "pinv", "det", "slogdet", "solve", "cholesky", "eigh", "eigvalsh", "eig",
+           "eigvals", "svd",
            "svdvals", "qr", "norm", "vector_norm", "matrix_norm", "matrix_power", "multi_dot",
            "matrix_transpose", "cond", "matrix_rank", "trace", "diagonal", "outer", "vecdot",
            "matmul", "tensordot", "cross", "lstsq", "LinAlgError"]
@@ -46,6 +47,7 @@ __all__ = ["inv", "pinv", "det", "slogdet", "solve", "cholesky", "eigh", "eigval
 LinAlgError = _np.linalg.LinAlgError
 SlogdetResult = namedtuple("SlogdetResult", ["sign", "logabsdet"])
 EighResult = namedtuple("EighResult", ["eigenvalues", "eigenvectors"])
+EigResult = namedtuple("EigResult", ["eigenvalues", "eigenvectors"])
 SVDResult = namedtuple("SVDResult", ["U", "S", "Vh"])
 QRResult = namedtuple("QRResult", ["Q", "R"])
 
@@ -76,8 +78,13 @@ def det(a: Any) -> Any:
 def slogdet(a: Any) -> SlogdetResult:
     """(sign, log|det|): the sign carries no gradient, log|det| has gradient A⁻ᵀ."""
     a = _square(a, "slogdet")
+    logabs = bind(P.logabsdet, a)
+    if _is_complex(a):
+        # A complex sign is det / |det|, which moves with A (a real sign is piecewise constant).
+        d = det(a)
+        return SlogdetResult(d / abs(d), real(logabs) if _is_complex(logabs) else logabs)
     sign = _np.linalg.slogdet(_np.asarray(P.value_of(a)))[0]
-    return SlogdetResult(sign, bind(P.logabsdet, a))
+    return SlogdetResult(sign, logabs)
 
 
 def solve(a: Any, b: Any) -> Any:
@@ -92,19 +99,48 @@ def cholesky(a: Any, upper: bool = False) -> Any:
 
 
 def eigh(a: Any, UPLO: str = "L") -> EighResult:
-    """Eigenvalues (ascending) and eigenvectors of a symmetric matrix.
+    """Eigenvalues (ascending, real) and eigenvectors of a symmetric or Hermitian matrix.
 
-    The input is symmetrised as (A + Aᵀ)/2 (NumPy reads one triangle); gradients need
-    distinct eigenvalues for the eigenvectors.
+    The input is symmetrised as (A + Aᴴ)/2 (NumPy reads one triangle); gradients need
+    distinct eigenvalues for the eigenvectors, and complex eigenvectors have a derivative
+    only through functions that do not depend on their phase (docs/complex.md).
     """
     p = bind(P.eigh_packed, _square(a, "eigh"))
     n = _shape(p)[-1]
-    return EighResult(p[..., n, :], p[..., :n, :])
+    w = p[..., n, :]
+    return EighResult(real(w) if _is_complex(p) else w, p[..., :n, :])
 
 
 def eigvalsh(a: Any, UPLO: str = "L") -> Any:
     """Eigenvalues of a symmetric matrix, ascending."""
     return eigh(a).eigenvalues
+
+
+def eig(a: Any) -> EigResult:
+    """Eigenvalues and unit-norm eigenvectors of a general square matrix: complex, or real
+    when the matrix is real and every eigenvalue is real, as NumPy decides it (the row always
+    computes complex values; their real part is taken then). Gradients need distinct
+    eigenvalues, and reach complex eigenvectors only through functions that do not depend on
+    their phase (``abs(v)``, ``v @ diag(w) @ inv(v)``), as in PyTorch.
+
+    >>> import numpy as np, chainrule as cr
+    >>> a = np.array([[2.0, 1.0], [0.0, 3.0]])
+    >>> g = cr.grad(lambda m: cr.numpy.linalg.eig(m)[0].sum())(a)   # d tr(A) / dA = I
+    >>> np.allclose(g, np.eye(2))
+    True
+    """
+    a = _square(a, "eig")
+    p = bind(P.eig_packed, a)
+    n = _shape(p)[-1]
+    w, v = p[..., n, :], p[..., :n, :]
+    if not _is_complex(a) and not _np.any(_np.imag(_np.asarray(P.value_of(w)))):
+        w, v = real(w), real(v)
+    return EigResult(w, v)
+
+
+def eigvals(a: Any) -> Any:
+    """Eigenvalues of a general square matrix (complex; see :func:`eig`)."""
+    return eig(a).eigenvalues
 
 
 def svd(a: Any, full_matrices: bool = True, compute_uv: bool = True,
@@ -125,6 +161,8 @@ def svd(a: Any, full_matrices: bool = True, compute_uv: bool = True,
     k = builtins.min(m, n)
     lead = _shape(p)[:-1]
     s = p[..., m * k:m * k + k]
+    if _is_complex(p):
+        s = real(s)   # packed with complex U and Vh; singular values are real
     if not compute_uv:
         return s
     u = reshape(p[..., :m * k], lead + (m, k))
@@ -154,12 +192,19 @@ def _safe_sqrt(s: Any) -> Any:
     return _sqrt_zero_safe(s)
 
 
+def _abs2(x: Any) -> Any:
+    # |x|², real for complex x (x * conj(x) is complex-typed, and x * x is not |x|²).
+    if _is_complex(x):
+        re, im = real(x), imag(x)
+        return re * re + im * im
+    return x * x
+
+
 def vector_norm(x: Any, ord: Any = 2, axis: Any = None, keepdims: bool = False) -> Any:
     """p-norm along ``axis`` (all axes when None): ord 2, 1, inf, -inf, 0 or any p."""
     x = _arr(x)
     if ord is None or ord == 2:
-        return _safe_sqrt(sum(x * conj(x) if _is_complex(x) else x * x,
-                                  axis=axis, keepdims=keepdims))
+        return _safe_sqrt(sum(_abs2(x), axis=axis, keepdims=keepdims))
     a = abs(x)
     if ord == _np.inf:
         return max(a, axis=axis, keepdims=keepdims)
@@ -177,7 +222,7 @@ def matrix_norm(x: Any, ord: Any = "fro", keepdims: bool = False) -> Any:
     """Matrix norm over the last two axes: 'fro', 'nuc', 1, -1, 2, -2, inf, -inf."""
     x = _arr(x)
     if ord in (None, "fro"):
-        out = _safe_sqrt(sum(x * x, axis=(-2, -1)))
+        out = _safe_sqrt(sum(_abs2(x), axis=(-2, -1)))
     elif ord == "nuc":
         out = sum(svdvals(x), axis=-1)
     elif ord in (2, -2):
@@ -332,7 +377,7 @@ def lstsq(a: Any, b: Any, rcond: Any = None) -> tuple:
     rank = _np.linalg.matrix_rank(_np.asarray(P.value_of(a)))
     if rank == n and m > n:
         r = b - _matmul(a, x)
-        residuals = sum(r * r, axis=0)
+        residuals = sum(_abs2(r), axis=0)   # |r|², real also for complex r
         if len(_shape(b)) == 1:
             residuals = reshape(residuals, (1,))
     else:

@@ -26,7 +26,8 @@ import numpy as np
 
 from ..core import Primitive, bind, call_in_namespace, is_foreign
 
-__all__ = ["TABLE", "linear", "nondifferentiable", "through_namespace", "numpy_only"]
+__all__ = ["TABLE", "linear", "nondifferentiable", "through_namespace", "numpy_only",
+           "real_only"]
 
 _ndarray = np.ndarray
 # The types that are never another library's array, checked before anything is called.
@@ -58,6 +59,29 @@ def through_namespace(np_fn: Callable, api_name: Optional[str] = None,
 
     impl.__name__ = np_fn.__name__
     return impl
+
+
+def real_only(*prims: Primitive) -> None:
+    """Mark rows whose derivative rules are real formulas (``|x|`` in arcsec's, SciPy's real
+    polygamma in gamma's): a complex input raises a TypeError naming the row, instead of a
+    derivative that would be silently wrong there."""
+    for prim in prims:
+        prim.impl = _refusing_complex(prim.name, prim.impl)
+
+
+def _refusing_complex(op: str, impl: Callable) -> Callable:
+    def refusing(*args, **params):
+        for a in args:
+            if type(a) is complex or getattr(a, "dtype", None) is not None and \
+                    a.dtype.kind == "c":
+                raise TypeError(
+                    f"{op}: chainrule's derivative of this row holds for real inputs only, and "
+                    f"got a complex one ({getattr(a, 'dtype', 'complex')}); differentiate a "
+                    "real input, or write the complex formula with other rows.")
+        return impl(*args, **params)
+
+    refusing.__name__ = getattr(impl, "__name__", op)
+    return refusing
 
 
 def numpy_only(*prims: Primitive) -> None:

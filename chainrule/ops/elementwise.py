@@ -28,7 +28,7 @@ import numpy as np
 
 from ..core import Primitive, array_namespace, is_foreign, value_of, zeros_like_value
 from ._build import (_dom_binary, _dom_unary, _maths_only, _row, _unary_impl,
-                     nondifferentiable, through_namespace)
+                     nondifferentiable, real_only, through_namespace)
 
 __all__ = ["add", "sub", "mul", "div", "neg", "pow", "exp", "log", "sin", "cos", "tan", "tanh",
            "sqrt", "abs", "arcsin", "arccos", "arctan", "sinh", "cosh", "arcsinh", "arccosh",
@@ -38,7 +38,7 @@ __all__ = ["add", "sub", "mul", "div", "neg", "pow", "exp", "log", "sin", "cos",
            "logaddexp", "logaddexp2", "fmod", "remainder", "copysign", "fmax", "fmin",
            "sign", "equal", "not_equal", "greater", "greater_equal", "less", "less_equal",
            "floor", "ceil", "trunc", "rint", "round", "isnan", "isinf", "isfinite", "signbit",
-           "heaviside", "logical_and", "logical_or", "logical_xor", "logical_not"]
+           "heaviside", "logical_and", "logical_or", "logical_xor", "logical_not", "floor_divide"]
 
 # math.exp2 and math.cbrt are Python 3.11+; on 3.10 those rows take NumPy's path.
 _LN2 = math.log(2.0)
@@ -643,6 +643,8 @@ greater_equal = nondifferentiable("greater_equal", np.greater_equal, ufunc=np.gr
 less = nondifferentiable("less", np.less, ufunc=np.less)
 less_equal = nondifferentiable("less_equal", np.less_equal, ufunc=np.less_equal)
 floor = nondifferentiable("floor", np.floor, ufunc=np.floor)
+floor_divide = nondifferentiable("floor_divide", np.floor_divide, ufunc=np.floor_divide,
+                                 domain=_dom_mod)
 ceil = nondifferentiable("ceil", np.ceil, ufunc=np.ceil)
 trunc = nondifferentiable("trunc", np.trunc, ufunc=np.trunc)
 rint = nondifferentiable("rint", np.rint, ufunc=np.rint)
@@ -668,3 +670,6 @@ def _round_impl(x, decimals=0):
 
 
 round = nondifferentiable("round", _round_impl, batch="elementwise")  # noqa: A001
+
+# Their derivatives use |x| (arcsec, arccsc, arccsch): real formulas.
+real_only(arcsec, arccsc, arccsch)

@@ -5,7 +5,7 @@ Rules are the standard matrix identities written with table ops, so they differe
 all rows broadcast over leading (batch) axes like NumPy's linalg. eigh and svd rules divide by
 differences of eigen/singular values: at a degenerate spectrum the derivative of the vectors
 is not defined (see ``_gap_inverse``; coverage.md says so); eigh and cholesky read only the
-symmetric part (A + Aᵀ)/2.
+symmetric (Hermitian) part (A + Aᴴ)/2.
 
 >>> from chainrule.ops import matmul
 >>> import numpy as np
@@ -22,10 +22,10 @@ import numpy as np
 from ..core import Primitive, dtype_of, ndim_of, shape_of, value_of
 from ._build import _row, numpy_only, through_namespace
 from .elementwise import where
-from .linear import concatenate, getitem, reshape, sum, transpose
+from .linear import concatenate, conj, getitem, imag, real, reshape, sum, transpose
 
 __all__ = ["matmul", "einsum", "inv", "det", "logabsdet", "solve", "cholesky", "eigh_packed",
-           "svd_packed", "qr_packed", "pinv"]
+           "svd_packed", "qr_packed", "pinv", "eig_packed"]
 
 
 # ----------------------------------------------------------------------------------------
@@ -42,6 +42,30 @@ def _mT(x):
 
 def _sym(x):
     return 0.5 * (x + _mT(x))
+
+
+# Complex matrices: the factorisations are unitary (Uᴴ U = I), so their rules take conjugate
+# transposes where the real ones take transposes. The helpers are the identity on real
+# values, so real rules (and their printed derivatives) stay as they were.
+def _cplx(x) -> bool:
+    return dtype_of(x).kind == "c"
+
+
+def _cj(x):
+    return conj(x) if _cplx(x) else x
+
+
+def _mH(x):
+    """The conjugate transpose of the last two axes (the transpose for real matrices)."""
+    return _mT(_cj(x))
+
+
+def _re(x):
+    return real(x) if _cplx(x) else x
+
+
+def _herm(x):
+    return 0.5 * (x + _mH(x))
 
 
 def _col(v):
@@ -222,7 +246,8 @@ def _logabsdet_impl(x):
 logabsdet = _row(Primitive(
     "logabsdet", _logabsdet_impl,
     [lambda g, out, x: _col(_col(g)) * _mT(inv(x))],   # d log|det A| = tr(A⁻¹ dA)
-    [lambda t, out, x: sum(_mT(inv(x)) * t, axis=(-2, -1))],
+    # d log|det A| = Re tr(A⁻¹ dA): real, also for complex A.
+    [lambda t, out, x: _re(sum(_mT(inv(x)) * t, axis=(-2, -1)))],
     doc="log|det(A)|, the second output of slogdet",
     domain=lambda rng: [((rng.normal(size=(3, 3)) + 2 * np.eye(3),), {}),
                         ((rng.normal(size=(2, 2, 2)) - 2 * np.eye(2),), {})], batch="linalg"))
@@ -266,7 +291,8 @@ solve = _row(Primitive(
 
 
 def _cholesky_impl(x):
-    return np.linalg.cholesky(0.5 * (x + np.swapaxes(x, -1, -2)))
+    # The Hermitian part: (A + Aᵀ)/2 of a complex Hermitian A would be its real part.
+    return np.linalg.cholesky(0.5 * (x + np.conj(np.swapaxes(x, -1, -2))))
 
 
 def _phi(x):
@@ -276,15 +302,15 @@ def _phi(x):
 
 
 def _cholesky_jvp(t, out, x):
-    # dL = L Φ(L⁻¹ dA L⁻ᵀ) for A = L Lᵀ (dA symmetrised, as the impl reads (A + Aᵀ)/2).
+    # dL = L Φ(L⁻¹ dA L⁻ᴴ) for A = L Lᴴ (dA made Hermitian, as the impl reads (A + Aᴴ)/2).
     li = inv(out)
-    return matmul(out, _phi(matmul(matmul(li, _sym(t)), _mT(li))))
+    return matmul(out, _phi(matmul(matmul(li, _herm(t)), _mH(li))))
 
 
 def _cholesky_vjp(g, out, x):
-    # The transpose of the JVP: Ā = sym(L⁻ᵀ Φ(Lᵀ L̄) L⁻¹).
+    # The transpose of the JVP: Ā = herm(L⁻ᵀ Φ(Lᵀ L̄) conj(L⁻¹)) (for real L: sym(... L⁻¹)).
     li = inv(out)
-    return _sym(matmul(matmul(_mT(li), _phi(matmul(_mT(out), g))), li))
+    return _herm(matmul(matmul(_mT(li), _phi(matmul(_mT(out), g))), _cj(li)))
 
 
 cholesky = _row(Primitive(
@@ -293,30 +319,36 @@ cholesky = _row(Primitive(
 
 
 def _eigh_packed_impl(x):
-    w, v = np.linalg.eigh(0.5 * (x + np.swapaxes(x, -1, -2)))
-    return np.concatenate([v, w[..., None, :]], axis=-2)
+    # Hermitian part (A + Aᴴ)/2: for a complex matrix (A + Aᵀ)/2 would be another matrix
+    # (its real part's eigenvalues came back for a Hermitian input).
+    w, v = np.linalg.eigh(0.5 * (x + np.conj(np.swapaxes(x, -1, -2))))
+    return np.concatenate([v, w[..., None, :].astype(v.dtype)], axis=-2)
 
 
 def _eigh_unpack(p):
     n = shape_of(p)[-1]
-    return getitem(p, idx=(Ellipsis, n, slice(None))), \
-        getitem(p, idx=(Ellipsis, slice(0, n), slice(None)))
+    w = getitem(p, idx=(Ellipsis, n, slice(None)))
+    # Complex input: the eigenvalues are real, packed with complex vectors (the real part of
+    # their cotangent is all that means anything).
+    return real(w) if _cplx(p) else w, getitem(p, idx=(Ellipsis, slice(0, n), slice(None)))
 
 
 def _eigh_vjp(g, out, x):
-    # Ā = V (diag(w̄) + F ∘ (Vᵀ V̄)) Vᵀ, F_ij = 1/(w_j - w_i); symmetrised like the input.
+    # Ā = conj(V) (diag(w̄) + F ∘ (Vᵀ V̄)) Vᵀ, F_ij = 1/(w_j - w_i), Hermitian like the
+    # input (for real V: V (...) Vᵀ); the transpose of the JVP below.
     w, v = _eigh_unpack(out)
     gw, gv = _eigh_unpack(g)
     inner = _diag_embed(gw) + _gap_inverse(w) * matmul(_mT(v), gv)
-    return _sym(matmul(matmul(v, inner), _mT(v)))
+    return _herm(matmul(matmul(_cj(v), inner), _mT(v)))
 
 
 def _eigh_jvp(t, out, x):
-    # dw = diag(Vᵀ dA V), dV = V (F ∘ (Vᵀ dA V)).
+    # dw = diag(Vᴴ dA V) (real), dV = V (F ∘ (Vᴴ dA V)) (the phase fixed by diag(Vᴴ dV) = 0).
     w, v = _eigh_unpack(out)
-    p = matmul(matmul(_mT(v), _sym(t)), v)
+    p = matmul(matmul(_mH(v), _herm(t)), v)
     dv = matmul(v, _gap_inverse(w) * p)
-    return concatenate(dv, _rowv(_diag_part(p)), axis=-2)
+    dw = _diag_part(p)
+    return concatenate(dv, _rowv(real(dw) + 0j if _cplx(dw) else dw), axis=-2)
 
 
 def _dom_eigh(rng):
@@ -338,7 +370,8 @@ def _svd_sizes(x):
 def _svd_packed_impl(x):
     u, s, vh = np.linalg.svd(x, full_matrices=False)
     lead = u.shape[:-2]
-    return np.concatenate([u.reshape(lead + (-1,)), s, vh.reshape(lead + (-1,))], axis=-1)
+    return np.concatenate([u.reshape(lead + (-1,)), s.astype(u.dtype), vh.reshape(lead + (-1,))],
+                          axis=-1)
 
 
 def _svd_unpack(p, x):
@@ -346,6 +379,8 @@ def _svd_unpack(p, x):
     lead = shape_of(p)[:-1]
     u = reshape(getitem(p, idx=(Ellipsis, slice(0, m * k))), shape=lead + (m, k))
     s = getitem(p, idx=(Ellipsis, slice(m * k, m * k + k)))
+    if _cplx(p):
+        s = real(s)   # real singular values, packed with complex vectors
     vh = reshape(getitem(p, idx=(Ellipsis, slice(m * k + k, None))), shape=lead + (k, n))
     return u, s, vh
 
@@ -357,40 +392,49 @@ def _svd_pack(u, s, vh):
 
 
 def _svd_jvp(t, out, x):
+    # dP = Uᴴ dA V; ds = Re diag(dP); Uᴴ dU = F ∘ (dP S + S dPᴴ), Vᴴ dV = F ∘ (S dP + dPᴴ S)
+    # off the diagonal. Complex: the phases are fixed by diag(Uᴴ dU) = 0, which leaves
+    # diag(Vᴴ dV) = -i Im(diag dP) / s.
     u, s, vh = _svd_unpack(out, x)
-    v = _mT(vh)
+    v = _mH(vh)
     m, n, k = _svd_sizes(x)
     f = _gap_inverse(s, square=True)
-    dp = matmul(matmul(_mT(u), t), v)
+    dp = matmul(matmul(_mH(u), t), v)
     ds = _diag_part(dp)
     s_row, s_col = _rowv(s), _col(s)
-    du = matmul(u, f * (dp * s_row + s_col * _mT(dp)))
-    dv = matmul(v, f * (s_col * dp + _mT(dp) * s_row))
+    du = matmul(u, f * (dp * s_row + s_col * _mH(dp)))
+    dv = matmul(v, f * (s_col * dp + _mH(dp) * s_row))
+    if _cplx(dp):
+        dv = dv + v * _rowv(-1j * imag(ds) / s)
+        ds = real(ds) + 0j
     if m > k:   # the part of dA's columns outside span(U)
         du = du + (matmul(t, v) - matmul(u, dp)) / s_row
     if n > k:
-        dv = dv + (matmul(_mT(t), u) - matmul(v, _mT(dp))) / s_row
-    return _svd_pack(du, ds, _mT(dv))
+        dv = dv + (matmul(_mH(t), u) - matmul(v, _mH(dp))) / s_row
+    return _svd_pack(du, ds, _mH(dv))
 
 
 def _svd_vjp(g, out, x):
-    # The transpose of the JVP above (Townsend's formula for the thin SVD).
+    # The transpose of the JVP above (Townsend's formula for the thin SVD; for complex
+    # matrices with the conjugates the pairing Re(sum(c · dz)) puts in).
     u, s, vh = _svd_unpack(out, x)
     gu, gs, gvh = _svd_unpack(g, x)
-    v, gv = _mT(vh), _mT(gvh)
+    v, gv = _mH(vh), _mH(gvh)
     m, n, k = _svd_sizes(x)
     f = _gap_inverse(s, square=True)
     s_row, s_col = _rowv(s), _col(s)
     ju = f * matmul(_mT(u), gu)
     jv = f * matmul(_mT(v), gv)
-    inner = (ju + _mT(ju)) * s_row + _diag_embed(gs) + s_col * (jv + _mT(jv))
-    ga = matmul(matmul(u, inner), vh)
+    inner = (ju + _mH(ju)) * s_row + _diag_embed(gs) + s_col * (jv + _mH(jv))
+    if _cplx(u):   # the phase term of dV: diag(Vᵀ V̄) pairs with -i Im(diag dP) / s
+        inner = inner + _diag_embed(-1j * imag(_diag_part(matmul(_mT(v), gv))) / s)
+    ga = matmul(matmul(_cj(u), inner), _cj(vh))
     if m > k:
         gu_s = gu / s_row
-        ga = ga + matmul(gu_s - matmul(u, matmul(_mT(u), gu_s)), vh)
+        ga = ga + matmul(gu_s - matmul(_cj(u), matmul(_mT(u), gu_s)), _cj(vh))
     if n > k:
         gv_s = gv / s_row
-        ga = ga + matmul(u, _mT(gv_s - matmul(v, matmul(vh, gv_s))))
+        ga = ga + matmul(_cj(u), _mH(gv_s - matmul(_cj(v), matmul(_mT(v), gv_s))))
     return ga
 
 
@@ -402,6 +446,57 @@ def _dom_svd(rng):
 svd_packed = _row(Primitive(
     "svd_packed", _svd_packed_impl, [_svd_vjp], [_svd_jvp], domain=_dom_svd,
     doc="thin SVD as one array: U, s, Vh flattened along the last axis", batch="linalg"))
+
+
+# eig: A = V diag(w) V⁻¹ for a general square matrix, always complex (NumPy's eig returns a
+# real dtype when every eigenvalue happens to be real; the row keeps one dtype whatever the
+# values, and chainrule.numpy.linalg.eig says so). NumPy scales each eigenvector to unit
+# norm; its phase is arbitrary, so only phase-invariant functions of V have a derivative.
+
+
+def _eig_packed_impl(x):
+    w, v = np.linalg.eig(x)
+    dtype = np.result_type(v.dtype, np.complex64)
+    return np.concatenate([v.astype(dtype), w[..., None, :].astype(dtype)], axis=-2)
+
+
+def _eig_unpack(p):
+    n = shape_of(p)[-1]
+    return getitem(p, idx=(Ellipsis, n, slice(None))), \
+        getitem(p, idx=(Ellipsis, slice(0, n), slice(None)))
+
+
+def _eig_jvp(t, out, x):
+    # P = V⁻¹ dA V: dw = diag(P), dV = V (F ∘ P) less V's change of norm, V Re diag(Vᴴ dV).
+    w, v = _eig_unpack(out)
+    p = matmul(matmul(inv(v), t), v)
+    dv = matmul(v, _gap_inverse(w) * p)
+    dv = dv - v * _rowv(real(_diag_part(matmul(_mH(v), dv))))
+    return concatenate(dv, _rowv(_diag_part(p)), axis=-2)
+
+
+def _eig_vjp(g, out, x):
+    # The transpose of the JVP: Ā = V⁻ᵀ (diag(w̄) + F ∘ (Vᵀ V̄ - Vᵀ conj(V) diag(Re q))) Vᵀ,
+    # q = diag(Vᵀ V̄).
+    w, v = _eig_unpack(out)
+    gw, gv = _eig_unpack(g)
+    vt_gv = matmul(_mT(v), gv)
+    q = real(_diag_part(vt_gv))
+    inner = _diag_embed(gw) + _gap_inverse(w) * (vt_gv - matmul(_mT(v), conj(v)) * _rowv(q))
+    return matmul(matmul(_mT(inv(v)), inner), _mT(v))
+
+
+def _dom_eig(rng):
+    # Distinct real eigenvalues: with complex ones LAPACK fixes each vector's phase its own
+    # way (largest entry real), which finite differences of the vectors would follow.
+    return [((rng.normal(size=(3, 3)) * 0.3 + np.diag([1.0, 2.0, 4.0]),), {}),
+            ((rng.normal(size=(2, 2, 2)) * 0.3 + np.diag([1.0, 3.0]),), {})]
+
+
+eig_packed = _row(Primitive(
+    "eig_packed", _eig_packed_impl, [_eig_vjp], [_eig_jvp], domain=_dom_eig,
+    doc="eig as one complex array: eigenvectors in rows [:n], eigenvalues in row n",
+    batch="linalg"))
 
 
 def _qr_packed_impl(x):
@@ -423,21 +518,28 @@ def _strict_lower(x):
 def _qr_jvp(t, out, x):
     # C = Qᵀ dA R⁻¹ = Ω + dR R⁻¹ with Ω skew and dR R⁻¹ upper triangular:
     # Ω = low(C) - low(C)ᵀ, dR = (C - Ω) R, dQ = dA R⁻¹ - Q (C - Ω).
+    # Complex (Qᴴ, and Ω skew-Hermitian): LAPACK's R has a real diagonal, so Ω's diagonal is
+    # the imaginary part of C's.
     q, r = _qr_unpack(out, x)
     ri = inv(r)
-    c = matmul(matmul(_mT(q), t), ri)
-    k = c - _strict_lower(c) + _mT(_strict_lower(c))
+    c = matmul(matmul(_mH(q), t), ri)
+    k = c - _strict_lower(c) + _mH(_strict_lower(c))
+    if _cplx(c):
+        k = k - 1j * _diag_embed(imag(_diag_part(c)))
     return concatenate(matmul(t, ri) - matmul(q, k), matmul(k, r), axis=-2)
 
 
 def _qr_vjp(g, out, x):
     # The transpose of the JVP: M = R̄ Rᵀ - Qᵀ Q̄, N = M - low(M) + low(Mᵀ),
     # Ā = (Q̄ + Q N) R⁻ᵀ.
+    # (Complex: N = M - low(M) + low(Mᴴ) - i diag(Im diag M), Ā = (Q̄ + conj(Q) N) R⁻ᵀ.)
     q, r = _qr_unpack(out, x)
     gq, gr = _qr_unpack(g, x)
     m = matmul(gr, _mT(r)) - matmul(_mT(q), gq)
-    nn = m - _strict_lower(m) + _strict_lower(_mT(m))
-    return matmul(gq + matmul(q, nn), _mT(inv(r)))
+    nn = m - _strict_lower(m) + _strict_lower(_mH(m))
+    if _cplx(m):
+        nn = nn - 1j * _diag_embed(imag(_diag_part(m)))
+    return matmul(gq + matmul(_cj(q), nn), _mT(inv(r)))
 
 
 qr_packed = _row(Primitive(
@@ -453,8 +555,8 @@ def _pinv_jvp(t, out, x):
     m, n = shape_of(x)[-2:]
     left = np.eye(m, dtype=dtype_of(x)) - matmul(x, p)
     right = np.eye(n, dtype=dtype_of(x)) - matmul(p, x)
-    return (-matmul(matmul(p, t), p) + matmul(matmul(matmul(p, _mT(p)), _mT(t)), left)
-            + matmul(matmul(right, _mT(t)), matmul(_mT(p), p)))
+    return (-matmul(matmul(p, t), p) + matmul(matmul(matmul(p, _mH(p)), _mH(t)), left)
+            + matmul(matmul(right, _mH(t)), matmul(_mH(p), p)))
 
 
 def _pinv_vjp(g, out, x):
@@ -462,8 +564,10 @@ def _pinv_vjp(g, out, x):
     m, n = shape_of(x)[-2:]
     left = np.eye(m, dtype=dtype_of(x)) - matmul(x, p)
     right = np.eye(n, dtype=dtype_of(x)) - matmul(p, x)
-    return (-matmul(matmul(_mT(p), g), _mT(p)) + matmul(matmul(left, _mT(g)), matmul(p, _mT(p)))
-            + matmul(matmul(matmul(_mT(p), p), _mT(g)), right))
+    # The transpose of the JVP (for complex A the conjugates of its Hermitian terms).
+    return (-matmul(matmul(_mT(p), g), _mT(p))
+            + matmul(matmul(_cj(left), _mH(g)), matmul(_cj(p), _mT(p)))
+            + matmul(matmul(matmul(_mT(p), _cj(p)), _mH(g)), _cj(right)))
 
 
 pinv = _row(Primitive(

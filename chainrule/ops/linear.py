@@ -50,6 +50,8 @@ def _rounds(x, dtype) -> bool:
 def _cast_transpose(g, x, dtype):
     if _rounds(x, dtype):
         return zeros_like_value(x)
+    if np.dtype(dtype).kind != "c" and dtype_of(g).kind == "c":
+        g = real(g)   # a real output's cotangent is real (see _complex_ct)
     return cast(g, dtype=dtype_of(x))
 
 
@@ -444,14 +446,21 @@ cumsum = linear("cumsum", _cumsum_impl, _cumsum_t, batch="axis", domain=_dom_sca
 
 # ----------------------------------------------------------------------------------------
 # Complex parts. Cotangent convention for complex values (the table's rules are plain
-# transposes, as in JAX): a real loss L changes by dL = Re(sum(c * dz)) when z changes by dz,
+# transposes, as in JAX; users see the conjugate, PyTorch's convention, which
+# reverse.user_convention converts at the boundary): a real loss L changes by
+# dL = Re(sum(c * dz)) when z changes by dz,
 # where c is z's cotangent. So real(z) pulls g back to g + 0j, imag(z) to -1j * g, and a real
 # input of a complex-valued row takes the real part of its cotangent. The rows also accept
 # real inputs (real(x) = x, imag(x) = 0), which is how the table tests reach them.
 
 
 def _complex_ct(g, x, factor):
-    # Cotangent of x from a real cotangent g: complex only where x itself is complex.
+    # Cotangent of x from a real cotangent g: complex only where x itself is complex. The
+    # output is real, so only the real part of g means anything: a complex g (the output was
+    # used as a factor of something complex) is projected first, or its imaginary part would
+    # leak into x's cotangent (real(1j * real(1j * x)) is 0 but had d/dx = -1).
+    if dtype_of(g).kind == "c":
+        g = real(g)
     if dtype_of(x).kind == "c":
         return g * factor
     return g if factor == 1 else g * 0.0

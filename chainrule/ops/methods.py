@@ -31,16 +31,27 @@ def _unwrap_index(idx: Any) -> Any:
 
 def _abs(x: Any) -> Any:
     """|x|; for complex x the modulus through ``hypot(real, imag)``, as ``chainrule.abs``
-    does, so ``z.abs()``, ``abs(z)`` and ``cr.abs(z)`` give one gradient (the engine's
-    convention, see docs/complex.md). The ``abs`` row's partial ``sign(x)`` is a real rule:
+    does, so ``z.abs()``, ``abs(z)`` and ``cr.abs(z)`` give one gradient (see
+    docs/complex.md). The ``abs`` row's partial ``sign(x)`` is a real rule:
     on complex z it would give the conjugate gradient and a complex tangent."""
     if dtype_of(x).kind == "c":
-        return bind(P.hypot, bind(P.real, x), bind(P.imag, x))
+        return complex_modulus(x)
     return bind(P.abs, x)
 
 
+def complex_modulus(z: Any) -> Any:
+    """|z| of complex z as hypot(real, imag). At z = 0 the gradient is 0 (the subgradient of
+    least norm, as for real abs and PyTorch's complex abs), not hypot's 0/0 = nan: zeros are
+    replaced by 1 inside and their result by 0, only where there are zeros."""
+    re, im = bind(P.real, z), bind(P.imag, z)
+    zero = np.asarray(value_of(z)) == 0
+    if not zero.any():
+        return bind(P.hypot, re, im)
+    return bind(P.where, zero, 0.0, bind(P.hypot, bind(P.where, zero, 1.0, re), im))
+
+
 __all__ = ["ArrayOps", "TracerConversionError", "conversion_error", "numpy_namespace", "mean",
-           "relu", "sigmoid"]
+           "relu", "sigmoid", "complex_modulus"]
 
 
 def mean(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
@@ -110,6 +121,9 @@ def conversion_error(x: Any, what: str) -> NoReturn:
     if "vectorize" in entry:
         where = (" np.vectorize calls its function on plain numbers; write the function with "
                  "array operations instead (they apply elementwise).")
+    elif "AxisConcatenator" in entry:
+        where = (" np.r_ and np.c_ turn their items into NumPy arrays; use chainrule.numpy.r_ "
+                 "and chainrule.numpy.c_ (the same indexing) instead.")
     elif entry.startswith("scipy"):
         where = (f" It happened inside {entry}, which converts its inputs to NumPy arrays; "
                  "use the chainrule.numpy function of that name where there is one "
@@ -237,6 +251,13 @@ class ArrayOps(Tracer):
     def __rtruediv__(self, o): return bind(P.div, o, self)
     def __pow__(self, o): return bind(P.pow, self, o)
     def __rpow__(self, o): return bind(P.pow, o, self)
+    # % is NumPy's (and Python's) remainder, with the sign of the divisor; // has no gradient.
+    def __mod__(self, o): return bind(P.remainder, self, o)
+    def __rmod__(self, o): return bind(P.remainder, o, self)
+    def __floordiv__(self, o): return bind(P.floor_divide, self, o)
+    def __rfloordiv__(self, o): return bind(P.floor_divide, o, self)
+    def __divmod__(self, o): return bind(P.floor_divide, self, o), bind(P.remainder, self, o)
+    def __rdivmod__(self, o): return bind(P.floor_divide, o, self), bind(P.remainder, o, self)
     def __matmul__(self, o): return bind(P.matmul, self, o)
     def __rmatmul__(self, o): return bind(P.matmul, o, self)
     def __neg__(self): return bind(P.neg, self)

@@ -26,7 +26,7 @@ from typing import Any, Callable
 import numpy as np
 
 from ..core import Primitive, value_of
-from ._build import _row, numpy_only
+from ._build import _row, numpy_only, real_only
 from .elementwise import div, elementwise, exp, log, log1p, sign, where
 from .linear import concatenate, getitem, reshape, sum, transpose
 from .linalg import matmul
@@ -496,3 +496,5 @@ SCIPY_ROWS = frozenset(name for name in __all__ if name not in ("SCIPY_ROWS", "s
 # SciPy computes their values on NumPy arrays: another library's array gets a clear error
 # naming the row (docs/backends.md), never a silent conversion.
 numpy_only(*(globals()[name] for name in sorted(SCIPY_ROWS)))
+# SciPy's polygamma and the scaled Bessel function's exp(-|Re z|) are real formulas.
+real_only(gamma, digamma, rgamma, ive)
