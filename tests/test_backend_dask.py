@@ -6,6 +6,8 @@ refuses to run is active while the graph is recorded).
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -23,8 +25,12 @@ from chainrule import ops as P  # noqa: E402
 
 @pytest.fixture(scope="module")
 def client():
-    cluster = distributed.LocalCluster(processes=True, n_workers=2, threads_per_worker=1,
-                                       host="127.0.0.1", dashboard_address=None)
+    with warnings.catch_warnings():
+        # Without a dashboard the scheduler still serves /health on port 8787 if free, else
+        # on another port, with a warning: only noise where another cluster holds 8787.
+        warnings.filterwarnings("ignore", message="Port 8787 is already in use")
+        cluster = distributed.LocalCluster(processes=True, n_workers=2, threads_per_worker=1,
+                                           host="127.0.0.1", dashboard_address=None)
     c = distributed.Client(cluster)
     try:
         yield c
