@@ -6,8 +6,8 @@ table's rules run on expressions), the numbers from the autodiff engine (:func:`
 on the expression evaluated with tracers), and the two are checked against each other.
 
 Exit codes: 0 success, 1 a mathematical problem at the point (log(0), sqrt(-1), an overflow)
-or a ``--check`` answer that is wrong, 2 a usage or parse error, 3 an internal error (a bug: please report it). Every error is one
-line on stderr, never a traceback.
+or a ``--check`` answer that is wrong, 2 a usage or parse error, 3 an internal error (a bug:
+please report it). Every error is one line on stderr, never a traceback.
 """
 
 from __future__ import annotations
@@ -109,7 +109,8 @@ def _argument_parser() -> _Parser:
                     "With no arguments: the tutorial's example, d/dx (5x^4 + 3x^3 + 7x^2 + 9x "
                     "- 5) at x = 2.",
         epilog="Exit codes: 0 ok, 1 the maths is undefined at the point or the --check "
-               "answer is wrong, 2 usage or syntax error, 3 internal error. Examples: chainrule \"x^2 sin(x)\" --at x=1;  "
+               "answer is wrong, 2 usage or syntax error, 3 internal error. Examples: "
+               "chainrule \"x^2 sin(x)\" --at x=1;  "
                "chainrule \"-x**2\" --at x=1;  chainrule \"x*y^2\" --at x=1,y=2;  "
                "chainrule \"5x^4\" --check \"20x^3\".")
     p.add_argument("expression", nargs="*", help="the expression, e.g. \"5x^4 + 3x^3\" "

@@ -38,7 +38,7 @@ __all__ = ["OUTSIDE_STANDARD", "Backend", "samples", "probe", "strict_backend",
 # these are refused.
 OUTSIDE_STANDARD = frozenset({
     "exp2", "cbrt", "sinc", "erf", "logaddexp2", "fmod", "fmax", "fmin", "rint", "heaviside",
-    "pad", "einsum", "inv", "det", "logabsdet", "solve", "cholesky", "eigh_packed",
+    "pad", "einsum", "inv", "det", "logabsdet", "solve", "cholesky", "eigh_packed", "eig_packed",
     "svd_packed", "qr_packed", "pinv", "fft", "ifft", "rfft", "irfft", "index_update",
     "cumprod"}) | ops.special.SCIPY_ROWS   # (SciPy computes those on NumPy arrays)
 

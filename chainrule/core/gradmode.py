@@ -1,6 +1,6 @@
 """Grad mode: whether operations on Tensors are recorded (``no_grad``, ``enable_grad``,
-``set_grad_enabled``, as in PyTorch). The flag itself is :data:`~chainrule.core.primitive._grad_enabled`,
-a ContextVar, so threads and async tasks each have their own.
+``set_grad_enabled``, as in PyTorch). The flag itself is a ContextVar
+(``chainrule.core.primitive._grad_enabled``), so threads and async tasks each have their own.
 
 >>> import chainrule as cr
 >>> x = cr.tensor(2.0, requires_grad=True)

@@ -69,11 +69,17 @@ def real_only(*prims: Primitive) -> None:
         prim.impl = _refusing_complex(prim.name, prim.impl)
 
 
+def _is_complex_dtype(d: Any) -> bool:
+    if d is None:
+        return False
+    kind = getattr(d, "kind", None)   # NumPy's dtypes; other libraries' spell it out
+    return kind == "c" if kind is not None else "complex" in str(d)
+
+
 def _refusing_complex(op: str, impl: Callable) -> Callable:
     def refusing(*args, **params):
         for a in args:
-            if type(a) is complex or getattr(a, "dtype", None) is not None and \
-                    a.dtype.kind == "c":
+            if type(a) is complex or _is_complex_dtype(getattr(a, "dtype", None)):
                 raise TypeError(
                     f"{op}: chainrule's derivative of this row holds for real inputs only, and "
                     f"got a complex one ({getattr(a, 'dtype', 'complex')}); differentiate a "

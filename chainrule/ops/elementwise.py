@@ -34,7 +34,8 @@ __all__ = ["add", "sub", "mul", "div", "neg", "pow", "exp", "log", "sin", "cos",
            "sqrt", "abs", "arcsin", "arccos", "arctan", "sinh", "cosh", "arcsinh", "arccosh",
            "arctanh", "exp2", "expm1", "log1p", "log2", "log10", "cbrt", "square",
            "reciprocal", "sinc", "erf", "sec", "csc", "cot", "sech", "csch", "coth",
-           "arcsec", "arccsc", "arccot", "arcsech", "arccsch", "arccoth", "maximum", "minimum", "where", "arctan2", "hypot",
+           "arcsec", "arccsc", "arccot", "arcsech", "arccsch", "arccoth", "maximum", "minimum",
+           "where", "arctan2", "hypot",
            "logaddexp", "logaddexp2", "fmod", "remainder", "copysign", "fmax", "fmin",
            "sign", "equal", "not_equal", "greater", "greater_equal", "less", "less_equal",
            "floor", "ceil", "trunc", "rint", "round", "isnan", "isinf", "isfinite", "signbit",
@@ -436,8 +437,21 @@ erf = elementwise("erf", _unary_impl(math.erf, _erf_array),
 # Inverses follow SymPy's conventions: arccot(x) = arctan(1/x), arcsec(x) = arccos(1/x), ...
 
 
+_API_NAMES = {"arccos": "acos", "arcsin": "asin", "arctan": "atan", "arccosh": "acosh",
+              "arcsinh": "asinh", "arctanh": "atanh"}
+
+
+def _in_namespace(np_fn: Callable) -> Callable:
+    """``np_fn`` in a foreign array's own namespace (its Array API name)."""
+    return through_namespace(np_fn, _API_NAMES.get(np_fn.__name__))
+
+
 def _recip_impl(math_fn: Callable, np_fn: Callable) -> Callable:
+    foreign_fn = _in_namespace(np_fn)
+
     def impl(x):
+        if type(x) is not float and type(x) is not np.ndarray and is_foreign(x):
+            return 1.0 / foreign_fn(x)   # (the Array API has no reciprocal)
         if type(x) is float:
             try:
                 v = math_fn(x)
@@ -453,7 +467,11 @@ def _recip_impl(math_fn: Callable, np_fn: Callable) -> Callable:
 
 
 def _of_reciprocal(math_fn: Callable, np_fn: Callable) -> Callable:
+    foreign_fn = _in_namespace(np_fn)
+
     def impl(x):
+        if type(x) is not float and type(x) is not np.ndarray and is_foreign(x):
+            return foreign_fn(1.0 / x)
         if type(x) is float and x != 0.0:
             try:
                 return math_fn(1.0 / x)

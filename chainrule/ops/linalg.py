@@ -577,5 +577,5 @@ pinv = _row(Primitive(
 
 # The standard's linalg extension differs from numpy.linalg in names and in what it returns;
 # until these rows are written through it, other libraries' arrays get a clear refusal.
-numpy_only(einsum, inv, det, logabsdet, solve, cholesky, eigh_packed, svd_packed, qr_packed,
-           pinv)
+numpy_only(einsum, inv, det, logabsdet, solve, cholesky, eigh_packed, eig_packed, svd_packed,
+           qr_packed, pinv)

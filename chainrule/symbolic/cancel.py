@@ -127,8 +127,9 @@ def _may_shrink(e: Expr) -> bool:
 
 def _cancel(e: Expr) -> Expr:
     """Each largest arithmetic part, and each quotient, that is a fraction in one part (x,
-    cos(x), ...) is replaced by its cancelled form when that is smaller. Done once over the result (not at
-    every node as it is built): exact polynomial arithmetic costs more than the rest."""
+    cos(x), ...) is replaced by its cancelled form when that is smaller. Done once over the
+    result (not at every node as it is built): exact polynomial arithmetic costs more than the
+    rest."""
     nodes = _postorder(e)
     inner = {id(a) for n in nodes if n.prim is not None and n.prim.name in _ARITH
              for a in n.args}
