@@ -457,3 +457,16 @@ def test_cr_compile_is_the_function_and_chainrule_compiler_the_module():
     ns: dict = {}
     exec("from chainrule import *", ns)   # noqa: S102
     assert "compile" not in ns   # Python's compile() is left alone
+
+
+def test_a_row_whose_impl_merely_looks_like_a_unary_one_is_not_misread():
+    # sec's impl closes over math.cos and np.cos (it computes 1/cos): cr.compile once read
+    # that closure as a plain cos and generated np.cos(x), a silently wrong derivative.
+    from chainrule import ops
+    x = np.array([0.3, -0.5, 1.0])
+    for row in (ops.sec, ops.csc, ops.arcsec, ops.coth):
+        f = lambda x, row=row: row(x).sum()  # noqa: E731
+        xs = x + 2.0 if row is ops.arcsec else x + 0.1 if row is not ops.sec else x
+        np.testing.assert_array_equal(cr.compile(cr.grad(f))(xs), cr.grad(f)(xs))
+        assert cr.compile(cr.grad(row))(0.7 if row is not ops.arcsec else 1.7) == \
+            cr.grad(row)(0.7 if row is not ops.arcsec else 1.7)

@@ -51,6 +51,7 @@ ORDER = {
     "symbolic": ["_base", "printing", "expr", "polynomial", "simplify", "cancel", "derive"],
     "text": ["functions", "parser", "calculus", "explain", "check"],
     "compiler": ["trace", "optimize", "codegen"],
+    "functional": ["_common", "grads", "jacobians", "taylor_mode", "vmap"],
     "web": ["compute", "_worker", "server"],
     "visual": ["render", "graph", "plot"],
     "scipy": ["special", "stats", "signal", "linalg", "integrate"],

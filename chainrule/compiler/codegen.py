@@ -21,6 +21,8 @@ from typing import Any
 import numpy as np
 
 from .. import ops as P
+from ..ops._build import _unary_impl
+from ..ops.elementwise import _float_or
 from .trace import Const, Program, Var
 
 __all__ = ["generate", "Bail"]
@@ -42,9 +44,17 @@ _NP_FOR_OP = {P.add: "add", P.sub: "subtract", P.mul: "multiply"}
 _RESERVED = {"np", "math", "max", "min", "abs", "float", "int"}
 
 
+# The forward implementations whose closures this file reads (math_fn/np_fn of
+# ops._build._unary_impl, np_op/py_op of ops.elementwise._float_or), known by their code
+# objects: another row's impl whose closure happens to use the same names (sec's
+# _recip_impl(math.cos, np.cos) computes 1/cos) must never be read as one of these.
+_KNOWN_CLOSURES = frozenset({_unary_impl(math.sin, np.sin).__code__,
+                             _float_or(np.add, max).__code__})
+
+
 def _closure(fn: Any) -> dict:
     code = getattr(fn, "__code__", None)
-    if code is None or fn.__closure__ is None:
+    if code is None or fn.__closure__ is None or code not in _KNOWN_CLOSURES:
         return {}
     return {n: c.cell_contents for n, c in zip(code.co_freevars, fn.__closure__)}
 

@@ -24,7 +24,7 @@ from typing import Any, Optional
 
 import numpy as np
 
-from .. import functional as _functional
+from ..functional._common import _zeros_for
 from .. import ops as P
 from ..core import Primitive, Tracer, new_level
 from ..core.pytree import tree_flatten
@@ -176,7 +176,7 @@ def _control_flow_error(what: str) -> TracerControlFlowError:
 
 # Callers of value_of that only look at a shape or a dtype.
 _SHAPE_ONLY = {P.dtype_of.__code__, P.zeros_like_value.__code__,
-               _functional._zeros_for.__code__}
+               _zeros_for.__code__}
 # Callers that turn a value into a Python truth value: the user's control flow (`if x > 0:`
 # on a Tensor of grad(f), or on a forward-mode or batched value, reads it through these).
 _CONCRETE = {Tensor.__bool__.__code__: _BOOL, ArrayOps.__bool__.__code__: _BOOL}
