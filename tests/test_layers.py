@@ -52,6 +52,7 @@ ORDER = {
     "text": ["functions", "parser", "calculus", "explain", "check"],
     "compiler": ["trace", "optimize", "codegen"],
     "functional": ["_common", "grads", "jacobians", "taylor_mode", "vmap"],
+    "custom": ["_row", "jax_style", "autograd_style", "checkpoint"],
     "web": ["compute", "_worker", "server"],
     "visual": ["render", "graph", "plot"],
     "scipy": ["special", "stats", "signal", "linalg", "integrate"],
