@@ -9,14 +9,13 @@ functional style, with derivatives you can see.
 tensor(233.)
 """
 
-from __future__ import annotations
-
-from . import autograd, ops, testing
+from . import autograd, ops, testing, text
 from . import numpy as numpy  # noqa: PLC0414  (chainrule.numpy, the NumPy namespace)
 from . import special
 from .core import is_grad_enabled
+from .custom import checkpoint, custom_jvp, custom_vjp, defjvp, defvjp, primitive
 from .functional import (derivative, elementwise_grad, grad, hessian, hvp, jacfwd, jacobian,
-                         jacrev, jvp, taylor_coefficients, value_and_grad, vjp)
+                         jacrev, jvp, taylor_coefficients, value_and_grad, vjp, vmap)
 from .numpy import (abs, broadcast_to, concatenate, cos, exp, log, log1p, matmul, maximum,
                     minimum, reshape, sign, sin, sqrt, square, tan, tanh, where)
 from .special import relu, sigmoid, softplus
@@ -32,13 +31,17 @@ from .autograd import (all, allclose, amax, amin, any, arange, argmax, argmin, c
                        repeat_interleave, short, softmax, split, squeeze, stack, std, sum, t,
                        tile, transpose, uint8, unsqueeze, var, zeros, zeros_like)
 from .autograd import _TORCH_BUILTIN_NAMES
-from .tensor import Tensor, as_tensor, enable_grad, no_grad, set_grad_enabled, tensor
+from .core import enable_grad, no_grad, set_grad_enabled
+from .eager import Tensor, as_tensor, tensor
 from .testing import check_grads, gradcheck
 from .visual import graph, plot_tangent
-from .explain import explain
-from .parser import ParseError, parse
-from .calculus import diff, gradient, to_function
+from .text.explain import explain
+from .text.parser import ParseError, parse
+from .text.calculus import diff, gradient, to_function
 from .symbolic import Expr, symbol
+# cr.compile (the package is chainrule.compiler): an attribute only, kept out of __all__ like
+# float, int and bool below, so that `from chainrule import *` leaves Python's compile() alone.
+from .compiler import compile as compile  # noqa: A004, PLC0414  (re-exported)
 
 # torch.float, torch.int, torch.bool: attributes only, kept out of __all__ so that
 # `from chainrule import *` does not shadow Python's float, int and bool.
@@ -54,7 +57,8 @@ __all__ = [
     "is_grad_enabled",
     "grad", "value_and_grad", "vjp", "jvp", "jacrev", "jacfwd", "jacobian", "hessian", "hvp",
     "elementwise_grad", "derivative", "taylor_coefficients", "check_grads", "gradcheck",
-    "autograd", "ops", "testing", "numpy", "special",
+    "vmap", "custom_jvp", "custom_vjp", "primitive", "defvjp", "defjvp", "checkpoint",
+    "autograd", "ops", "testing", "numpy", "special", "text",
     "abs", "broadcast_to", "concatenate", "cos", "exp", "log", "log1p", "matmul", "max",
     "maximum", "mean", "min", "minimum", "relu", "reshape", "sigmoid", "sign", "sin",
     "softplus", "sqrt", "square", "stack", "sum", "tan", "tanh", "transpose", "where",
@@ -71,3 +75,14 @@ __all__ = [
     "cdouble", "int8", "uint8", "int16", "short", "int32", "int64", "long",
     "diff", "explain", "parse", "symbol", "gradient", "to_function", "Expr", "ParseError",
 ]
+
+# The public subpackages and modules (documented in the README's "How it is built"), shown by
+# dir(chainrule) beside __all__; the private ones (_kernel) and those shadowed by a function of
+# the same name are left out.
+_MODULES = ["autograd", "compiler", "core", "custom", "eager", "functional", "interpret", "numpy",
+            "ops", "special", "symbolic", "testing", "text", "visual"]
+
+
+def __dir__() -> list:
+    return sorted(set(__all__) | set(_MODULES) | {"__version__", "float", "int", "bool",
+                                                    "compile"})

@@ -19,7 +19,7 @@ from . import ops as P
 from .core import Tracer
 from .interpret import reverse as engine
 from .ops.methods import ArrayOps, _one
-from .tensor import Tensor, _as_value, as_tensor, tensor
+from .eager.tensor import Tensor, _as_value, as_tensor, tensor
 
 __all__ = ["Variable", "grad", "backward"]
 

@@ -31,11 +31,14 @@ MAX_ORDER = 10
 EXIT_OK, EXIT_MATH, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
 _VALUE_OPTIONS = ("--at", "--wrt", "--order", "--plot", "--graph", "--check")
-_FLAG_OPTIONS = ("--steps", "--latex", "--json", "--version", "-h", "--help")
+_FLAG_OPTIONS = ("--steps", "--latex", "--json", "--code", "--version", "-h", "--help")
 # Plain decimals only: no `nan`, `inf`, `1_000`, hex, or non-ASCII digits (float() takes those).
 _NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?\Z")
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _MAX_MESSAGE = 300
+
+
+__all__ = ["main", "UsageError", "MathProblem"]
 
 
 class UsageError(Exception):
@@ -167,6 +170,8 @@ def _argument_parser() -> _Parser:
                    "gradients and local derivatives (.svg, .dot, .txt, or - for the terminal)")
     p.add_argument("--check", metavar="ANSWER", help="check your own derivative, e.g. "
                    "--check \"20x^3 + 9x^2 + 14x + 9\"")
+    p.add_argument("--code", action="store_true", help="print the derivative program "
+                   "cr.compile generates for it (Python, one line per operation)")
     p.add_argument("--version", action="store_true", help="print the version and exit")
     return p
 
@@ -281,7 +286,7 @@ def _parse_order(spec: str) -> int:
 # The maths: calls into the library (parser, symbolic, functional, visual).
 
 def _parse_expression(text: str, what: str = "") -> Any:
-    from .parser import ParseError, parse  # noqa: PLC0415
+    from .text.parser import ParseError, parse  # noqa: PLC0415
     try:
         return parse(text)
     except ParseError as err:
@@ -456,6 +461,12 @@ def _run(argv: list, out: TextIO) -> tuple:
     wrt = _parse_wrt(ns.wrt, variables)
     order = _parse_order(ns.order)
     point = _parse_point(at_specs, variables, wrt) if at_specs else None
+    if ns.code:   # the generated derivative program (chainrule.compiler)
+        from .compiler import expression_code  # noqa: PLC0415
+        try:
+            return expression_code(expr, variables, wrt, order, point).splitlines(), EXIT_OK
+        except ValueError as e:
+            raise UsageError(str(e)) from None
     report = _compute(expr, variables, wrt, order, point, style)
     if ns.check is not None:
         report["check"] = _check(expr, variables, wrt, order, point, ns.check, report, style)
@@ -703,7 +714,7 @@ def _difference_hint(truth: Any, answer: Any, style: _Style) -> str:
 # --steps, --plot, --graph.
 
 def _steps(expr: Any, wrt: list, order: int, style: _Style) -> dict:
-    from .explain import explain  # noqa: PLC0415
+    from .text.explain import explain  # noqa: PLC0415
     from .symbolic import diff  # noqa: PLC0415
     steps = {}
     for v in wrt:

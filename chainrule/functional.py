@@ -27,14 +27,16 @@ import numpy as np
 from .interpret import reverse as engine
 from . import ops as P
 from .core import Tracer, _grad_enabled, _numpy_reading, bind, new_level
+from .core import values as _values
 from .interpret.batching import batched_call
 from .interpret.forward import Dual, unpack
 from .core.pytree import tree_flatten, tree_map, tree_unflatten
 from .interpret.taylor import series
-from .tensor import Tensor, _as_value, enable_grad
+from .core import enable_grad
+from .eager.tensor import Tensor, _as_value
 
 __all__ = ["grad", "value_and_grad", "vjp", "jvp", "jacrev", "jacfwd", "jacobian", "hessian",
-           "hvp", "elementwise_grad", "derivative", "taylor_coefficients"]
+           "hvp", "elementwise_grad", "derivative", "taylor_coefficients", "vmap"]
 
 Argnums = Union[int, Sequence[int]]
 
@@ -86,6 +88,8 @@ def _restore(value: Any, like: Any) -> Any:
         return value
     if isinstance(value, Tracer):
         return value
+    if _values.is_foreign(value):
+        return value   # another library's array stays in its library (and lazy, for Dask)
     if isinstance(like, Tensor):
         return Tensor._wrap(_as_value(value), like._level)
     if isinstance(like, np.generic) and np.ndim(value) == 0:
@@ -99,8 +103,12 @@ def _restore(value: Any, like: Any) -> Any:
 
 
 def _zeros_for(x: Any) -> Any:
-    v = P.value_of(x)
-    return np.zeros(np.shape(v), dtype=P.dtype_of(v)) if np.ndim(v) else P.dtype_of(v).type(0)
+    if not isinstance(x, Tracer) and _values.is_foreign(x):
+        return _values.zeros_like_value(x)   # in the input's own library (Dask, CuPy, ...)
+    # (shape and dtype from the value itself, never its concrete value: under vmap a mapped
+    # value has none, and one example's zeros are broadcast along the batch by vmap)
+    shape, dtype = P.shape_of(x), P.dtype_of(x)
+    return np.zeros(shape, dtype=dtype) if shape else dtype.type(0)
 
 
 def _ones_like(x: Any) -> Any:
@@ -108,6 +116,8 @@ def _ones_like(x: Any) -> Any:
     floating dtype (integers count as float64, as everywhere in the transforms)."""
     if type(x) is float or isinstance(x, (int, bool)):
         return 1.0
+    if _values.is_foreign(P.value_of(x)):
+        return _values.ones_like_value(x)
     dtype = _float_dtype(x)
     shape = P.shape_of(x)
     return np.ones(shape, dtype=dtype) if shape else dtype.type(1)
@@ -251,11 +261,16 @@ def vjp(f: Callable, *primals: Any, has_aux: bool = False) -> tuple:
         roots, root_cts = [], []
         for o, v, c, t in zip(out_leaves, out_values, ct_leaves, traced):
             c_shape, o_shape = P.shape_of(c), P.shape_of(v)
-            if c_shape != o_shape:
+            # (a Dask array of unknown size, after a boolean mask, has nan in its shape)
+            if c_shape != o_shape and not any(n != n for n in o_shape):
                 raise ValueError(f"vjp: cotangent has shape {c_shape} but the function's "
                                  f"output has shape {o_shape}; they must match.")
             if t and o.requires_grad:
                 roots.append(o)
+                if _values.is_foreign(v) and isinstance(c, (int, float, np.generic)):
+                    # A number as the cotangent of another library's array: made one of
+                    # its arrays (dtype, device), as a NumPy output would make it NumPy's.
+                    c = _values._scalar_like(_values.array_namespace(v), float(c), v)
                 root_cts.append(c if type(c) is float else engine.user_convention(
                     c if isinstance(c, Tracer) else _as_value(c, None, True)))
         if roots:
@@ -326,10 +341,26 @@ def _user_ct(g: Any) -> Any:
     return g if type(g) is float else engine.user_convention(g)
 
 
-def _scalar_one(out: Any) -> Any:
+def _scalar_one(out: Any, like: Any = None) -> Any:
+    """The cotangent 1 that starts the gradient of the scalar ``out``, given once restored
+    (:func:`_restore`) to the kind of the first input ``like``: a float seed (the pass runs
+    in float64) for a result that became a Python float, else one of the result's dtype.
+
+    A value that stands for a plain one (cr.compile's traced values, which tell its type by
+    ``_plain_type()``) cannot be restored while tracing; it gets the seed its restored result
+    would, so the traced pass is the eager one operation for operation."""
     if type(out) is float:
         return 1.0
+    if _values.is_foreign(out):
+        return _values.ones_like_value(out)   # the seed in out's library and device
     dtype = P.dtype_of(out)
+    if hasattr(type(out), "_plain_type") and P.shape_of(out) == () and issubclass(
+            like._plain_type() if hasattr(type(like), "_plain_type") else type(like),
+            (int, float, complex)):
+        if dtype.kind == "f":
+            return 1.0
+        if dtype.kind == "c":
+            dtype = np.dtype(np.complex128)   # what complex(value) has
     return 1.0 if dtype == np.float64 or dtype.kind not in "fc" else dtype.type(1)
 
 
@@ -355,7 +386,8 @@ def _value_and_grad(f: Callable, argnums: Argnums, has_aux: bool, who: str,
     res = vjp(_select(f, args, nums, kwargs), *[args[n] for n in nums], has_aux=has_aux)
     out, pullback = res[0], res[1]
     _check_scalar_output(out, who, has_aux, holomorphic)
-    grads = pullback(_scalar_one(out))
+    firsts = tree_flatten([args[n] for n in nums])[0]
+    grads = pullback(_scalar_one(out, firsts[0] if firsts else None))
     if holomorphic:
         # vjp_fn(1) is conj(f'(z)) in PyTorch's convention; the complex derivative is f'(z).
         grads = tree_map(_user_ct, grads)
@@ -390,7 +422,7 @@ def _value_and_grad_plain(f: Callable, n: int, who: str, args: tuple, kwargs: di
         _restore(out._data if traced else out, x)
     g = None
     if traced and out.requires_grad:
-        (g,) = engine.backward_pass([out], [1.0 if type(value) is float else _scalar_one(value)],
+        (g,) = engine.backward_pass([out], [1.0 if type(value) is float else _scalar_one(value, x)],
                                     targets=[leaf], accumulate=False, wrap=leaf._wrap_constant)
         if type(g) is float and type(x) is float:
             return (value, None), g
@@ -462,8 +494,13 @@ def grad(f: Callable, argnums: Argnums = 0, has_aux: bool = False, *,
     {'b': 2.0, 'w': 5.0}
     """
     def grad_of_f(*args: Any, **kwargs: Any) -> Any:
-        (_, aux), g = _reading(args, _value_and_grad, f, argnums, has_aux, "grad", args, kwargs,
-                               holomorphic)
+        if len(args) == 1 and type(args[0]) is float and _numpy_reading.get() and \
+                not holomorphic:
+            # W1's cr.grad(f)(2.0): already NumPy's reading, so no _reading frame.
+            (_, aux), g = _value_and_grad(f, argnums, has_aux, "grad", args, kwargs)
+        else:
+            (_, aux), g = _reading(args, _value_and_grad, f, argnums, has_aux, "grad", args,
+                                   kwargs, holomorphic)
         return (g, aux) if has_aux else g
 
     return _named(grad_of_f, f, "grad")
@@ -822,3 +859,148 @@ def derivative(f: Callable, n: int = 1) -> Callable:
 
     name = "derivative" if n == 1 else f"derivative{n}"
     return _named(derivative_of_f, f, name)
+
+
+# ----------------------------------------------------------------------------------------
+# vmap: a function of one example mapped over a batch, in one pass.
+
+def _leaf_axes(spec: Any, value: Any, who: str) -> list:
+    """One axis (or None) per leaf of ``value``: ``spec`` is an int or None for all its
+    leaves, or a container of the same structure (a pytree prefix, as in JAX)."""
+    if spec is None or isinstance(spec, (int, np.integer)):
+        return [None if spec is None else int(spec)] * len(tree_flatten(value)[0])
+    if isinstance(spec, (tuple, list)) and isinstance(value, (tuple, list)) and \
+            len(spec) == len(value):
+        return [a for s, v in zip(spec, value) for a in _leaf_axes(s, v, who)]
+    if isinstance(spec, dict) and isinstance(value, dict) and set(spec) == set(value):
+        return [a for k in sorted(value) for a in _leaf_axes(spec[k], value[k], who)]
+    raise ValueError(f"{who}: the axes {spec!r} do not match the structure of the value "
+                     f"{type(value).__name__} they are for; give an int or None, or a "
+                     "container of the same structure")
+
+
+def _move_axis(x: Any, src: int, dst: int) -> Any:
+    nd = len(P.shape_of(x))
+    if src == dst:
+        return x
+    perm = list(range(nd))
+    perm.insert(dst, perm.pop(src))
+    if isinstance(x, Tracer):
+        return bind(P.transpose, x, axes=tuple(perm))
+    return np.transpose(x, perm)
+
+
+def vmap(f: Callable, in_axes: Any = 0, out_axes: Any = 0) -> Callable:
+    """Map ``f``, written for one example, over a batch axis of its arguments, in ONE pass
+    (JAX's ``jax.vmap``): every operation runs once on the whole batch
+    (:mod:`chainrule.interpret.batching`), not once per example.
+
+    ``in_axes``: the batch axis of each positional argument, an int for all of them or a
+    tuple with one entry per argument (an int, ``None`` for an argument shared by every
+    example, or a pytree of those matching the argument). ``out_axes``: where the batch axis
+    goes in each output (an int, or a pytree prefix of the output; ``None`` for an output
+    that does not depend on the batch). Keyword arguments are passed unmapped. Composes with
+    the other transforms: ``vmap(grad(loss), in_axes=(None, 0, 0))(params, xs, ys)`` gives
+    per-example gradients.
+
+    >>> import numpy as np, chainrule as cr
+    >>> cr.vmap(lambda w, x: w @ x, in_axes=(None, 0))(np.eye(2) * 2, np.ones((3, 2))).tolist()
+    [[2.0, 2.0], [2.0, 2.0], [2.0, 2.0]]
+    >>> cr.vmap(cr.grad(lambda w, x: (w * x).sum()), in_axes=(None, 0))(
+    ...     np.ones(2), np.array([[1.0, 2.0], [3.0, 4.0]])).tolist()
+    [[1.0, 2.0], [3.0, 4.0]]
+    """
+    from .interpret.batching import Batched, BatchedValueError, primal_level
+
+    def vmapped(*args: Any, **kwargs: Any) -> Any:
+        who = f"vmap({_fname(f)})"
+        if isinstance(in_axes, (tuple, list)):
+            if len(in_axes) != len(args):
+                raise ValueError(f"{who}: in_axes has {len(in_axes)} entries but the function "
+                                 f"was called with {len(args)} positional argument(s); give "
+                                 "one entry per argument")
+            axes = [a for s, v in zip(in_axes, args) for a in _leaf_axes(s, v, who)]
+        else:
+            axes = _leaf_axes(in_axes, list(args), who)
+        leaves, trees = _flatten_args(args)
+        size = None
+        moved = []
+        for x, ax in zip(leaves, axes):
+            if ax is None:
+                moved.append(None)
+                continue
+            x = x if isinstance(x, Tracer) else np.asarray(x)
+            shape = P.shape_of(x)
+            if not -len(shape) <= ax < max(len(shape), 1) or not shape:
+                raise ValueError(f"{who}: in_axes asks for axis {ax} of an argument of shape "
+                                 f"{shape}; name an existing axis, or None for an argument "
+                                 "shared by all examples")
+            ax %= len(shape)
+            if size is None:
+                size = shape[ax]
+            elif shape[ax] != size:
+                raise ValueError(f"{who}: the mapped axes have different sizes ({size} and "
+                                 f"{shape[ax]}); every mapped argument needs the same batch "
+                                 "size")
+            moved.append(_move_axis(x, ax, 0))
+        if size is None:
+            raise ValueError(f"{who}: in_axes maps no argument (all None, or no arrays); map "
+                             "at least one")
+        level = new_level()
+        wrapped = [x if m is None else Batched(m, level) for x, m in zip(leaves, moved)]
+        try:
+            with primal_level(level):
+                out = _reading(args, f, *_unflatten_args(trees, wrapped), **kwargs)
+            out_leaves, out_tree = tree_flatten(out)
+            stacked = [o.val if type(o) is Batched and o._level == level else None
+                       for o in out_leaves]
+        except BatchedValueError as err:
+            if err.level != level:
+                raise
+            # Something in f reads a mapped value's concrete value (a sort order, a tie, a
+            # Python `if`): map it example by example instead, which is always right.
+            out, out_tree, stacked = _vmap_loop(f, args, leaves, trees, moved, size, kwargs)
+            out_leaves = tree_flatten(out)[0]
+        oaxes = _leaf_axes(out_axes, out, who)
+        res = []
+        for o, ax, v in zip(out_leaves, oaxes, stacked):
+            batched = v is not None
+            if ax is None:
+                if batched:
+                    raise ValueError(f"{who}: out_axes is None for an output that depends on "
+                                     "the mapped arguments; give it an axis")
+                res.append(o)
+                continue
+            if batched:
+                pass
+            elif isinstance(o, Tracer):
+                v = bind(P.broadcast_to, o, shape=(size,) + P.shape_of(o))
+            else:
+                o = np.asarray(o)
+                v = np.array(np.broadcast_to(o, (size,) + o.shape))
+            nd = len(P.shape_of(v))
+            if not -nd <= ax < nd:
+                raise ValueError(f"{who}: out_axes asks for axis {ax} of an output with "
+                                 f"{nd} axes (the batch axis included)")
+            res.append(_move_axis(v, 0, ax % nd))
+        return tree_unflatten(out_tree, res)
+
+    return _named(vmapped, f, "vmap")
+
+
+def _vmap_loop(f: Callable, args: tuple, leaves: list, trees: list, moved: list, size: int,
+               kwargs: dict) -> tuple:
+    """vmap's fallback: ``f`` once per example, the outputs stacked along a leading axis.
+    Returns (the first example's output, its structure, the stacked leaves)."""
+    outs = []
+    for b in range(size):
+        one = [x if m is None else (bind(P.getitem, m, idx=b) if isinstance(m, Tracer)
+                                     else m[b]) for x, m in zip(leaves, moved)]
+        outs.append(tree_flatten(_reading(args, f, *_unflatten_args(trees, one), **kwargs)))
+    out_tree = outs[0][1]
+    stacked = []
+    for j in range(len(outs[0][0])):
+        col = [o[0][j] for o in outs]
+        stacked.append(bind(P.stack, *col, axis=0) if any(isinstance(c, Tracer) for c in col)
+                       else np.stack([np.asarray(c) for c in col]))
+    return tree_unflatten(out_tree, outs[0][0]), out_tree, stacked

@@ -13,7 +13,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 FILES = [ROOT / "README.md"] + sorted((ROOT / "docs").glob("*.md"))
-OPTIONAL = ("matplotlib", "torch", "scipy", "sympy", "jax", "autograd", "hypothesis")
+OPTIONAL = ("matplotlib", "torch", "scipy", "sympy", "jax", "autograd", "hypothesis", "dask",
+            "distributed", "cupy", "array_api_strict")
 
 
 def _blocks():

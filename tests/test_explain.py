@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 import chainrule as cr
-from chainrule.explain import Explanation, explain
-from chainrule.calculus import to_function
+from chainrule.text.explain import Explanation, explain
+from chainrule.text.calculus import to_function
 
 TUTORIAL_STEPS = """\
 f(x) = 5x⁴ + 3x³ + 7x² + 9x − 5
@@ -132,7 +132,7 @@ def test_explain_accepts_an_expr():
 
 
 def test_large_inputs_get_a_clear_error_not_megabytes_of_steps():
-    from chainrule.explain import MAX_OPERATIONS
+    from chainrule.text.explain import MAX_OPERATIONS
     with pytest.raises(ValueError, match=f"stop at {MAX_OPERATIONS}. Use diff"):
         explain("*".join(["(x+1)"] * 300))
     with pytest.raises(ValueError, match="grow too large to show step by step"):

@@ -461,7 +461,10 @@ def _table_cases():
         if not prim.differentiable or prim.domain is None:
             continue
         for k, (args, params) in enumerate(prim.domain(np.random.default_rng(0))):
-            out = cr.ops.bind(prim, *args, **params)
+            try:
+                out = cr.ops.bind(prim, *args, **params)
+            except ImportError:
+                out = 0.0   # its values need SciPy, which is absent: conftest.py skips it
             if np.iscomplexobj(out):
                 continue    # finite differences below are for real outputs
             for i, a in enumerate(args):

@@ -7,6 +7,7 @@ Parsed with `ast`, so it sees every import, including those inside functions.
 from __future__ import annotations
 
 import ast
+import importlib
 import pathlib
 
 import pytest
@@ -23,14 +24,15 @@ LAYERS = {
     "ops": 1,
     # interpreters of the table: reverse pass, forward mode, batching, Taylor series
     "interpret": 2,
-    # the Tensor
-    "tensor": 3,
+    # the Tensor (eager, PyTorch style)
+    "eager": 3,
     # namespaces and transforms
-    "numpy": 4, "special": 4, "functional": 4, "autograd": 4,
-    # checks and the symbolic reader
-    "testing": 5, "symbolic": 5, "coverage": 5,
+    "numpy": 4, "special": 4, "scipy": 4, "functional": 4, "autograd": 4, "custom": 4,
+    # checks, the symbolic reader, the backends' coverage, and the compiler (it traces the
+    # transforms)
+    "testing": 5, "symbolic": 5, "coverage": 5, "coverage_backends": 5, "compiler": 5,
     # text in, pictures out
-    "parser": 6, "calculus": 6, "explain": 6, "visual": 6,
+    "text": 6, "visual": 6,
     # the command line
     "cli": 7, "__main__": 7,
     # the local web page and its JSON API
@@ -39,14 +41,19 @@ LAYERS = {
 
 # Inside a folder, a file may import only the files before it ("__init__" may import all).
 ORDER = {
-    "core": ["primitive", "values", "pytree"],
-    "ops": ["_build", "elementwise", "linear", "reductions", "linalg", "fourier", "methods"],
+    "core": ["primitive", "gradmode", "values", "pytree"],
+    "ops": ["_build", "elementwise", "linear", "reductions", "linalg", "fourier", "methods",
+            "special"],
     "interpret": ["reverse", "forward", "batching", "taylor"],
     "numpy": ["_constants", "_helpers", "_math", "_shape", "_index", "_reduce", "_products",
               "_create", "_stats", "_special", "linalg", "fft"],
     "_kernel": ["reference"],
+    "symbolic": ["_base", "printing", "expr", "simplify", "derive"],
+    "text": ["parser", "calculus", "explain"],
+    "compiler": ["trace", "optimize", "codegen"],
     "web": ["compute", "_worker", "server"],
     "visual": ["render", "graph", "plot"],
+    "scipy": ["special", "stats", "signal", "linalg", "integrate"],
 }
 
 # Imports against the grain, each done lazily inside one function, with its reason.
@@ -144,7 +151,53 @@ def test_hot_classes_keep_fast_attribute_access():
     # A __getattr__ (or __getattribute__) on Tensor makes CPython give up its specialised
     # attribute loads for every Tensor, on every operation: measured 30% slower per op.
     from chainrule.interpret.forward import Dual
-    from chainrule.tensor import Tensor
+    from chainrule.eager import Tensor
     for cls in (Tensor, Dual):
         for hook in ("__getattr__", "__getattribute__"):
             assert not any(hook in vars(k) for k in cls.__mro__ if k is not object), (cls, hook)
+
+
+# ----------------------------------------------------------------------------------------
+# The public face.
+
+def test_dir_of_the_package_shows_no_private_names():
+    import chainrule
+    shown = [n for n in dir(chainrule) if not (n.startswith("__") and n.endswith("__"))]
+    assert not [n for n in shown if n.startswith("_")], "private names are visible"
+    assert "annotations" not in shown
+    assert set(chainrule.__all__) <= set(shown)
+
+
+@pytest.mark.parametrize("sub", ["linalg", "fft"])
+def test_dir_of_numpy_submodules_is_their_all(sub):
+    import chainrule.numpy as cnp
+    module = getattr(cnp, sub)
+    assert dir(module) == sorted(module.__all__)
+    for name in module.__all__:
+        assert hasattr(module, name), name
+
+
+def test_no_module_is_shadowed_by_a_name_of_the_package():
+    # `chainrule.tensor` is the constructor, as `torch.tensor`; a module of that name would be
+    # unreachable as an attribute (the README once told users to read chainrule.tensor.COMPILED).
+    import chainrule
+    shadowed = []
+    for p in PACKAGE.iterdir():
+        name = p.stem if p.suffix == ".py" else p.name if (p / "__init__.py").exists() else None
+        if name is None or name.startswith("_"):
+            continue
+        module = importlib.import_module(f"chainrule.{name}")
+        if getattr(chainrule, name, module) is not module:
+            shadowed.append(name)
+    assert not shadowed, f"these modules are hidden by a function or object: {shadowed}"
+
+
+def test_every_module_says_what_it_exports():
+    missing = []
+    for module_name in sorted(MODULES):
+        if module_name.split(".")[-1].startswith("_") or module_name == "__main__":
+            continue
+        module = importlib.import_module(f"chainrule.{module_name.replace('.__init__', '')}")
+        if not hasattr(module, "__all__"):
+            missing.append(module_name)
+    assert not missing, f"add __all__ to: {missing}"

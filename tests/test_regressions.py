@@ -70,3 +70,10 @@ def test_a_cast_between_floats_still_carries_the_gradient():
     g = cr.grad(lambda x: cnp.sum(cnp.astype(x, np.float32) * 3.0))(x)
     np.testing.assert_allclose(g, [3.0, 3.0])
     assert g.dtype == np.float64
+
+
+def test_abs_of_a_symbol_is_a_formula():
+    # cnp.abs asked the symbol for its numeric value to check for complex input (TypeError).
+    x = cr.symbol("x")
+    assert str(cr.abs(x)) == "abs(x)"
+    assert str(cr.diff(cr.abs(x) * x, x)) == "x*sign(x) + abs(x)"

@@ -12,7 +12,7 @@ import pytest
 import chainrule as cr
 from chainrule import ops as P
 from chainrule.core import Primitive
-from chainrule.calculus import diff, gradient, to_function
+from chainrule.text.calculus import diff, gradient, to_function
 from chainrule.symbolic import Expr, const, simplify, symbol
 
 TUTORIAL = "5*x**4 + 3*x**3 + 7*x**2 + 9*x - 5"
@@ -96,7 +96,7 @@ ROW_FORMULAS = {  # the table's rows beyond the basic ones, where present
 
 
 def test_row_formulas_are_the_textbook_ones():
-    present = {k: v for k, v in ROW_FORMULAS.items() if k in cr.parser.functions()}
+    present = {k: v for k, v in ROW_FORMULAS.items() if k in cr.text.parser.functions()}
     assert {"ln", "log1p"} <= set(present)
     for name, expected in present.items():
         assert str(diff(f"{name}(x)", "x")) == expected, name
@@ -104,18 +104,18 @@ def test_row_formulas_are_the_textbook_ones():
 
 def _domain(name: str, rng: np.random.Generator) -> list:
     """(lo, hi) per argument, from the row's own test domain (composites: (0.3, 2.5))."""
-    row = cr.parser._function_table()[name][1]      # aliases (asin) resolve to their row
+    row = cr.text.parser._function_table()[name][1]      # aliases (asin) resolve to their row
     if not isinstance(row, Primitive) or row.domain is None:
         return [(0.3, 2.5)] * 2
     args = row.domain(rng)[0][0]
     return [(float(np.min(a)), float(np.max(a))) for a in args]
 
 
-@pytest.mark.parametrize("name", sorted(cr.parser.functions()))
+@pytest.mark.parametrize("name", sorted(cr.text.parser.functions()))
 def test_every_allowed_function_formula_matches_autodiff(name, rng):
     # f(x), f(inner(x)) (chain rule) and, for two-argument rows, both partials, each
     # evaluated inside the row's domain and compared with the engine.
-    arity = cr.parser.functions()[name]
+    arity = cr.text.parser.functions()[name]
     (lo, hi), *rest = _domain(name, rng)
     lo2, hi2 = rest[0] if rest else (lo, hi)
     for text in ([f"{name}(x)", f"{name}({lo} + {hi - lo}*(0.5 + 0.4*sin(3*x)))"] if arity == 1

@@ -279,3 +279,26 @@ def test_derivative_low_orders_unchanged_by_scaling(n):
     f = lambda x: cr.sin(x) * cr.exp(x) / (2 + x)  # noqa: E731
     plain = series(f, 0.7, n)[n] * math.factorial(n)
     assert cr.derivative(f, n)(0.7) == plain
+
+
+def test_a_series_leaves_no_reference_cycle_behind():
+    # The rules' closures hold other nodes and nodes hold their trace: once the coefficients
+    # are computed the nodes must be freed by reference counting alone, with the values
+    # they hold (traced values and whole programs under cr.compile).
+    import gc
+    import weakref
+    seen = []
+
+    def f(x):
+        seen.append(weakref.ref(x.coeffs[1]))   # the seed's tangent, an array of the series
+        return cr.sin(x) * x ** 3
+
+    x = np.array([0.7, 1.1])
+    gc.disable()
+    try:
+        got = cr.derivative(f, 3)(x)
+        assert seen and all(r() is None for r in seen)
+    finally:
+        gc.enable()
+    want = (-np.cos(x) * x ** 3 - 9 * np.sin(x) * x ** 2 + 18 * np.cos(x) * x + 6 * np.sin(x))
+    assert np.allclose(got, want)

@@ -472,3 +472,15 @@ def test_argument_errors_name_the_method_not_an_internal_class():
     with pytest.raises(TypeError) as info:
         cr.jacfwd(lambda x: x.mean(foo=1))(A)
     assert "ArrayOps" not in str(info.value) and "mean()" in str(info.value)
+
+
+def test_a_closed_over_tensor_keeps_pytorchs_reading_under_a_numpy_transform():
+    W = cr.tensor([[1.0, 5.0], [3.0, 2.0]])
+
+    def f(x):
+        values, indices = W.max(0)   # PyTorch's reading: W is a tensor-style Tensor
+        assert indices.tolist() == [1, 0]
+        return (x.max(0) * values).sum()   # NumPy's reading: x is traced from a NumPy array
+
+    g = cr.grad(f)(np.array([[1.0, 5.0], [3.0, 2.0]]))
+    np.testing.assert_array_equal(g, [[0.0, 5.0], [3.0, 0.0]])

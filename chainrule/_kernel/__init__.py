@@ -56,7 +56,7 @@ def operator_name(prim: Any, reflected: bool) -> str:
 def install(tensor: type, primitive: type, tracer: type, bind: Callable, grad_var: Any,
             sequence: Any, no_params: dict, engine: ModuleType,
             operators: Sequence[Any]) -> bool:
-    """Put the hot paths on the classes, once, at import of chainrule.tensor: Tensor's
+    """Put the hot paths on the classes, once, at import of chainrule.eager.tensor: Tensor's
     operators for the rows ``operators`` (both orders), ``Tensor._process1``,
     ``Primitive.__call__`` and the reverse pass's ``engine._drain``. They are handed what
     they work on (classes, grad mode, the engine's error and gradient helpers) rather than

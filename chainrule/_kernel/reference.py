@@ -19,8 +19,8 @@ from typing import Any, Callable
 __all__ = ["setup", "binary_method", "process1", "prim_call", "drain"]
 
 # Set once by setup(): module globals, as the C core keeps them in static variables (a global
-# costs the hot paths what tensor.py's own globals cost them before).
-Tensor: Any = None           # chainrule.tensor.Tensor
+# costs the hot paths what eager/tensor.py's own globals cost them before).
+Tensor: Any = None           # chainrule.eager.tensor.Tensor
 Primitive: Any = None        # chainrule.core.Primitive
 Tracer: Any = None           # chainrule.core.Tracer
 bind: Any = None             # chainrule.core.bind

@@ -101,7 +101,8 @@ class Primitive:
             ``"transpose"``, ``"broadcast"``, ``"getitem"``, ``"index_add"``,
             ``"index_update"``, ``"concatenate"``, ``"stack"``, ``"matmul"``, ``"axis"`` (one
             integer ``axis`` param: scans, FFTs), ``"pad"``, ``"einsum"``, ``"solve"``,
-            ``"linalg"`` (NumPy already treats leading axes as a stack of matrices), or
+            ``"linalg"`` (NumPy already treats leading axes as a stack of matrices),
+            ``"custom"`` (a row of ``chainrule.custom``, which batches itself), or
             ``"loop"`` (one call per batch element: always right, slower). Every row of the
             table declares one; ``None`` (a primitive made elsewhere) loops.
 
@@ -165,11 +166,20 @@ _grad_enabled: contextvars.ContextVar[bool] = contextvars.ContextVar(
 
 
 # Which meaning a method takes where NumPy's and PyTorch's differ (x.std(), x.repeat(2),
-# x.transpose(0, 1), x.max(0)): PyTorch's for Tensors (tensor style, the default), NumPy's
-# while a transform runs a function it was handed NumPy arrays or numbers for, since that
-# function is NumPy code and must compute under the transform what it computes outside.
+# x.transpose(0, 1), x.max(0)): PyTorch's for tensor-style Tensors (level 0) always; for a
+# transform's tracers NumPy's (this flag, True by default) unless the transform was handed
+# tensor-style Tensors (it sets False), since a function handed NumPy arrays or numbers is
+# NumPy code and must compute under the transform what it computes outside. The default is
+# the common case, so cr.grad(f)(2.0) sets nothing.
 _numpy_reading: contextvars.ContextVar[bool] = contextvars.ContextVar(
-    "chainrule_numpy_reading", default=False)
+    "chainrule_numpy_reading", default=True)
+
+
+def numpy_reads(x: Any) -> bool:
+    """Whether methods of ``x`` take NumPy's reading (see _numpy_reading): only a tracer of a
+    transform can; a tensor-style Tensor or a plain array handed to a PyTorch-named function
+    (``cr.max(a, 1)``) takes PyTorch's."""
+    return getattr(x, "_level", 0) > 0 and _numpy_reading.get()
 
 
 def is_grad_enabled() -> bool:

@@ -26,7 +26,10 @@ a row of kind ``"loop"`` is run once per batch element, which is always right, o
 - ``"einsum"``: a fresh index letter on the batched operands and the output; ``"linalg"``:
   NumPy already treats leading axes as a stack of matrices; ``"solve"``: the same, with a
   batch of 1-d right-hand sides made 1-column matrices;
-- ``"index_update"`` (``x[idx] = v``): x gets the batch axis, the index a leading full slice.
+- ``"index_update"`` (``x[idx] = v``): x gets the batch axis, the index a leading full slice;
+- ``"custom"`` (rows of :mod:`chainrule.custom`): the user's function runs once on the whole
+  batch when no other transform traces its inputs and it reads no mapped value; otherwise
+  once per example, so the custom rule sees each example.
 
 This is for tangents and cotangents only: a primal value is never batched here, so rules that
 read concrete values (``value_of`` for masks and ties) always see unbatched primals.
@@ -34,7 +37,8 @@ read concrete values (``value_of`` for masks and ties) always see unbatched prim
 
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence
+import contextlib
+from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
 
@@ -43,7 +47,31 @@ from ..core import Primitive, Tracer, bind, new_level
 from ..ops.methods import ArrayOps
 from ..core.pytree import tree_map
 
-__all__ = ["Batched", "batched_call"]
+__all__ = ["Batched", "batched_call", "primal_level", "BatchedValueError", "constant_of"]
+
+
+class BatchedValueError(TypeError):
+    """The concrete value of a vmapped (batched primal) value was asked for; ``level`` says
+    whose. ``cr.vmap`` catches it and maps the function example by example instead."""
+
+    def __init__(self, message: str, level: int):
+        super().__init__(message)
+        self.level = level
+
+# Levels whose batched values are primal values (cr.vmap's), not tangents. The rules that
+# read a concrete value (``value_of``: masks, ties, zero tests) would mix the batch axis into
+# one example's axes, so reading the value of such a Batched raises instead (see _value).
+_PRIMAL_LEVELS: set = set()
+
+
+@contextlib.contextmanager
+def primal_level(level: int) -> Iterator[None]:
+    """While the block runs, Batched values of ``level`` stand for batched primals."""
+    _PRIMAL_LEVELS.add(level)
+    try:
+        yield
+    finally:
+        _PRIMAL_LEVELS.discard(level)
 
 
 class Batched(ArrayOps):
@@ -56,6 +84,13 @@ class Batched(ArrayOps):
         self._level = level
 
     def _value(self) -> Any:
+        if self._level in _PRIMAL_LEVELS:
+            raise BatchedValueError(
+                "vmap: an operation reads the concrete value of a mapped argument (a mask, "
+                "a tie or zero test in a derivative rule, control flow such as `if x > 0`, "
+                "or a conversion to NumPy), which has one value per example; vmap cannot "
+                "batch it. Loop over the examples in Python for this function, or use "
+                "chainrule.numpy's where() instead of Python control flow.", self._level)
         return self.val
 
     @property
@@ -88,6 +123,17 @@ class Batched(ArrayOps):
 
     def __repr__(self) -> str:
         return f"Batched(val={self.val!r}, level={self._level})"
+
+
+def constant_of(x: Any) -> Any:
+    """``x`` without any derivative (``value_of``) but still batched where it is a vmapped
+    value: for constants computed from values (the shift of a stable ``logsumexp``), which
+    NumPy's functions then compute per example through the batching rules."""
+    if type(x) is Batched and x._level in _PRIMAL_LEVELS:
+        return Batched(constant_of(x.val), x._level)
+    if type(x) is not float and isinstance(x, Tracer):
+        return constant_of(x._value())
+    return x
 
 
 def _pad(v: Any, nd: int) -> Any:
@@ -279,6 +325,13 @@ def _solve(prim, vals, flags, params, size):
     return bind(prim, a, b)
 
 
+def _custom(prim, vals, flags, params, size):
+    # A row made by chainrule.custom (a function with its user's own rule): its call
+    # (params["_call"]) runs the function on the whole batch where it can, else None.
+    out = params["_call"].batched_forward(vals, flags, size)
+    return _loop(prim, vals, flags, params, size) if out is None else out
+
+
 def _pad_rule(prim, vals, flags, params, size):
     return bind(prim, vals[0], **dict(params, pad_width=((0, 0),) + tuple(
         tuple(w) for w in params["pad_width"])))
@@ -294,7 +347,7 @@ _BY_KIND: dict = {
     "einsum": _einsum, "solve": _solve,
     # NumPy's linear algebra treats leading axes as a stack of matrices already.
     "linalg": _plain,
-    "loop": _loop, None: _loop,
+    "custom": _custom, "loop": _loop, None: _loop,
 }
 
 

@@ -24,6 +24,7 @@ from numpy import ndarray
 
 from .. import ops as P
 from ..core import _grad_enabled
+from ..core import values as _values
 
 
 # ----------------------------------------------------------------------------------------
@@ -33,6 +34,8 @@ from ..core import _grad_enabled
 # factor when it was just made (cos(x) for sin), else the cotangent when this is its last
 # use; and g * factor with g all ones (the cotangent of sum()) is the factor itself.
 # "Nobody else can see" is decided by reference counts, calibrated here for this Python.
+
+__all__ = ["backward_pass"]
 
 _BIG = 1 << 16   # elements; smaller arrays are cheap to allocate and skip these checks
 
@@ -397,6 +400,12 @@ def _accumulate_into(t: Any, g: Any, create_graph: bool, wrap: Callable, handed:
         if dtype.kind == "c":
             g = P.conj(g)   # PyTorch's convention at the user boundary (see below)
         t.grad = g if t.grad is None else t.grad + g
+        return
+    if type(g) is not ndarray and _values.is_foreign(g):
+        # Another library's array: cast through its namespace, added with its operators.
+        if P.dtype_of(g) != dtype:
+            g = P.cast(g, dtype=dtype)
+        t.grad = wrap(g if t.grad is None else t.grad._data + g)
         return
     g = np.asarray(g)
     if dtype.kind == "c":

@@ -133,6 +133,18 @@ class _Trace:
         self.lagged = False          # whether any node has a lag (see _generic)
         self.memo: dict = {}
 
+    def release(self) -> None:
+        """Drop the nodes' rules once the coefficients are computed: the rules' closures hold
+        other nodes (sin's and cos's share theirs), and nodes hold this trace, so without
+        this every evaluation would leave a reference cycle for the garbage collector, and
+        with it the values it computed on (traced values and their programs, under
+        cr.compile)."""
+        for node in self.nodes:
+            node.step = None
+            node.init = None
+        self.nodes.clear()
+        self.memo.clear()
+
     def node(self, out0: Any, step: Optional[Callable] = None) -> Taylor:
         t = Taylor([out0], self, step)
         self.nodes.append(t)
@@ -550,6 +562,14 @@ def series(f: Callable, x: Any, order: int, scale: float = 1.0) -> list:
     [8.0, 24.0, 24.0, 8.0]
     """
     trace = _Trace(order)
+    try:
+        return _fill(f, x, order, scale, trace)
+    finally:
+        trace.release()
+
+
+def _fill(f: Callable, x: Any, order: int, scale: float, trace: "_Trace") -> list:
+    """:func:`series` on a fresh trace."""
     shape = P.shape_of(x)
     one = float(scale) if shape == () else np.full(shape, scale, dtype=P.dtype_of(x))
     zero = 0.0 if shape == () else np.zeros(shape, dtype=P.dtype_of(x))

@@ -13,10 +13,17 @@ from typing import Any
 import numpy as _np
 
 from .. import ops as P
-from ..core import bind
+from ..core import Tracer, bind
+from ..interpret.batching import constant_of
 from ..ops.methods import relu, sigmoid
 from ._helpers import _arr
 from ._math import log1p
+
+
+def _constant(x: Any) -> Any:
+    """x's value for a constant shift: an array, or a batched value under cr.vmap."""
+    c = constant_of(x)
+    return c if isinstance(c, Tracer) else _np.asarray(c)
 
 
 expit = sigmoid   # one function, two names: scipy.special.expit is the logistic sigmoid
@@ -43,11 +50,12 @@ def logsumexp(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
     1000.6931471805599
     """
     x = _arr(x)
-    v = _np.asarray(P.value_of(x))
+    v = _constant(x)
     if v.size == 0:
         return bind(P.log, bind(P.sum, bind(P.exp, x), axis=axis, keepdims=keepdims))
     m = _np.max(v, axis=axis, keepdims=True)
-    m = _np.where(_np.isfinite(m), m, 0).astype(v.dtype, copy=False)
+    m = _np.where(_np.isfinite(m), m, 0)
+    m = m if isinstance(m, Tracer) else m.astype(v.dtype, copy=False)
     s = bind(P.sum, bind(P.exp, x - m), axis=axis, keepdims=True)
     out = bind(P.log, s) + m
     if not keepdims:
@@ -63,7 +71,7 @@ def softmax(x: Any, axis: Any = -1) -> Any:
     array([0.5, 0.5, 0. ])
     """
     x = _arr(x)
-    v = _np.asarray(P.value_of(x))
+    v = _constant(x)
     m = _np.max(v, axis=axis, keepdims=True) if v.size else 0.0
     ex = bind(P.exp, x - m)
     return ex / bind(P.sum, ex, axis=axis, keepdims=True)

@@ -185,3 +185,8 @@ def fftfreq(n: int, d: float = 1.0) -> _np.ndarray:
 def rfftfreq(n: int, d: float = 1.0) -> _np.ndarray:
     """Sample frequencies of rfft (constant)."""
     return _np.fft.rfftfreq(n, d)
+
+
+def __dir__() -> list:
+    """Only the NumPy names (not the helpers this module imports)."""
+    return sorted(__all__)

@@ -383,3 +383,8 @@ def lstsq(a: Any, b: Any, rcond: Any = None) -> tuple:
     else:
         residuals = _np.empty((0,), dtype=P.dtype_of(a))
     return x, residuals, rank, s
+
+
+def __dir__() -> list:
+    """Only the NumPy names (not the helpers this module imports)."""
+    return sorted(__all__)

@@ -2,7 +2,8 @@
 
 The files are imported in a fixed order, each using only rows of the files before it:
 ``_build`` (the table, constructors, shared helpers), ``elementwise``, ``linear``,
-``reductions``, ``linalg``, ``fourier``, then ``methods`` (the operators every tracer shares).
+``reductions``, ``linalg``, ``fourier``, ``methods`` (the operators every tracer shares), then
+``special`` (SciPy's special and matrix functions, values from the optional SciPy).
 Importing a file only declares its rows; once this package is imported ``TABLE`` is complete.
 (``fourier``, not ``fft``: a module named like a row would be shadowed by the row here.)
 
@@ -20,7 +21,8 @@ from ..core import Primitive, Tracer, bind
 from ..core.values import (dtype_of, keepdims_shape, ndim_of, normalize_axes, shape_of,
                            value_of, zeros_like_value)
 # In the order of the folder (each file imports only earlier ones; see tests/test_layers.py).
-from . import _build, elementwise, linear, reductions, linalg, fourier, methods  # noqa: F401
+from . import (_build, elementwise, linear, reductions, linalg, fourier, methods,  # noqa: F401
+               special)
 from ._build import TABLE
 from .elementwise import *  # noqa: F401,F403
 from .linear import *  # noqa: F401,F403
@@ -28,9 +30,10 @@ from .reductions import *  # noqa: F401,F403
 from .linalg import *  # noqa: F401,F403
 from .fourier import *  # noqa: F401,F403
 from .methods import ArrayOps, TracerConversionError
+from .special import *  # noqa: F401,F403
 
 __all__ = (["TABLE", "Primitive", "Tracer", "bind", "dtype_of", "keepdims_shape", "ndim_of",
             "normalize_axes", "shape_of", "value_of", "zeros_like_value", "ArrayOps",
             "TracerConversionError"]
            + elementwise.__all__ + linear.__all__ + reductions.__all__ + linalg.__all__
-           + fourier.__all__)
+           + fourier.__all__ + special.__all__)

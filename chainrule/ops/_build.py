@@ -22,19 +22,78 @@ from __future__ import annotations
 
 from typing import Any, Callable, Optional
 
-from ..core import Primitive, bind
+import numpy as np
 
-__all__ = ["TABLE", "linear", "nondifferentiable"]
+from ..core import Primitive, bind, call_in_namespace, is_foreign
+
+__all__ = ["TABLE", "linear", "nondifferentiable", "through_namespace", "numpy_only"]
+
+_ndarray = np.ndarray
+# The types that are never another library's array, checked before anything is called.
+_PLAIN = frozenset({np.ndarray, float, int, bool})
 
 # ----------------------------------------------------------------------------------------
 # Forward implementations. Python floats take the `math` module (50x cheaper than a NumPy
 # call on a 0-d value); anything math refuses (overflow, domain) falls back to NumPy so the
-# result, inf/nan and warnings included, is exactly NumPy's.
+# result, inf/nan and warnings included, is exactly NumPy's. Arrays of other libraries
+# (Dask, CuPy, array-api-strict) take the function of the same meaning in their own
+# namespace; a NumPy array is recognised by one type check, before anything is looked up.
+
+
+def through_namespace(np_fn: Callable, api_name: Optional[str] = None,
+                      op: Optional[str] = None) -> Callable:
+    """``np_fn`` for NumPy arrays and numbers, the namespace's function (by its Array API
+    name, ``api_name`` where NumPy's differs otherwise) for foreign arrays.
+
+    >>> through_namespace(np.sin)(np.zeros(2)).tolist()
+    [0.0, 0.0]
+    """
+    name = op or np_fn.__name__
+
+    def impl(*args, **params):
+        for a in args:
+            if type(a) not in _PLAIN and is_foreign(a):
+                return call_in_namespace(name, np_fn, args, params, api_name)
+        return np_fn(*args, **params)
+
+    impl.__name__ = np_fn.__name__
+    return impl
+
+
+def numpy_only(*prims: Primitive) -> None:
+    """Mark rows whose forward computation is written for NumPy alone (linear algebra, FFT,
+    einsum: not yet through a namespace): their impl refuses another library's array with an
+    error naming the row and the library, instead of converting it to NumPy silently. The
+    NumPy path pays one loop over the arguments."""
+    for prim in prims:
+        prim.impl = _refusing(prim.name, prim.impl)
+
+
+def _refusing(op: str, impl: Callable) -> Callable:
+    def refusing(*args, **params):
+        for a in args:
+            if type(a) is not _ndarray and is_foreign(a):
+                raise TypeError(
+                    f"{op}: chainrule computes this row with NumPy only, and got an array "
+                    f"of {type(a).__module__.split('.')[0]}; it does not convert arrays "
+                    "between libraries silently. Convert the input with np.asarray(...) "
+                    "first, or use the rows of docs/backends.md's table for this library.")
+        return impl(*args, **params)
+
+    refusing.__name__ = getattr(impl, "__name__", op)
+    return refusing
 
 
 def _unary_impl(math_fn: Optional[Callable], np_fn: Callable) -> Callable:
+    name = np_fn.__name__
     if math_fn is None:
-        return np_fn
+        def impl1(x):
+            if type(x) is _ndarray or not is_foreign(x):
+                return np_fn(x)
+            return call_in_namespace(name, np_fn, (x,), {})
+
+        impl1.__name__ = name
+        return impl1
 
     def impl(x):
         if type(x) is float:
@@ -42,6 +101,8 @@ def _unary_impl(math_fn: Optional[Callable], np_fn: Callable) -> Callable:
                 return math_fn(x)
             except (ValueError, OverflowError):
                 pass
+        elif type(x) is not _ndarray and is_foreign(x):
+            return call_in_namespace(name, np_fn, (x,), {})
         return np_fn(x)
 
     impl.__name__ = np_fn.__name__
@@ -94,6 +155,8 @@ def nondifferentiable(name: str, impl: Callable, *, batch: Optional[str] = None,
             raise TypeError(f"row {name!r}: say how batching treats it (batch=...); only a "
                             "row with a NumPy ufunc is known to be elementwise")
         batch = "elementwise"
+    if isinstance(impl, np.ufunc):
+        impl = through_namespace(impl, op=name)
     return _row(Primitive(name, impl, (), (), differentiable=False, batch=batch, **kwargs))
 
 

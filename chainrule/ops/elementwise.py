@@ -26,8 +26,9 @@ from typing import Any, Callable, Optional, Sequence
 
 import numpy as np
 
-from ..core import Primitive, value_of, zeros_like_value
-from ._build import _dom_binary, _dom_unary, _maths_only, _row, _unary_impl, nondifferentiable
+from ..core import Primitive, array_namespace, is_foreign, value_of, zeros_like_value
+from ._build import (_dom_binary, _dom_unary, _maths_only, _row, _unary_impl,
+                     nondifferentiable, through_namespace)
 
 __all__ = ["add", "sub", "mul", "div", "neg", "pow", "exp", "log", "sin", "cos", "tan", "tanh",
            "sqrt", "abs", "arcsin", "arccos", "arctan", "sinh", "cosh", "arcsinh", "arccosh",
@@ -191,6 +192,8 @@ def elementwise(name: str, impl: Callable, partials: Sequence[Any], *,
     if vjp is not None:
         factors = [None] * len(partials)
         simple = [True if r is _same_g else None for r in vjp]
+    if isinstance(impl, np.ufunc):
+        impl = through_namespace(impl, op=name)
     return _row(Primitive(
         name, impl,
         vjp if vjp is not None else [f[1] for f in forms],
@@ -207,7 +210,15 @@ def elementwise(name: str, impl: Callable, partials: Sequence[Any], *,
 def _div_impl(x, y):
     if type(y) is float and type(x) is float and y != 0.0:
         return x / y
+    if type(x) not in _PLAIN and is_foreign(x) or type(y) not in _PLAIN and is_foreign(y):
+        return _xp_divide(x, y)
     return np.divide(x, y)
+
+
+# The types that are never another library's array, checked before anything is called.
+_PLAIN = frozenset({np.ndarray, float, int, bool})
+_xp_divide = through_namespace(np.divide, op="div")
+_xp_power = through_namespace(np.power, op="pow")
 
 
 def _pow_impl(x, y):
@@ -221,14 +232,18 @@ def _pow_impl(x, y):
     elif type(x) is np.ndarray and (type(y) is int or type(y) is float) and y == 2 \
             and x.dtype.kind == "f":
         return np.square(x)   # what NumPy's own `x**2` does: a multiply, not a pow() call
+    elif type(x) not in _PLAIN and is_foreign(x) or type(y) not in _PLAIN and is_foreign(y):
+        return _xp_power(x, y)
     return np.power(x, y)
 
 
 def _float_or(np_op: Callable, py_op: Callable) -> Callable:
+    xp_op = through_namespace(np_op)
+
     def impl(x, y):
         if type(x) is float and type(y) is float:
             return py_op(x, y)
-        return np_op(x, y)
+        return xp_op(x, y)
 
     impl.__name__ = np_op.__name__
     return impl
@@ -370,6 +385,8 @@ square = elementwise("square", np.square, [lambda out, x: 2.0 * x],
 
 def _reciprocal_impl(x):
     # np.reciprocal truncates integers (1/2 -> 0); the float path is what a gradient needs.
+    if type(x) is not np.ndarray and is_foreign(x):
+        return 1.0 / x   # the standard's division (its reciprocal is newer than 2023.12)
     return 1.0 / x if type(x) is float and x != 0.0 else np.reciprocal(x)
 
 
@@ -386,7 +403,8 @@ def _sinc_partial(out, x):
     return where(zero, 0.0, div(cos(math.pi * x) - out, xs))
 
 
-sinc = elementwise("sinc", np.sinc, [_sinc_partial], domain=_dom_unary(0.2, 2))
+sinc = elementwise("sinc", through_namespace(np.sinc, op="sinc"), [_sinc_partial],
+                   domain=_dom_unary(0.2, 2))
 
 
 def _erf_array(x):
@@ -400,6 +418,7 @@ def _erf_array(x):
 
 
 _ERF = np.frompyfunc(math.erf, 1, 1)
+_erf_array.__name__ = "erf"   # the name other namespaces are searched for (and messages say)
 _TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
 
 # erf'(x) = 2/sqrt(pi) * exp(-x**2).
@@ -413,7 +432,10 @@ def _tie_split(mine_wins: Callable) -> Callable:
     # average of the two one-sided derivatives, so sum of the two partials is always 1.
     def partial(out, x, y):
         xv, yv = value_of(x), value_of(y)
-        return np.where(mine_wins(xv, yv), 1.0, np.where(xv == yv, 0.5, 0.0))
+        xp = array_namespace(xv, yv)
+        tie = xv == yv
+        half = xp.astype(tie, xp.float64) * 0.5 if xp is not np else np.where(tie, 0.5, 0.0)
+        return xp.where(mine_wins(xv, yv), 1.0, half)
     return partial
 
 
@@ -427,8 +449,11 @@ minimum = elementwise(
     domain=_dom_binary(-2, 2), ufunc=np.minimum)
 
 
+_xp_where = through_namespace(np.where, op="where")
+
+
 def _where_impl(c, x, y):
-    return np.where(c, x, y)
+    return _xp_where(c, x, y)
 
 
 def _dom_where(rng):
@@ -470,8 +495,11 @@ logaddexp2 = elementwise("logaddexp2", np.logaddexp2,
 def _quotient(rounder: Callable) -> Callable:
     # x mod y = x - y * q(x/y) with q piecewise constant: d/dy = -q (a constant mask).
     def partial(out, x, y):
+        xv, yv = value_of(x), value_of(y)
+        if is_foreign(xv) or is_foreign(yv):
+            return -getattr(array_namespace(xv, yv), rounder.__name__)(xv / yv)
         with np.errstate(divide="ignore", invalid="ignore"):
-            return -rounder(np.divide(value_of(x), value_of(y)))
+            return -rounder(np.divide(xv, yv))
     return partial
 
 
@@ -489,7 +517,13 @@ remainder = elementwise("remainder", np.remainder, [lambda out, x, y: 1.0, _quot
 
 def _copysign_dx(out, x, y):
     # |x| * sign(y): slope sign(x) * copysign(1, y), a constant mask (0 at x = 0, as abs).
-    return np.sign(value_of(x)) * np.copysign(1.0, value_of(y))
+    xv, yv = value_of(x), value_of(y)
+    if is_foreign(xv) and isinstance(yv, (int, float)):
+        return array_namespace(xv).sign(xv) * math.copysign(1.0, yv)
+    if is_foreign(xv) or is_foreign(yv):
+        xp = array_namespace(xv, yv)
+        return xp.sign(xv) * (1.0 - 2.0 * xp.astype(xp.signbit(yv), xv.dtype))
+    return np.sign(xv) * np.copysign(1.0, yv)
 
 
 copysign = elementwise("copysign", np.copysign, [_copysign_dx, None],
@@ -547,6 +581,12 @@ logical_not = nondifferentiable("logical_not", np.logical_not, ufunc=np.logical_
 
 
 def _round_impl(x, decimals=0):
+    if is_foreign(x):
+        if decimals:
+            raise TypeError(f"round: the Array API's round has no decimals; got decimals="
+                            f"{decimals} on a {type(x).__module__.split('.')[0]} array. "
+                            "Scale first: round(x * 10**d) / 10**d.")
+        return through_namespace(np.round, op="round")(x)
     return np.round(x, decimals)
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..core import Primitive, dtype_of, ndim_of, shape_of
-from ._build import _row
+from ._build import _row, numpy_only
 from .linear import conj, getitem, pad, real
 
 __all__ = ["fft", "ifft", "rfft", "irfft"]
@@ -115,3 +115,6 @@ irfft = _row(Primitive(
     "irfft", _irfft_impl, [_irfft_vjp],
     [lambda t, out, x, n, axis, norm: irfft(t, n=n, axis=axis, norm=norm)],
     domain=_dom_irfft, linear=True, batch="axis"))
+
+# The fft rows are NumPy's alone for now (see linalg.py's note): other libraries are refused.
+numpy_only(fft, ifft, rfft, irfft)

@@ -14,8 +14,10 @@ from typing import Any
 
 import numpy as np
 
-from ..core import Primitive, dtype_of, keepdims_shape, ndim_of, shape_of, zeros_like_value
-from ._build import _dom_reduce, _row, linear
+from ..core import (Primitive, array_namespace, value_of, call_in_namespace, dtype_of, is_foreign,
+                    keepdims_shape, library_name, ndim_of, shape_of, xp_dtype,
+                    zeros_like_value)
+from ._build import _dom_reduce, _row, linear, numpy_only, through_namespace
 from .elementwise import where
 
 __all__ = ["cast", "reshape", "transpose", "broadcast_to", "sum", "sum_to", "getitem",
@@ -27,6 +29,11 @@ __all__ = ["cast", "reshape", "transpose", "broadcast_to", "sum", "sum_to", "get
 
 
 def _cast_impl(x, dtype):
+    if type(x) is not np.ndarray and is_foreign(x):
+        xp = array_namespace(x)
+        if dtype_of(x).kind == "c" and np.dtype(dtype).kind != "c":
+            x = xp.real(x)
+        return xp.astype(x, xp_dtype(xp, dtype))
     if np.iscomplexobj(x) and np.dtype(dtype).kind != "c":
         # Complex to real keeps the real part: the cotangent of a real input under the
         # convention dL = Re(sum(c * dz)) (see primitives_numpy), and without NumPy's warning.
@@ -65,6 +72,8 @@ cast.jvp = (_cast_jvp,)
 
 
 def _reshape_impl(x, shape):
+    if type(x) is not np.ndarray and is_foreign(x):
+        return array_namespace(x).reshape(x, tuple(shape))
     return np.reshape(x, shape)
 
 
@@ -75,6 +84,9 @@ reshape = linear("reshape", _reshape_impl, lambda g, x, shape: reshape(g, shape=
 
 
 def _transpose_impl(x, axes=None):
+    if type(x) is not np.ndarray and is_foreign(x):
+        axes = tuple(range(ndim_of(x)))[::-1] if axes is None else tuple(axes)
+        return array_namespace(x).permute_dims(x, axes)
     return np.transpose(x, axes)
 
 
@@ -90,6 +102,8 @@ transpose = linear("transpose", _transpose_impl, _transpose_t, batch="transpose"
 
 
 def _broadcast_to_impl(x, shape):
+    if type(x) is not np.ndarray and is_foreign(x):
+        return array_namespace(x).broadcast_to(x, tuple(shape))
     return np.broadcast_to(x, shape)
 
 
@@ -102,11 +116,18 @@ broadcast_to = linear(
 
 
 def _sum_impl(x, axis=None, keepdims=False):
+    if type(x) is not np.ndarray and is_foreign(x):
+        return array_namespace(x).sum(x, axis=axis, keepdims=keepdims)
     return np.sum(x, axis=axis, keepdims=keepdims)
 
 
 def _sum_t(g, x, axis=None, keepdims=False):
     shape = shape_of(x)
+    if axis is None and not keepdims and type(x) is not np.ndarray and \
+            is_foreign(xv := value_of(x)) and library_name(xv) == "dask" and is_foreign(g):
+        # The seed of a gradient on a Dask array: broadcast in x's chunks (a broadcast 0-d
+        # array would be one chunk, rechunked: a copy of the whole array).
+        return array_namespace(xv).broadcast_to(g, shape, chunks=xv.chunks)
     if not keepdims:
         g = reshape(g, shape=keepdims_shape(shape, axis))
     return broadcast_to(g, shape=shape)
@@ -124,16 +145,105 @@ def _is_advanced(idx: Any) -> bool:
 
 
 def _getitem_impl(x, idx):
+    if type(x) is not np.ndarray and is_foreign(x):
+        taken = _one_array(idx)
+        if taken is not None and library_name(x) != "dask":
+            # The standard indexes with integer arrays only when every axis gets one: one
+            # array on the first or last axis is its take().
+            axis, i = taken
+            return array_namespace(x).take(x, _on_device(array_namespace(x), i, x), axis=axis)
+        return x[_foreign_index(x, idx)]
     return np.asarray(x)[idx] if not hasattr(x, "__getitem__") else x[idx]
 
 
+def _one_array(idx):
+    """(axis, array) for an index that is one 1-D integer array on the first axis
+    (``a``, ``(a,)``) or the last (``(..., a)``); else None."""
+    items = idx if isinstance(idx, tuple) else (idx,)
+    if len(items) == 1:
+        axis, i = 0, items[0]
+    elif len(items) == 2 and items[0] is Ellipsis:
+        axis, i = -1, items[1]
+    else:
+        return None
+    if isinstance(i, (list, np.ndarray)) and np.ndim(i) == 1 and \
+            np.asarray(i).dtype.kind in "iu":
+        return axis, np.asarray(i)
+    return None
+
+
+def _foreign_index(x, idx):
+    # NumPy index arrays become the foreign library's own (Dask takes NumPy's as they are).
+    if library_name(x) == "dask":
+        return idx
+    # The standard wants a multi-axis index to cover every axis or hold an ellipsis (a
+    # boolean mask stays alone).
+    if not isinstance(idx, tuple) and not (isinstance(idx, np.ndarray) and idx.dtype == bool):
+        idx = (idx,)
+    if isinstance(idx, tuple) and not any(i is Ellipsis for i in idx):
+        idx = idx + (Ellipsis,)
+    if not _is_advanced(idx):
+        return idx
+    xp = array_namespace(x)
+    items = idx if isinstance(idx, tuple) else (idx,)
+    out = tuple(_on_device(xp, i, x) if isinstance(i, (list, np.ndarray)) else i for i in items)
+    return out if isinstance(idx, tuple) else out[0]
+
+
+def _device_of(like) -> dict:
+    device = getattr(like, "device", None)
+    return {} if device is None or library_name(like) == "dask" else {"device": device}
+
+
+def _on_device(xp, a, like):
+    device = getattr(like, "device", None)
+    return xp.asarray(a) if device is None else xp.asarray(a, device=device)
+
+
 def _index_add_impl(g, idx, shape):
+    if type(g) is not np.ndarray and is_foreign(g):
+        return _index_add_foreign(g, idx, shape)
     z = np.zeros(shape, dtype=np.result_type(g))
     if _is_advanced(idx):
         np.add.at(z, idx, g)   # repeated integer indices accumulate
     else:
         z[idx] = g             # basic indexing never repeats an element
     return z
+
+
+def _index_add_foreign(g, idx, shape):
+    xp = array_namespace(g)
+    if not _is_advanced(idx):
+        # Basic indexing never repeats an element: the standard's (and Dask's) setitem. New
+        # axes (None) are not assignable: g loses them first.
+        if isinstance(idx, tuple) and any(i is None for i in idx):
+            idx = tuple(i for i in idx if i is not None)
+            g = xp.reshape(g, np.broadcast_to(np.empty((), np.int8), shape)[idx].shape)
+        z = xp.zeros(tuple(shape), dtype=g.dtype, **_device_of(g))
+        z[_foreign_index(z, idx)] = g
+        return z
+    if isinstance(idx, np.ndarray) and idx.dtype == bool and library_name(g) != "dask":
+        # A boolean mask selects each element once: the standard's setitem puts g back.
+        z = xp.zeros(tuple(shape), dtype=g.dtype, **_device_of(g))
+        z[_on_device(xp, idx, g)] = g
+        return z
+    taken = _one_array(idx)
+    if taken is not None:
+        # One integer array on the first or last axis: a one-hot matrix times g adds
+        # repeated indices up (the standard has no scatter-add; this stays lazy on Dask).
+        axis, i = taken
+        n = shape[axis]
+        hot = (np.arange(n)[:, None] == (i % n)[None, :]).astype(np.float64)
+        hot = hot if library_name(g) == "dask" else _on_device(xp, hot, g)
+        hot = xp.astype(hot, g.dtype)
+        if axis == 0:
+            flat = xp.reshape(g, (g.shape[0], -1))
+            return xp.reshape(xp.matmul(hot, flat), tuple(shape))
+        return xp.matmul(g, xp.permute_dims(hot, (1, 0)))
+    raise TypeError(
+        f"index_add (the gradient of x[idx] with an advanced index {idx!r}): a "
+        f"{library_name(g)} array has no scatter-add in its namespace, and chainrule does "
+        "not convert it to NumPy. Index with slices or one integer array on the first axis.")
 
 
 def _dom_getitem(rng):
@@ -198,6 +308,8 @@ index_update = _row(Primitive(
 
 
 def _copy_impl(x):
+    if type(x) is not np.ndarray and is_foreign(x):
+        return array_namespace(x).asarray(x, copy=True)
     return np.array(x, copy=True) if isinstance(x, np.ndarray) else x
 
 
@@ -209,6 +321,8 @@ copy = linear("copy", _copy_impl, lambda g, x: g, batch="elementwise",
 
 
 def _concatenate_impl(*xs, axis=0):
+    if any(is_foreign(x) for x in xs):
+        return array_namespace(*xs).concat(list(xs), axis=axis)
     return np.concatenate(xs, axis=axis)
 
 
@@ -232,6 +346,8 @@ concatenate = _row(Primitive(
 
 
 def _stack_impl(*xs, axis=0):
+    if any(is_foreign(x) for x in xs):
+        return array_namespace(*xs).stack(list(xs), axis=axis)
     return np.stack(xs, axis=axis)
 
 
@@ -275,6 +391,9 @@ def sum_to(g: Any, shape: tuple) -> Any:
 
 
 def _pad_impl(x, pad_width, value=0.0):
+    if is_foreign(x):   # pad is not in the standard: Dask and CuPy have it, others refuse
+        return call_in_namespace("pad", np.pad, (x, pad_width),
+                                 {"mode": "constant", "constant_values": value})
     return np.pad(x, pad_width, mode="constant", constant_values=value)
 
 
@@ -299,6 +418,9 @@ pad = _row(Primitive(
 
 
 def _cumsum_impl(x, axis):
+    if type(x) is not np.ndarray and is_foreign(x):
+        return call_in_namespace("cumsum", np.cumsum, (x,), {"axis": axis},
+                                 api_name="cumulative_sum")
     return np.cumsum(x, axis=axis)
 
 
@@ -344,15 +466,30 @@ def _complex_ct(g, x, factor):
     return g if factor == 1 else g * 0.0
 
 
+def _part_impl(np_fn, op):
+    in_xp = through_namespace(np_fn, op=op)
+
+    def impl(x):
+        if is_foreign(x) and dtype_of(x).kind != "c":
+            # The standard's real/imag take complex arrays only; a real x is its own real part.
+            return x if op == "real" else array_namespace(x).zeros_like(x)
+        return in_xp(x)
+    return impl
+
+
 real = _row(Primitive(
-    "real", np.real, [lambda g, out, x: _complex_ct(g, x, 1 + 0j)],
+    "real", _part_impl(np.real, "real"), [lambda g, out, x: _complex_ct(g, x, 1 + 0j)],
     [lambda t, out, x: real(t)], ufunc=None, linear=True, batch="elementwise",
     domain=lambda rng: [((rng.normal(size=(2, 3)),), {})]))
 imag = _row(Primitive(
-    "imag", np.imag, [lambda g, out, x: _complex_ct(g, x, -1j)],
+    "imag", _part_impl(np.imag, "imag"), [lambda g, out, x: _complex_ct(g, x, -1j)],
     [lambda t, out, x: imag(t)], ufunc=None, linear=True, batch="elementwise",
     domain=lambda rng: [((rng.normal(size=(2, 3)),), {})]))
 conj = _row(Primitive(
-    "conj", np.conjugate, [lambda g, out, x: conj(g)], [lambda t, out, x: conj(t)],
+    "conj", through_namespace(np.conjugate, api_name="conj", op="conj"),
+    [lambda g, out, x: conj(g)], [lambda t, out, x: conj(t)],
     ufunc=np.conjugate, domain=lambda rng: [((rng.normal(size=(2, 3)),), {})], linear=True,
     batch="elementwise"))
+
+# index_update's rules build NumPy masks from the index: NumPy's alone for now.
+numpy_only(index_update)

@@ -10,11 +10,11 @@ from __future__ import annotations
 import collections
 import functools
 import sys
-from typing import Any, NoReturn
+from typing import Any, Callable, NoReturn
 
 import numpy as np
 
-from ..core import Tracer, _numpy_reading, bind, dtype_of, normalize_axes, shape_of, value_of
+from ..core import Tracer, bind, numpy_reads, dtype_of, normalize_axes, shape_of, value_of
 from .. import ops as P   # the package, mid-import: every row is bound before this file loads
 
 
@@ -48,6 +48,10 @@ def complex_modulus(z: Any) -> Any:
     if not zero.any():
         return bind(P.hypot, re, im)
     return bind(P.where, zero, 0.0, bind(P.hypot, bind(P.where, zero, 1.0, re), im))
+
+
+__all__ = ["ArrayOps", "TracerConversionError", "conversion_error", "numpy_namespace", "mean",
+           "relu", "sigmoid", "complex_modulus"]
 
 
 def mean(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
@@ -348,7 +352,7 @@ class ArrayOps(Tracer):
             return bind(P.transpose, self, axes=tuple(axes))
         if len(dims) == 1 and (dims[0] is None or isinstance(dims[0], (tuple, list))):
             return bind(P.transpose, self, axes=None if dims[0] is None else tuple(dims[0]))
-        if len(dims) == 2 and all(_is_int(d) for d in dims) and not _numpy_reading.get():
+        if len(dims) == 2 and all(_is_int(d) for d in dims) and not numpy_reads(self):
             # PyTorch's reading, even on 2-D input where NumPy's would be a permutation:
             # x.transpose(0, 1) swaps, it never silently returns x.
             return _cnp().swapaxes(self, int(dims[0]), int(dims[1]))
@@ -444,7 +448,7 @@ class ArrayOps(Tracer):
         """PyTorch's ``repeat``: the whole tensor tiled, one count per dimension
         (``x.repeat(2, 1)``). With ``axis=`` it is NumPy's element repeat (as ``np.repeat``)."""
         cnp = _cnp()
-        if _numpy_reading.get() and axis is None:   # NumPy code: ndarray.repeat(n, axis)
+        if numpy_reads(self) and axis is None:   # NumPy code: ndarray.repeat(n, axis)
             if not 1 <= len(sizes) <= 2:
                 raise TypeError(f"repeat{sizes}: NumPy's ndarray.repeat takes repeats and an "
                                 "optional axis")
@@ -809,7 +813,7 @@ def _extreme(x: Any, name: str, args: tuple, axis: Any, keepdims: Any, dim: Any,
             raise TypeError(f"{name}(other) is the elementwise {name}imum and takes nothing else")
         return bind(P.maximum if name == "max" else P.minimum, x, args[0])
     reduce = P.amax if name == "max" else P.amin
-    if args and _numpy_reading.get():   # NumPy code: ndarray.max(axis, out, keepdims)
+    if args and numpy_reads(x):   # NumPy code: ndarray.max(axis, out, keepdims)
         if len(args) > 1 or dim is not None or keepdim is not None:
             raise TypeError(f"ndarray.{name}() under a transform takes axis positionally and "
                             "keepdims= (out= is not supported: it would drop the derivative)")
@@ -842,7 +846,7 @@ def _extreme(x: Any, name: str, args: tuple, axis: Any, keepdims: Any, dim: Any,
 def _spread(x: Any, name: str, args: tuple, axis: Any, ddof: Any, keepdims: Any, dim: Any,
             unbiased: Any, correction: Any, keepdim: Any) -> Any:
     """var/std in both readings (see ArrayOps.var)."""
-    if _numpy_reading.get() and dim is None and unbiased is None and correction is None and \
+    if numpy_reads(x) and dim is None and unbiased is None and correction is None and \
             keepdim is None:   # NumPy code: ndarray.var(axis, dtype, out, ddof, keepdims)
         if len(args) > 1:
             raise TypeError(f"ndarray.{name}() under a transform takes axis positionally; pass "
@@ -894,3 +898,41 @@ def _pieces(x: Any, sizes: list, dim: int) -> tuple:
         out.append(bind(P.getitem, x, idx=(slice(None),) * ax + (slice(start, start + n),)))
         start += n
     return tuple(out)
+
+
+# ndarray methods and properties that chainrule.numpy provides (x.var(), x.prod(), z.real,
+# ...), so NumPy code written for arrays runs unchanged. Each is a real class attribute: a
+# __getattr__ hook would slow every attribute access of every Tensor (CPython cannot
+# specialise attribute loads on a class that has one).
+# The ones whose PyTorch reading differs (var, std, max, repeat, squeeze, ...) are ArrayOps's
+# own methods, which take both readings (docs/pytorch.md). All tracers get them, so NumPy
+# code reads the same under every transform.
+_NUMPY_METHODS = (
+    "argsort", "ravel", "swapaxes", "diagonal", "trace", "round", "conj", "conjugate", "copy",
+    "take", "nonzero")
+_NUMPY_PROPERTIES = ("real", "imag")
+
+
+def _numpy_function(name: str) -> Callable:
+    return getattr(numpy_namespace(), name)
+
+
+def _numpy_method(name: str) -> Callable:
+    def method(self, *args, **kwargs):
+        return _numpy_function(name)(self, *args, **kwargs)
+    method.__name__ = name
+    method.__doc__ = f"Same as ``chainrule.numpy.{name}(self, ...)``."
+    return method
+
+
+def _numpy_property(name: str) -> property:
+    return property(lambda self: _numpy_function(name)(self),
+                    doc=f"Same as ``chainrule.numpy.{name}(self)``.")
+
+
+# On every tracer (Tensor, the forward-mode Dual, ...): NumPy code reads the same in each mode.
+for _name in _NUMPY_METHODS:
+    if not hasattr(ArrayOps, _name):
+        setattr(ArrayOps, _name, _numpy_method(_name))
+for _name in _NUMPY_PROPERTIES:
+    setattr(ArrayOps, _name, _numpy_property(_name))

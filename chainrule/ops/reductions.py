@@ -13,7 +13,8 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ..core import Primitive, keepdims_shape, shape_of, value_of
+from ..core import (Primitive, array_namespace, call_in_namespace, eager_error, is_foreign,
+                    keepdims_shape, shape_of, value_of)
 from ._build import _dom_reduce, _maths_only, _row, nondifferentiable
 from .elementwise import where
 from .linear import _revcumsum, cumsum, reshape, sum
@@ -44,11 +45,20 @@ def weighted_reduction(name: str, impl: Callable, weights: Callable,
 
 def _extreme(name: str, np_fn: Callable) -> Primitive:
     def impl(x, axis=None, keepdims=False):
+        if type(x) is not np.ndarray and is_foreign(x):
+            return call_in_namespace(name, np_fn, (x,), {"axis": axis, "keepdims": keepdims},
+                                     api_name=name)
         return np_fn(x, axis=axis, keepdims=keepdims)
 
     def weights(out, x, axis, keepdims):
         # Every element equal to the extreme shares the gradient evenly (ties split).
         xv, ov = value_of(x), value_of(out)
+        if is_foreign(xv):
+            xp = array_namespace(xv)
+            if not keepdims:
+                ov = xp.reshape(ov, keepdims_shape(shape_of(xv), axis))
+            mask = xp.astype(xv == ov, xv.dtype)
+            return mask / xp.sum(mask, axis=axis, keepdims=True)
         if not keepdims:
             ov = np.reshape(ov, keepdims_shape(np.shape(xv), axis))
         mask = (xv == ov)
@@ -63,6 +73,8 @@ amin = _extreme("min", np.min)
 
 
 def _prod_impl(x, axis=None, keepdims=False):
+    if type(x) is not np.ndarray and is_foreign(x):
+        return call_in_namespace("prod", np.prod, (x,), {"axis": axis, "keepdims": keepdims})
     return np.prod(x, axis=axis, keepdims=keepdims)
 
 
@@ -78,8 +90,14 @@ def _prod_weights(out, x, axis, keepdims):
     """
     xv = value_of(x)
     zero = xv == 0
-    count = np.sum(zero, axis=axis, keepdims=True)
-    if not np.any(count):
+    if is_foreign(xv):
+        # No look at the values (a lazy array would have to be computed): the general
+        # formula below is right with or without zeros.
+        xp = array_namespace(xv)
+        count = xp.sum(xp.astype(zero, xp.int32), axis=axis, keepdims=True)
+    else:
+        count = np.sum(zero, axis=axis, keepdims=True)
+    if not is_foreign(xv) and not np.any(count):
         ov = out if keepdims else reshape(out, shape=keepdims_shape(shape_of(x), axis))
         return ov / x
     safe = where(zero, 1.0, x)
@@ -107,7 +125,16 @@ prod = weighted_reduction("prod", _prod_impl, _prod_weights, domain=_dom_prod)
 
 
 def _cumprod_impl(x, axis):
+    if type(x) is not np.ndarray and is_foreign(x):
+        return call_in_namespace("cumprod", np.cumprod, (x,), {"axis": axis},
+                                 api_name="cumulative_prod")
     return np.cumprod(x, axis=axis)
+
+
+def _no_eager_zero_test(x):
+    xv = value_of(x)
+    if is_foreign(xv):
+        raise eager_error("cumprod's derivative", xv, "its test for zeros along the axis")
 
 
 def _cumprod_zero_parts(x, axis):
@@ -131,6 +158,7 @@ def _cumprod_vjp(g, out, x, axis):
     # x̄_k = Σ_{i≥k} g_i Π_{j≤i, j≠k} x_j. Before the first zero z: revcumsum(g·out)/x_k.
     # At z: pz · revcumsum(g·q). After z: the same times zval / x_k (0 in value, right in
     # derivative), and at the second zero z2 with q2 (so second derivatives are exact).
+    _no_eager_zero_test(x)
     if not np.any(value_of(x) == 0):
         return _revcumsum(g * out, axis) / x
     zero, seen, before, first, second, pz, zval, q, q2 = _cumprod_zero_parts(x, axis)
@@ -144,6 +172,7 @@ def _cumprod_vjp(g, out, x, axis):
 
 def _cumprod_jvp(t, out, x, axis):
     # ṫ_i = Σ_{k≤i} t_k Π_{j≤i, j≠k} x_j, split the same way by the zeros up to i.
+    _no_eager_zero_test(x)
     if not np.any(value_of(x) == 0):
         return out * cumsum(t / x, axis=axis)
     zero, seen, before, first, second, pz, zval, q, q2 = _cumprod_zero_parts(x, axis)
@@ -176,11 +205,17 @@ cumprod = _row(Primitive("cumprod", _cumprod_impl, [_cumprod_vjp], [_cumprod_jvp
 
 def _arg_impl(np_fn: Callable) -> Callable:
     def impl(x, axis=None, keepdims=False):
+        if type(x) is not np.ndarray and is_foreign(x):
+            return call_in_namespace(np_fn.__name__, np_fn, (x,),
+                                     {"axis": axis, "keepdims": keepdims})
         return np_fn(x, axis=axis, keepdims=keepdims)
     return impl
 
 
 def _argsort_impl(x, axis=-1, stable=None):
+    if type(x) is not np.ndarray and is_foreign(x):
+        return call_in_namespace("argsort", np.argsort, (x,),
+                                 {"axis": axis, "stable": bool(stable)})
     return np.argsort(x, axis=axis, stable=stable)
 
 

@@ -24,7 +24,7 @@ import numpy as np
 from ..interpret import reverse as engine
 from .. import ops as P
 from ..core import Tracer, bind
-from ..tensor import Tensor, tensor
+from ..eager import Tensor, tensor
 from .render import (_all_finite, _builtin_svg, _dot_escape, _fill, _fmt, _node_line,
                      _node_lines, _short)
 
@@ -290,7 +290,7 @@ def _tensor_graph(root: Tensor, names: Optional[Mapping[str, Any]], grads: bool,
     if root._prim is not None and root._inputs is None:
         raise _released_error()
     leaf_names = {id(t): name for name, t in (names or {}).items() if isinstance(t, Tensor)}
-    # Iterative walk (inputs before users), like engine.toposort but over every Tensor of
+    # Iterative walk (inputs before users), over every Tensor of
     # this level, whether it needs a gradient or not.
     order: list = []
     seen: set = set()
@@ -436,7 +436,7 @@ def graph(obj: Any, at: Optional[Mapping[str, Any]] = None, *,
     if isinstance(obj, Tracer) and callable(getattr(obj, "free_symbols", None)):
         expr = obj
     elif isinstance(obj, str):
-        from ..parser import parse  # noqa: PLC0415  (same layer, loaded on demand)
+        from ..text.parser import parse  # noqa: PLC0415  (same layer, loaded on demand)
         expr = parse(obj)
     else:
         raise TypeError(f"graph() takes a Tensor, an expression or a string, got "

@@ -27,7 +27,7 @@ def _callable_of(f: Any, var: Optional[str]) -> tuple:
         from .. import symbolic  # noqa: PLC0415
         expr = f
         if isinstance(f, str):
-            from ..parser import parse  # noqa: PLC0415
+            from ..text.parser import parse  # noqa: PLC0415
             expr = parse(f)
         names = _var_names(expr)
         if var is None:

@@ -21,9 +21,9 @@ from typing import Any, Optional
 import numpy as np
 
 from .. import cli
-from ..explain import explain
+from ..text.explain import explain
 from ..functional import vjp
-from ..parser import ParseError, parse
+from ..text.parser import ParseError, parse
 from ..symbolic import Expr
 from ..visual import graph, line_text
 

@@ -317,7 +317,7 @@ def _signature(fn: Any) -> dict:
 
 
 def _parser_limits() -> tuple:
-    from ..parser import MAX_DEPTH, MAX_LENGTH  # noqa: PLC0415
+    from ..text.parser import MAX_DEPTH, MAX_LENGTH  # noqa: PLC0415
     return MAX_LENGTH, MAX_DEPTH
 
 

@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-import contextlib
 import itertools
 from sys import getrefcount
 from typing import Any, Callable, Optional, Sequence
 
 import numpy as np
 
-from . import _kernel
-from . import ops as P
-from .interpret import reverse as engine
-from .core import Primitive, Tracer, _grad_enabled, bind
-from .ops.methods import ArrayOps, _unwrap_index, conversion_error, numpy_namespace
+from .. import _kernel
+from .. import ops as P
+from ..interpret import reverse as engine
+from ..core import Primitive, Tracer, _grad_enabled, bind
+from ..core import values as _values
+from ..ops.methods import ArrayOps, _unwrap_index, conversion_error
 
-__all__ = ["Tensor", "tensor", "as_tensor", "no_grad", "enable_grad", "set_grad_enabled"]
+__all__ = ["Tensor", "tensor", "as_tensor"]
 
 _NO_PARAMS: dict = {}   # shared by every node without params: never mutated
 
@@ -31,6 +31,8 @@ def _as_value(data: Any, dtype: Any = None, float_leaf: bool = False,
         data = data._data
     elif isinstance(data, (list, tuple)) and _holds_tensor(data):
         data = _values_of(data)
+    if type(data) is not np.ndarray and _values.is_foreign(data):
+        return _foreign_value(data, dtype, float_leaf, copy)
     arr = np.array(data, dtype=dtype) if copy else np.asarray(data, dtype=dtype)
     if arr.dtype.kind not in "biufc":
         raise TypeError(
@@ -45,6 +47,26 @@ def _as_value(data: Any, dtype: Any = None, float_leaf: bool = False,
     if arr.ndim == 0 and arr.dtype == np.float64:
         return float(arr)
     return arr
+
+
+def _foreign_value(data: Any, dtype: Any, float_leaf: bool, copy: bool) -> Any:
+    """Another library's array (Dask, CuPy, array-api-strict) is kept as it is, in its own
+    library and device: only a dtype asked for (or float64 for an integer leaf) is applied,
+    through its namespace. Nothing is computed."""
+    xp = _values.array_namespace(data)
+    kind = P.dtype_of(data).kind
+    if kind not in "biufc":
+        raise TypeError(f"cannot make a tensor from a {_values.library_name(data)} array of "
+                        f"dtype {data.dtype}; pass an array of numbers")
+    if dtype is None and float_leaf and kind not in "fc":
+        dtype = np.float64
+    elif dtype is not None and float_leaf and np.dtype(dtype).kind not in "fc":
+        raise TypeError(
+            f"only floating-point tensors can require gradients, got dtype={np.dtype(dtype)}; "
+            "leave dtype out (integers become float64) or pass dtype=np.float32/float64")
+    if dtype is not None and _values.np_dtype(data.dtype) != np.dtype(dtype):
+        return xp.astype(data, _values.xp_dtype(xp, dtype))
+    return xp.asarray(data, copy=True) if copy else data
 
 
 def _exclusive(t: "Tensor") -> bool:
@@ -254,8 +276,9 @@ class Tensor(ArrayOps):
                     f"backward() on a complex tensor ({self.dtype}): a gradient is defined for "
                     "a real loss only. Call it on a real function of this value (.real, "
                     ".abs() ** 2), or pass gradient= (PyTorch's convention, docs/complex.md).")
-            gradient = np.ones(self.shape, dtype=self.dtype) if self.shape else \
-                self.dtype.type(1.0)
+            gradient = _values.ones_like_value(self._data) \
+                if _values.is_foreign(self._data) else \
+                np.ones(self.shape, dtype=self.dtype) if self.shape else self.dtype.type(1.0)
         else:
             gshape = P.shape_of(gradient)
             if gshape != self.shape:
@@ -579,44 +602,6 @@ class RemovableHandle:
             self._hooks.remove(self._fn)
 
 
-# ndarray methods and properties that chainrule.numpy provides (x.var(), x.prod(), z.real,
-# ...), so NumPy code written for arrays runs unchanged. Each is a real class attribute: a
-# __getattr__ hook would slow every attribute access of every Tensor (CPython cannot
-# specialise attribute loads on a class that has one).
-# The ones whose PyTorch reading differs (var, std, max, repeat, squeeze, ...) are ArrayOps's
-# own methods, which take both readings (docs/pytorch.md). All tracers get them, so NumPy
-# code reads the same under every transform.
-_NUMPY_METHODS = (
-    "argsort", "ravel", "swapaxes", "diagonal", "trace", "round", "conj", "conjugate", "copy",
-    "take", "nonzero")
-_NUMPY_PROPERTIES = ("real", "imag")
-
-
-def _numpy_function(name: str) -> Callable:
-    return getattr(numpy_namespace(), name)
-
-
-def _numpy_method(name: str) -> Callable:
-    def method(self, *args, **kwargs):
-        return _numpy_function(name)(self, *args, **kwargs)
-    method.__name__ = name
-    method.__doc__ = f"Same as ``chainrule.numpy.{name}(self, ...)``."
-    return method
-
-
-def _numpy_property(name: str) -> property:
-    return property(lambda self: _numpy_function(name)(self),
-                    doc=f"Same as ``chainrule.numpy.{name}(self)``.")
-
-
-# On every tracer (Tensor, the forward-mode Dual, ...): NumPy code reads the same in each mode.
-for _name in _NUMPY_METHODS:
-    if not hasattr(ArrayOps, _name):
-        setattr(ArrayOps, _name, _numpy_method(_name))
-for _name in _NUMPY_PROPERTIES:
-    setattr(ArrayOps, _name, _numpy_property(_name))
-
-
 def as_tensor(data: Any, dtype: Any = None) -> Tensor:
     """A tensor that shares memory with ``data`` when it is a NumPy array of the right dtype
     (no copy; ``torch.as_tensor``). Changes made to the array afterwards show in the tensor
@@ -648,38 +633,3 @@ def tensor(data: Any, requires_grad: bool = False, dtype: Any = None) -> Tensor:
     t = Tensor.__new__(Tensor)
     _init_leaf(t, data, requires_grad, dtype)
     return t
-
-
-# ----------------------------------------------------------------------------------------
-# Grad mode.
-
-class _GradMode(contextlib.ContextDecorator):
-    def __init__(self, enabled: bool):
-        self._enabled = enabled
-        self._tokens: list = []
-
-    def _recreate_cm(self) -> "_GradMode":
-        # A decorated function gets a fresh manager per call, so calls from several threads
-        # never share the saved-state stack.
-        return _GradMode(self._enabled)
-
-    def __enter__(self) -> None:
-        self._tokens.append(_grad_enabled.set(self._enabled))
-
-    def __exit__(self, *exc: Any) -> None:
-        _grad_enabled.reset(self._tokens.pop())
-
-
-def no_grad() -> _GradMode:
-    """Context manager and decorator: operations inside are not recorded."""
-    return _GradMode(False)
-
-
-def enable_grad() -> _GradMode:
-    """Context manager and decorator: operations inside are recorded (undoes ``no_grad``)."""
-    return _GradMode(True)
-
-
-def set_grad_enabled(mode: bool) -> _GradMode:
-    """Context manager and decorator that sets grad mode to ``mode``."""
-    return _GradMode(bool(mode))

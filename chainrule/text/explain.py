@@ -15,10 +15,11 @@ from __future__ import annotations
 
 from typing import List, Optional, Union
 
-from . import ops as P
+from .. import ops as P
 from .calculus import as_expr
-from .symbolic import (Expr, _node, _postorder, _wrap, const, default_var, diff, simplify,
-                       symbol)
+from ..symbolic import Expr, const, default_var, diff, simplify, symbol
+from ..symbolic._base import _postorder
+from ..symbolic.expr import _node, _wrap
 
 __all__ = ["explain", "Explanation", "Step", "MAX_OPERATIONS", "MAX_SHOWN"]
 

@@ -19,9 +19,9 @@ import unicodedata
 from typing import Any, Optional
 
 import numpy as np
-from . import ops as P
-from . import symbolic
-from .symbolic import E, PI, Expr, const, symbol
+from .. import ops as P
+from .. import symbolic
+from ..symbolic import E, PI, Expr, const, symbol
 
 __all__ = ["parse", "ParseError", "functions", "MAX_LENGTH", "MAX_DEPTH"]
 
@@ -295,7 +295,7 @@ class _Parser:
 
     def check_overflow(self, e: Expr) -> None:
         """Arithmetic on finite numbers that was left unfolded overflowed (1e308*10)."""
-        from .symbolic import _postorder
+        from ..symbolic._base import _postorder
         for node in _postorder(e):
             if node.prim is not None and node.prim.name in ("add", "sub", "mul", "pow") and \
                     all(a.is_number and np.all(np.isfinite(a.value)) for a in node.args):

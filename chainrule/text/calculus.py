@@ -1,23 +1,23 @@
 """Derivative formulas from text or expressions: ``chainrule.diff("5x^4 + 3x^3", "x")``.
 
 The symbolic layer works on expressions; this layer above it also takes text, parsed safely
-by :mod:`chainrule.parser` (never ``eval``).
+by :mod:`chainrule.text.parser` (never ``eval``).
 """
 
 from __future__ import annotations
 
 from typing import Callable, Optional, Sequence, Union
 
-from . import symbolic
+from .. import symbolic
 from .parser import parse
-from .symbolic import Expr
+from ..symbolic import Expr
 
 __all__ = ["as_expr", "diff", "gradient", "to_function"]
 
 
 def as_expr(expr: Union[Expr, str, float]) -> Expr:
     """An expression from text (parsed safely), a number or an expression."""
-    return parse(expr) if isinstance(expr, str) else symbolic._wrap(expr)
+    return parse(expr) if isinstance(expr, str) else symbolic.const(expr)
 
 
 def diff(expr: Union[Expr, str], var: Optional[str] = None, n: int = 1, *,
