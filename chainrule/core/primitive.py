@@ -18,7 +18,7 @@ import contextvars
 import itertools
 from typing import Any, Callable, Optional, Sequence
 
-__all__ = ["Primitive", "Tracer", "bind", "bind1", "new_level", "is_grad_enabled"]
+__all__ = ["Primitive", "Tracer", "bind", "new_level", "is_grad_enabled"]
 
 _levels = itertools.count(1)
 
@@ -42,13 +42,11 @@ class Tracer:
         return self._process(prim, (self,), {})
 
 
-def bind1(prim: "Primitive", x: Any) -> Any:
-    """``bind(prim, x)`` for one argument and no params: the common elementwise call."""
-    return x._process1(prim) if isinstance(x, Tracer) else prim.impl(x)
-
-
 def bind(prim: "Primitive", *args: Any, **params: Any) -> Any:
-    """Apply ``prim`` to ``args``, letting the highest-level tracer among them run it."""
+    """Apply ``prim`` to ``args``, letting the highest-level tracer among them run it.
+
+    A row is applied by calling it, ``P.sin(x)`` (:meth:`Primitive.__call__`); this is what
+    the call does, kept as a function for the interpreters, which hold a row in a variable."""
     if len(args) == 1:   # the most common case, without the search
         a = args[0]
         return a._process(prim, args, params) if isinstance(a, Tracer) else \

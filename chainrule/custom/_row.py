@@ -112,9 +112,9 @@ class _Call:
                             "match")
         if tree.kind == "leaf":
             return leaves[0]
-        flat = [bind(P.reshape, v, shape=(int(np.prod(s)),))
+        flat = [P.reshape(v, shape=(int(np.prod(s)),))
                 for v, s in zip(leaves, self.out_shapes)]
-        return bind(P.concatenate, *flat, axis=0)
+        return P.concatenate(*flat, axis=0)
 
     def unpack(self, packed: Any) -> Any:
         # (No structure yet: the function has not run, as on a symbolic expression, which
@@ -125,8 +125,8 @@ class _Call:
         start = 0
         for s in self.out_shapes:
             n = int(np.prod(s))
-            piece = bind(P.getitem, packed, idx=slice(start, start + n))
-            leaves.append(bind(P.reshape, piece, shape=s))
+            piece = P.getitem(packed, idx=slice(start, start + n))
+            leaves.append(P.reshape(piece, shape=s))
             start += n
         return tree_unflatten(self.out_tree, leaves)
 
@@ -171,7 +171,7 @@ class _Call:
 # Calling a user's rule.
 
 def _unbatch(x: Any, level: int, b: int) -> Any:
-    return bind(P.getitem, x.val, idx=b) if type(x) is Batched and x._level == level else x
+    return P.getitem(x.val, idx=b) if type(x) is Batched and x._level == level else x
 
 
 def _call_rule(rule: Callable, args: tuple, who: str, fn_name: str) -> Any:
@@ -209,7 +209,7 @@ def _stack_trees(outs: list, level: int) -> Any:
     first = outs[0]
     leaves0, td = tree_flatten(first)
     cols = [tree_flatten(o)[0] for o in outs]
-    stacked = [Batched(bind(P.stack, *[c[j] for c in cols], axis=0), level)
+    stacked = [Batched(P.stack(*[c[j] for c in cols], axis=0), level)
                for j in range(len(leaves0))]
     return tree_unflatten(td, stacked)
 
@@ -314,7 +314,7 @@ def _transpose(fn: _CustomFunction, g: Any, out: Any, vals: tuple, info: _Call) 
     if not (type(t_out) is Tensor and t_out._level == level and t_out.requires_grad):
         return [None] * len(vals)
     if P.shape_of(g) != P.shape_of(t_out):
-        g = bind(P.broadcast_to, g, shape=P.shape_of(t_out))
+        g = P.broadcast_to(g, shape=P.shape_of(t_out))
     grads = engine.backward_pass([t_out], [g], targets=leaves, accumulate=False,
                                  wrap=lambda v: Tensor._wrap(v, level))
     return [gi._data if type(gi) is Tensor and gi._level == level else gi for gi in grads]

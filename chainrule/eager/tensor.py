@@ -313,7 +313,7 @@ class Tensor(ArrayOps):
 
     def clone(self) -> "Tensor":
         """A copy that stays in the graph (gradients flow back to this tensor)."""
-        return bind(P.copy, self)
+        return P.copy(self)
 
     def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
         """Set ``requires_grad`` on a leaf, in place; integer leaves become float64."""
@@ -499,7 +499,7 @@ class Tensor(ArrayOps):
         if _grad_enabled.get() and (self.requires_grad or getattr(value, "requires_grad", False)) \
                 or not isinstance(self._data, np.ndarray) or isinstance(value, Tracer) and \
                 not isinstance(value, Tensor):
-            self._assign_inplace(bind(P.index_update, self, value, idx=idx))
+            self._assign_inplace(P.index_update(self, value, idx=idx))
             return
         if not _exclusive(self):   # copy-on-write, as in _assign_inplace
             self._data = np.array(self._data, copy=True)

@@ -8,7 +8,6 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from .. import ops as P
-from ..core import bind
 from ..interpret.batching import batched_call
 from ..core.pytree import tree_flatten, tree_map, tree_unflatten
 from ._common import (Argnums, _as_primal, _check_argnums, _flatten_args, _float_dtype, _fname,
@@ -31,13 +30,13 @@ def _to_trailing(block: Any, lead_shape: tuple, trail_shape: tuple) -> Any:
     """A batched block of shape ``(prod(trail),) + lead`` -> ``lead + trail``."""
     nd = len(lead_shape)
     if nd:
-        block = bind(P.transpose, block, axes=tuple(range(1, nd + 1)) + (0,))
-    return bind(P.reshape, block, shape=tuple(lead_shape) + tuple(trail_shape))
+        block = P.transpose(block, axes=tuple(range(1, nd + 1)) + (0,))
+    return P.reshape(block, shape=tuple(lead_shape) + tuple(trail_shape))
 
 
 def _from_leading(block: Any, lead_shape: tuple, trail_shape: tuple) -> Any:
     """A batched block of shape ``(prod(lead),) + trail`` -> ``lead + trail``."""
-    return bind(P.reshape, block, shape=tuple(lead_shape) + tuple(trail_shape))
+    return P.reshape(block, shape=tuple(lead_shape) + tuple(trail_shape))
 
 
 def _assemble(blocks: list, out_tree: Any, in_trees: list, single: bool) -> Any:

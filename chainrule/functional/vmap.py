@@ -7,7 +7,7 @@ from typing import Any, Callable
 import numpy as np
 
 from .. import ops as P
-from ..core import Tracer, bind, new_level
+from ..core import Tracer, new_level
 from ..core.pytree import tree_flatten, tree_unflatten
 from ..interpret.batching import Batched, BatchedValueError, primal_level
 from ._common import _flatten_args, _fname, _named, _reading, _unflatten_args
@@ -40,7 +40,7 @@ def _move_axis(x: Any, src: int, dst: int) -> Any:
     perm = list(range(nd))
     perm.insert(dst, perm.pop(src))
     if isinstance(x, Tracer):
-        return bind(P.transpose, x, axes=tuple(perm))
+        return P.transpose(x, axes=tuple(perm))
     return np.transpose(x, perm)
 
 
@@ -126,7 +126,7 @@ def vmap(f: Callable, in_axes: Any = 0, out_axes: Any = 0) -> Callable:
             if batched:
                 pass
             elif isinstance(o, Tracer):
-                v = bind(P.broadcast_to, o, shape=(size,) + P.shape_of(o))
+                v = P.broadcast_to(o, shape=(size,) + P.shape_of(o))
             else:
                 o = np.asarray(o)
                 v = np.array(np.broadcast_to(o, (size,) + o.shape))
@@ -146,13 +146,13 @@ def _vmap_loop(f: Callable, args: tuple, leaves: list, trees: list, moved: list,
     Returns (the first example's output, its structure, the stacked leaves)."""
     outs = []
     for b in range(size):
-        one = [x if m is None else (bind(P.getitem, m, idx=b) if isinstance(m, Tracer)
+        one = [x if m is None else (P.getitem(m, idx=b) if isinstance(m, Tracer)
                                      else m[b]) for x, m in zip(leaves, moved)]
         outs.append(tree_flatten(_reading(args, f, *_unflatten_args(trees, one), **kwargs)))
     out_tree = outs[0][1]
     stacked = []
     for j in range(len(outs[0][0])):
         col = [o[0][j] for o in outs]
-        stacked.append(bind(P.stack, *col, axis=0) if any(isinstance(c, Tracer) for c in col)
+        stacked.append(P.stack(*col, axis=0) if any(isinstance(c, Tracer) for c in col)
                        else np.stack([np.asarray(c) for c in col]))
     return tree_unflatten(out_tree, outs[0][0]), out_tree, stacked

@@ -142,7 +142,7 @@ def _pad(v: Any, nd: int) -> Any:
     missing = nd - (len(s) - 1)
     if missing <= 0:
         return v
-    return bind(P.reshape, v, shape=s[:1] + (1,) * missing + s[1:])
+    return P.reshape(v, shape=s[:1] + (1,) * missing + s[1:])
 
 
 def _elementwise(prim: Primitive, vals: list, flags: list, params: dict, size: int) -> Any:
@@ -159,9 +159,9 @@ def _loop(prim: Primitive, vals: list, flags: list, params: dict, size: int) -> 
     # The always-correct fallback for rows this module has no batching rule for.
     outs = []
     for i in range(size):
-        args = [bind(P.getitem, v, idx=i) if b else v for v, b in zip(vals, flags)]
+        args = [P.getitem(v, idx=i) if b else v for v, b in zip(vals, flags)]
         outs.append(bind(prim, *args, **params))
-    return bind(P.stack, *outs, axis=0)
+    return P.stack(*outs, axis=0)
 
 
 def _shift_axes(axis: Any, nd: int) -> tuple:
@@ -227,7 +227,7 @@ def _index_update(prim, vals, flags, params, size):
         return _loop(prim, vals, flags, params, size)
     (x, v), (bx, bv) = vals, flags
     if not bx:
-        x = bind(P.broadcast_to, x, shape=(size,) + P.shape_of(x))
+        x = P.broadcast_to(x, shape=(size,) + P.shape_of(x))
     bidx = _batched_index(idx)
     if bv:
         selected = np.empty(P.shape_of(x), dtype=bool)[bidx].shape
@@ -240,7 +240,7 @@ def _plain(prim, vals, flags, params, size):
 
 
 def _broadcast_unbatched(vals: list, flags: list, size: int) -> list:
-    return [v if b else bind(P.broadcast_to, v, shape=(size,) + P.shape_of(v))
+    return [v if b else P.broadcast_to(v, shape=(size,) + P.shape_of(v))
             for v, b in zip(vals, flags)]
 
 
@@ -264,9 +264,9 @@ def _matmul(prim, vals, flags, params, size):
     x_vec = bx and len(sx) == 2 and (by or len(sy) != 1)
     y_vec = by and len(sy) == 2
     if x_vec:
-        x = bind(P.reshape, x, shape=(sx[0], 1, sx[1]))
+        x = P.reshape(x, shape=(sx[0], 1, sx[1]))
     if y_vec:
-        y = bind(P.reshape, y, shape=(sy[0], sy[1], 1))
+        y = P.reshape(y, shape=(sy[0], sy[1], 1))
     rx = len(P.shape_of(x)) - (1 if bx else 0)
     ry = len(P.shape_of(y)) - (1 if by else 0)
     nd = max(rx, ry)
@@ -283,7 +283,7 @@ def _matmul(prim, vals, flags, params, size):
             s = s[:-2] + s[-1:]
         else:
             s = s[:-1]
-        out = bind(P.reshape, out, shape=s)
+        out = P.reshape(out, shape=s)
     return out
 
 
@@ -319,9 +319,9 @@ def _solve(prim, vals, flags, params, size):
     if rb == 1:
         if not bb:      # a batched, b one vector: NumPy broadcasts it as a vector already
             return bind(prim, a, b)
-        col = bind(P.reshape, b, shape=P.shape_of(b) + (1,))
+        col = P.reshape(b, shape=P.shape_of(b) + (1,))
         x = bind(prim, a, col)
-        return bind(P.reshape, x, shape=P.shape_of(x)[:-1])
+        return P.reshape(x, shape=P.shape_of(x)[:-1])
     return bind(prim, a, b)
 
 
@@ -384,7 +384,7 @@ def batched_call(fn: Callable, args: Sequence[Any], batched: Sequence[bool], siz
         if type(o) is Batched and o._level == level:
             return o.val
         if isinstance(o, Tracer):
-            return bind(P.broadcast_to, o, shape=(size,) + P.shape_of(o))
+            return P.broadcast_to(o, shape=(size,) + P.shape_of(o))
         o = np.asarray(o)
         return np.array(np.broadcast_to(o, (size,) + o.shape))
 

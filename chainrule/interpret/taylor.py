@@ -434,12 +434,12 @@ def _div(tr, args, traced, primals, params, out0):
 def _matmul(tr, args, traced, primals, params, out0):
     (a, b), (ta, tb) = args, traced
     if ta and tb:
-        return tr.node(out0, _cauchy(a, b, lambda x, y: bind(P.matmul, x, y)))
+        return tr.node(out0, _cauchy(a, b, lambda x, y: P.matmul(x, y)))
     if ta:
         A = a.coeffs
-        return tr.node(out0, lambda k: bind(P.matmul, A[k], b))
+        return tr.node(out0, lambda k: P.matmul(A[k], b))
     B = b.coeffs
-    return tr.node(out0, lambda k: bind(P.matmul, a, B[k]))
+    return tr.node(out0, lambda k: P.matmul(a, B[k]))
 
 
 def _wrap(tr: _Trace, out0: Any, composite: Any) -> Any:
@@ -454,7 +454,7 @@ def _pow(tr, args, traced, primals, params, out0):
     (x, r), (_, r_traced) = args, traced
     if r_traced:
         # x**y = exp(y·log x) along the series (x > 0 where the exponent varies).
-        return _wrap(tr, out0, bind(P.exp, bind(P.mul, r, bind(P.log, x))))
+        return _wrap(tr, out0, P.exp(P.mul(r, P.log(x))))
     rv = P.value_of(r)
     if np.ndim(rv) == 0 and not isinstance(r, Tracer):
         rf = float(rv)
@@ -590,7 +590,7 @@ def _fill(f: Callable, x: Any, order: int, scale: float, trace: "_Trace") -> lis
                     # A constant operand can make a coefficient smaller than the value (x + c
                     # with x a scalar series and c an array): give it the value's shape.
                     if shape and P.shape_of(v) != shape:
-                        v = bind(P.broadcast_to, v, shape=shape)
+                        v = P.broadcast_to(v, shape=shape)
                     c.append(v)
         return out.coeffs[:order + 1]
     # With lagged nodes (generic rows): round s computes coefficient s - lag of each node.
@@ -604,6 +604,6 @@ def _fill(f: Callable, x: Any, order: int, scale: float, trace: "_Trace") -> lis
             elif 1 <= k <= budget and len(c) == k:
                 v = step(k)
                 if shape and P.shape_of(v) != shape:
-                    v = bind(P.broadcast_to, v, shape=shape)
+                    v = P.broadcast_to(v, shape=shape)
                 c.append(v)
     return out.coeffs[:order + 1]

@@ -9,7 +9,7 @@ from typing import Any, Optional
 import numpy as _np
 
 from .. import ops as P
-from ..core import Tracer, bind
+from ..core import Tracer
 from ._helpers import _arr, _holds_tracer, _shape, _stack_traced
 from ._shape import broadcast_to, ravel, reshape
 
@@ -18,11 +18,11 @@ def array(obj: Any, dtype: Any = None, copy: bool = True) -> Any:
     """An array from numbers, lists, NumPy arrays or Tensors; lists holding Tensors become one
     Tensor (a stack) that keeps their gradients."""
     if isinstance(obj, Tracer):
-        out = bind(P.copy, obj) if copy else obj
-        return out if dtype is None else bind(P.cast, out, dtype=_np.dtype(dtype))
+        out = P.copy(obj) if copy else obj
+        return out if dtype is None else P.cast(out, dtype=_np.dtype(dtype))
     if isinstance(obj, (list, tuple)) and _holds_tracer(obj):
         out = _stack_traced(obj)
-        return out if dtype is None else bind(P.cast, out, dtype=_np.dtype(dtype))
+        return out if dtype is None else P.cast(out, dtype=_np.dtype(dtype))
     return _np.array(obj, dtype=dtype, copy=True if copy else None)
 
 
@@ -80,8 +80,8 @@ def full(shape: Any, fill_value: Any, dtype: Any = None) -> Any:
     """An array filled with fill_value (a broadcast: a Tensor fill value keeps its gradient)."""
     shape = (shape,) if isinstance(shape, (int, _np.integer)) else tuple(shape)
     if isinstance(fill_value, Tracer):
-        out = bind(P.broadcast_to, fill_value, shape=shape)
-        return out if dtype is None else bind(P.cast, out, dtype=_np.dtype(dtype))
+        out = P.broadcast_to(fill_value, shape=shape)
+        return out if dtype is None else P.cast(out, dtype=_np.dtype(dtype))
     return _np.full(shape, fill_value, dtype=dtype)
 
 

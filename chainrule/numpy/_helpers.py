@@ -7,7 +7,7 @@ from typing import Any
 import numpy as _np
 
 from .. import ops as P
-from ..core import Tracer, bind
+from ..core import Tracer
 
 
 def _arr(x: Any) -> Any:
@@ -30,7 +30,7 @@ def _stack_traced(seq: Any) -> Any:
     parts = [s if isinstance(s, Tracer) else
              _stack_traced(s) if isinstance(s, (list, tuple)) and _holds_tracer(s) else
              _np.asarray(s) for s in seq]
-    return bind(P.stack, *parts, axis=0)
+    return P.stack(*parts, axis=0)
 
 
 def _shape(x: Any) -> tuple:
@@ -60,5 +60,5 @@ def _sqrt_zero_safe(s: Any) -> Any:
     # elements equal) and of norms at 0.
     zero = _np.asarray(P.value_of(s)) == 0
     if not zero.any():
-        return bind(P.sqrt, s)
-    return bind(P.where, zero, 0.0, bind(P.sqrt, bind(P.where, zero, 1.0, s)))
+        return P.sqrt(s)
+    return P.where(zero, 0.0, P.sqrt(P.where(zero, 1.0, s)))

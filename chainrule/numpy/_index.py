@@ -9,7 +9,6 @@ from typing import Any, Optional, Sequence
 import numpy as _np
 
 from .. import ops as P
-from ..core import bind
 from ._helpers import _arr, _axis, _shape
 from ._shape import moveaxis, ravel
 
@@ -37,7 +36,7 @@ def diagonal(a: Any, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Any:
     length = builtins.max(0, builtins.min(n1 - builtins.max(-offset, 0),
                                           n2 - builtins.max(offset, 0)))
     i = _np.arange(length)
-    return bind(P.getitem, a, idx=(Ellipsis, i + builtins.max(-offset, 0),
+    return P.getitem(a, idx=(Ellipsis, i + builtins.max(-offset, 0),
                                    i + builtins.max(offset, 0)))
 
 
@@ -51,27 +50,27 @@ def diag(v: Any, k: int = 0) -> Any:
         raise ValueError(f"diag: input must be 1-D or 2-D, got shape {s}")
     n = s[0] + builtins.abs(k)
     i = _np.arange(s[0])
-    return bind(P.index_add, v, idx=(i + builtins.max(-k, 0), i + builtins.max(k, 0)),
+    return P.index_add(v, idx=(i + builtins.max(-k, 0), i + builtins.max(k, 0)),
                 shape=(n, n))
 
 
 def trace(a: Any, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Any:
     """Sum along a diagonal."""
-    return bind(P.sum, diagonal(a, offset, axis1, axis2), axis=-1)
+    return P.sum(diagonal(a, offset, axis1, axis2), axis=-1)
 
 
 def tril(m: Any, k: int = 0) -> Any:
     """Lower triangle (elements above diagonal k set to 0)."""
     m = _arr(m)
     r, c = _shape(m)[-2:]
-    return bind(P.where, _np.tri(r, c, k, dtype=bool), m, 0.0)
+    return P.where(_np.tri(r, c, k, dtype=bool), m, 0.0)
 
 
 def triu(m: Any, k: int = 0) -> Any:
     """Upper triangle (elements below diagonal k set to 0)."""
     m = _arr(m)
     r, c = _shape(m)[-2:]
-    return bind(P.where, ~_np.tri(r, c, k - 1, dtype=bool), m, 0.0)
+    return P.where(~_np.tri(r, c, k - 1, dtype=bool), m, 0.0)
 
 
 def take(a: Any, indices: Any, axis: Optional[int] = None) -> Any:
@@ -79,9 +78,9 @@ def take(a: Any, indices: Any, axis: Optional[int] = None) -> Any:
     a = _arr(a)
     indices = _np.asarray(P.value_of(indices))
     if axis is None:
-        return bind(P.getitem, ravel(a), idx=indices)
+        return P.getitem(ravel(a), idx=indices)
     ax = _axis(axis, len(_shape(a)))
-    return bind(P.getitem, a, idx=(slice(None),) * ax + (indices,))
+    return P.getitem(a, idx=(slice(None),) * ax + (indices,))
 
 
 def take_along_axis(arr: Any, indices: Any, axis: Optional[int]) -> Any:
@@ -89,12 +88,12 @@ def take_along_axis(arr: Any, indices: Any, axis: Optional[int]) -> Any:
     arr = _arr(arr)
     indices = _np.asarray(P.value_of(indices))
     if axis is None:
-        return bind(P.getitem, ravel(arr), idx=indices.ravel())
+        return P.getitem(ravel(arr), idx=indices.ravel())
     n = len(_shape(arr))
     ax = _axis(axis, n)
     grids = _np.ogrid[tuple(slice(0, k) for k in indices.shape)]
     idx = tuple(indices if i == ax else grids[i] for i in range(n))
-    return bind(P.getitem, arr, idx=idx)
+    return P.getitem(arr, idx=idx)
 
 
 def select(condlist: Sequence[Any], choicelist: Sequence[Any], default: Any = 0) -> Any:
@@ -104,7 +103,7 @@ def select(condlist: Sequence[Any], choicelist: Sequence[Any], default: Any = 0)
                          "pass one choice per condition")
     out = default
     for cond, choice in zip(reversed(condlist), reversed(choicelist)):
-        out = bind(P.where, cond, choice, out)
+        out = P.where(cond, choice, out)
     return out
 
 

@@ -9,29 +9,29 @@ from typing import Any, Optional
 import numpy as _np
 
 from .. import ops as P
-from ..core import bind, bind1
+from ..core import bind
 from ..ops.methods import complex_modulus
 from ._helpers import _arr, _is_complex
 
 
 def add(x: Any, y: Any) -> Any:
     """x + y, elementwise with broadcasting."""
-    return bind(P.add, x, y)
+    return P.add(x, y)
 
 
 def subtract(x: Any, y: Any) -> Any:
     """x - y, elementwise."""
-    return bind(P.sub, x, y)
+    return P.sub(x, y)
 
 
 def multiply(x: Any, y: Any) -> Any:
     """x * y, elementwise."""
-    return bind(P.mul, x, y)
+    return P.mul(x, y)
 
 
 def divide(x: Any, y: Any) -> Any:
     """x / y, elementwise (true division)."""
-    return bind(P.div, x, y)
+    return P.div(x, y)
 
 
 true_divide = divide   # one function, two names: np.true_divide is np.divide
@@ -39,12 +39,12 @@ true_divide = divide   # one function, two names: np.true_divide is np.divide
 
 def negative(x: Any) -> Any:
     """-x, elementwise."""
-    return bind1(P.neg, x)
+    return P.neg(x)
 
 
 def power(x: Any, y: Any) -> Any:
     """x ** y, elementwise (d/dx x**0 = 0 also at x = 0)."""
-    return bind(P.pow, x, y)
+    return P.pow(x, y)
 
 
 pow = power   # one function, two names: np.pow is np.power
@@ -52,29 +52,29 @@ pow = power   # one function, two names: np.pow is np.power
 
 def square(x: Any) -> Any:
     """x², elementwise."""
-    return bind(P.square, x)
+    return P.square(x)
 
 
 def reciprocal(x: Any) -> Any:
     """1 / x, elementwise (floating point; NumPy truncates integers)."""
-    return bind(P.reciprocal, x)
+    return P.reciprocal(x)
 
 
 def positive(x: Any) -> Any:
     """+x (a copy that stays in the graph)."""
-    return bind1(P.copy, x)
+    return P.copy(x)
 
 
 def float_power(x: Any, y: Any) -> Any:
     """x ** y computed in float64, or complex128 for complex operands (NumPy's float_power
     always promotes; a cast of complex values to float64 would drop their imaginary part)."""
     wide = _np.dtype(_np.complex128 if _is_complex(x) or _is_complex(y) else _np.float64)
-    return bind(P.pow, bind(P.cast, x, dtype=wide), bind(P.cast, y, dtype=wide))
+    return P.pow(P.cast(x, dtype=wide), P.cast(y, dtype=wide))
 
 
 def mod(x: Any, y: Any) -> Any:
     """Remainder with the sign of y (Python's %); d/dy = -floor(x / y)."""
-    return bind(P.remainder, x, y)
+    return P.remainder(x, y)
 
 
 remainder = mod   # one function, two names: np.remainder is np.mod
@@ -82,7 +82,7 @@ remainder = mod   # one function, two names: np.remainder is np.mod
 
 def fmod(x: Any, y: Any) -> Any:
     """C-style remainder with the sign of x; d/dy = -trunc(x / y)."""
-    return bind(P.fmod, x, y)
+    return P.fmod(x, y)
 
 # ----------------------------------------------------------------------------------------
 # Elementwise: exponentials, logarithms, powers.
@@ -90,57 +90,57 @@ def fmod(x: Any, y: Any) -> Any:
 
 def exp(x: Any) -> Any:
     """e**x, elementwise."""
-    return bind1(P.exp, x)
+    return P.exp(x)
 
 
 def exp2(x: Any) -> Any:
     """2**x, elementwise."""
-    return bind(P.exp2, x)
+    return P.exp2(x)
 
 
 def expm1(x: Any) -> Any:
     """e**x - 1, accurate near 0."""
-    return bind(P.expm1, x)
+    return P.expm1(x)
 
 
 def log(x: Any) -> Any:
     """Natural logarithm, elementwise."""
-    return bind1(P.log, x)
+    return P.log(x)
 
 
 def log2(x: Any) -> Any:
     """Base-2 logarithm, elementwise."""
-    return bind(P.log2, x)
+    return P.log2(x)
 
 
 def log10(x: Any) -> Any:
     """Base-10 logarithm, elementwise."""
-    return bind(P.log10, x)
+    return P.log10(x)
 
 
 def log1p(x: Any) -> Any:
     """log(1 + x), accurate near 0."""
-    return bind(P.log1p, x)
+    return P.log1p(x)
 
 
 def sqrt(x: Any) -> Any:
     """Square root, elementwise (sqrt'(0) = inf)."""
-    return bind1(P.sqrt, x)
+    return P.sqrt(x)
 
 
 def cbrt(x: Any) -> Any:
     """Cube root, elementwise (also of negative numbers)."""
-    return bind(P.cbrt, x)
+    return P.cbrt(x)
 
 
 def logaddexp(x: Any, y: Any) -> Any:
     """log(e**x + e**y) without overflow."""
-    return bind(P.logaddexp, x, y)
+    return P.logaddexp(x, y)
 
 
 def logaddexp2(x: Any, y: Any) -> Any:
     """log2(2**x + 2**y) without overflow."""
-    return bind(P.logaddexp2, x, y)
+    return P.logaddexp2(x, y)
 
 # ----------------------------------------------------------------------------------------
 # Elementwise: trigonometric and hyperbolic.
@@ -148,22 +148,22 @@ def logaddexp2(x: Any, y: Any) -> Any:
 
 def sin(x: Any) -> Any:
     """Sine, elementwise."""
-    return bind1(P.sin, x)
+    return P.sin(x)
 
 
 def cos(x: Any) -> Any:
     """Cosine, elementwise."""
-    return bind1(P.cos, x)
+    return P.cos(x)
 
 
 def tan(x: Any) -> Any:
     """Tangent, elementwise."""
-    return bind1(P.tan, x)
+    return P.tan(x)
 
 
 def arcsin(x: Any) -> Any:
     """Inverse sine, elementwise."""
-    return bind(P.arcsin, x)
+    return P.arcsin(x)
 
 
 asin = arcsin   # one function, two names: np.asin is np.arcsin
@@ -171,7 +171,7 @@ asin = arcsin   # one function, two names: np.asin is np.arcsin
 
 def arccos(x: Any) -> Any:
     """Inverse cosine, elementwise."""
-    return bind(P.arccos, x)
+    return P.arccos(x)
 
 
 acos = arccos   # one function, two names: np.acos is np.arccos
@@ -179,7 +179,7 @@ acos = arccos   # one function, two names: np.acos is np.arccos
 
 def arctan(x: Any) -> Any:
     """Inverse tangent, elementwise."""
-    return bind(P.arctan, x)
+    return P.arctan(x)
 
 
 atan = arctan   # one function, two names: np.atan is np.arctan
@@ -187,7 +187,7 @@ atan = arctan   # one function, two names: np.atan is np.arctan
 
 def arctan2(y: Any, x: Any) -> Any:
     """Angle of the point (x, y), quadrant-aware: arctan(y / x)."""
-    return bind(P.arctan2, y, x)
+    return P.arctan2(y, x)
 
 
 atan2 = arctan2   # one function, two names: np.atan2 is np.arctan2
@@ -195,22 +195,22 @@ atan2 = arctan2   # one function, two names: np.atan2 is np.arctan2
 
 def sinh(x: Any) -> Any:
     """Hyperbolic sine, elementwise."""
-    return bind(P.sinh, x)
+    return P.sinh(x)
 
 
 def cosh(x: Any) -> Any:
     """Hyperbolic cosine, elementwise."""
-    return bind(P.cosh, x)
+    return P.cosh(x)
 
 
 def tanh(x: Any) -> Any:
     """Hyperbolic tangent, elementwise."""
-    return bind1(P.tanh, x)
+    return P.tanh(x)
 
 
 def arcsinh(x: Any) -> Any:
     """Inverse hyperbolic sine, elementwise."""
-    return bind(P.arcsinh, x)
+    return P.arcsinh(x)
 
 
 asinh = arcsinh   # one function, two names: np.asinh is np.arcsinh
@@ -218,7 +218,7 @@ asinh = arcsinh   # one function, two names: np.asinh is np.arcsinh
 
 def arccosh(x: Any) -> Any:
     """Inverse hyperbolic cosine, elementwise (x >= 1)."""
-    return bind(P.arccosh, x)
+    return P.arccosh(x)
 
 
 acosh = arccosh   # one function, two names: np.acosh is np.arccosh
@@ -226,7 +226,7 @@ acosh = arccosh   # one function, two names: np.acosh is np.arccosh
 
 def arctanh(x: Any) -> Any:
     """Inverse hyperbolic tangent, elementwise (|x| < 1)."""
-    return bind(P.arctanh, x)
+    return P.arctanh(x)
 
 
 atanh = arctanh   # one function, two names: np.atanh is np.arctanh
@@ -234,32 +234,32 @@ atanh = arctanh   # one function, two names: np.atanh is np.arctanh
 
 def hypot(x: Any, y: Any) -> Any:
     """sqrt(x² + y²) without overflow, elementwise."""
-    return bind(P.hypot, x, y)
+    return P.hypot(x, y)
 
 
 def sinc(x: Any) -> Any:
     """sin(pi x) / (pi x), with sinc(0) = 1."""
-    return bind(P.sinc, x)
+    return P.sinc(x)
 
 
 def deg2rad(x: Any) -> Any:
     """Degrees to radians."""
-    return bind(P.mul, x, math.pi / 180.0)
+    return P.mul(x, math.pi / 180.0)
 
 
 def rad2deg(x: Any) -> Any:
     """Radians to degrees."""
-    return bind(P.mul, x, 180.0 / math.pi)
+    return P.mul(x, 180.0 / math.pi)
 
 
 def radians(x: Any) -> Any:
     """Degrees to radians (alias of deg2rad)."""
-    return bind(P.mul, x, math.pi / 180.0)
+    return P.mul(x, math.pi / 180.0)
 
 
 def degrees(x: Any) -> Any:
     """Radians to degrees (alias of rad2deg)."""
-    return bind(P.mul, x, 180.0 / math.pi)
+    return P.mul(x, 180.0 / math.pi)
 
 # ----------------------------------------------------------------------------------------
 # Elementwise: signs, rounding, comparisons (rounding and predicates carry no gradient).
@@ -270,7 +270,7 @@ def abs(x: Any) -> Any:  # noqa: A001
     convention, docs/complex.md)."""
     if _is_complex(x):
         return complex_modulus(x)   # gradient 0 at z = 0, as real abs
-    return bind1(P.abs, x)
+    return P.abs(x)
 
 
 absolute = abs   # one function, two names: np.absolute is np.abs
@@ -278,147 +278,147 @@ absolute = abs   # one function, two names: np.absolute is np.abs
 
 def fabs(x: Any) -> Any:
     """|x| for real x."""
-    return bind1(P.abs, x)
+    return P.abs(x)
 
 
 def sign(x: Any) -> Any:
     """Sign of x (-1, 0, 1): no gradient."""
-    return bind1(P.sign, x)
+    return P.sign(x)
 
 
 def copysign(x: Any, y: Any) -> Any:
     """|x| with the sign of y; differentiable in x."""
-    return bind(P.copysign, x, y)
+    return P.copysign(x, y)
 
 
 def signbit(x: Any) -> Any:
     """True where the sign bit is set: no gradient."""
-    return bind(P.signbit, x)
+    return P.signbit(x)
 
 
 def floor(x: Any) -> Any:
     """Largest integer <= x: no gradient (flat almost everywhere)."""
-    return bind(P.floor, x)
+    return P.floor(x)
 
 
 def ceil(x: Any) -> Any:
     """Smallest integer >= x: no gradient."""
-    return bind(P.ceil, x)
+    return P.ceil(x)
 
 
 def trunc(x: Any) -> Any:
     """x rounded towards zero: no gradient."""
-    return bind(P.trunc, x)
+    return P.trunc(x)
 
 
 def fix(x: Any) -> Any:
     """x rounded towards zero (alias of trunc): no gradient."""
-    return bind(P.trunc, x)
+    return P.trunc(x)
 
 
 def rint(x: Any) -> Any:
     """x rounded to the nearest integer: no gradient."""
-    return bind(P.rint, x)
+    return P.rint(x)
 
 
 def round(x: Any, decimals: int = 0) -> Any:
     """x rounded to `decimals` decimals: no gradient."""
-    return bind(P.round, x, decimals=decimals)  # noqa: A001
+    return P.round(x, decimals=decimals)  # noqa: A001
 
 
 def around(x: Any, decimals: int = 0) -> Any:
     """x rounded to `decimals` decimals (alias of round): no gradient."""
-    return bind(P.round, x, decimals=decimals)
+    return P.round(x, decimals=decimals)
 
 
 def heaviside(x: Any, h0: Any) -> Any:
     """Step function (h0 at 0): no gradient."""
-    return bind(P.heaviside, x, h0)
+    return P.heaviside(x, h0)
 
 
 def maximum(x: Any, y: Any) -> Any:
     """Elementwise maximum; ties split the gradient evenly."""
-    return bind(P.maximum, x, y)
+    return P.maximum(x, y)
 
 
 def minimum(x: Any, y: Any) -> Any:
     """Elementwise minimum; ties split the gradient evenly."""
-    return bind(P.minimum, x, y)
+    return P.minimum(x, y)
 
 
 def fmax(x: Any, y: Any) -> Any:
     """Elementwise maximum ignoring NaN; ties split the gradient evenly."""
-    return bind(P.fmax, x, y)
+    return P.fmax(x, y)
 
 
 def fmin(x: Any, y: Any) -> Any:
     """Elementwise minimum ignoring NaN; ties split the gradient evenly."""
-    return bind(P.fmin, x, y)
+    return P.fmin(x, y)
 
 
 def isnan(x: Any) -> Any:
     """True where x is NaN: no gradient."""
-    return bind(P.isnan, x)
+    return P.isnan(x)
 
 
 def isinf(x: Any) -> Any:
     """True where x is ±inf: no gradient."""
-    return bind(P.isinf, x)
+    return P.isinf(x)
 
 
 def isfinite(x: Any) -> Any:
     """True where x is finite: no gradient."""
-    return bind(P.isfinite, x)
+    return P.isfinite(x)
 
 
 def equal(x: Any, y: Any) -> Any:
     """x == y: no gradient."""
-    return bind(P.equal, x, y)
+    return P.equal(x, y)
 
 
 def not_equal(x: Any, y: Any) -> Any:
     """x != y: no gradient."""
-    return bind(P.not_equal, x, y)
+    return P.not_equal(x, y)
 
 
 def greater(x: Any, y: Any) -> Any:
     """x > y: no gradient."""
-    return bind(P.greater, x, y)
+    return P.greater(x, y)
 
 
 def greater_equal(x: Any, y: Any) -> Any:
     """x >= y: no gradient."""
-    return bind(P.greater_equal, x, y)
+    return P.greater_equal(x, y)
 
 
 def less(x: Any, y: Any) -> Any:
     """x < y: no gradient."""
-    return bind(P.less, x, y)
+    return P.less(x, y)
 
 
 def less_equal(x: Any, y: Any) -> Any:
     """x <= y: no gradient."""
-    return bind(P.less_equal, x, y)
+    return P.less_equal(x, y)
 
 
 def logical_and(x: Any, y: Any) -> Any:
     """x and y, elementwise: no gradient."""
-    return bind(P.logical_and, x, y)
+    return P.logical_and(x, y)
 
 
 def logical_or(x: Any, y: Any) -> Any:
     """x or y, elementwise: no gradient."""
-    return bind(P.logical_or, x, y)
+    return P.logical_or(x, y)
 
 
 def logical_xor(x: Any, y: Any) -> Any:
     """x xor y, elementwise: no gradient."""
-    return bind(P.logical_xor, x, y)
+    return P.logical_xor(x, y)
 
 
 def logical_not(x: Any) -> Any:
     """not x, elementwise: no gradient."""
-    return bind(P.logical_not, x)
+    return P.logical_not(x)
 
 
 def clip(a: Any, a_min: Any = None, a_max: Any = None, *, min: Any = None,  # noqa: A002
@@ -430,9 +430,9 @@ def clip(a: Any, a_min: Any = None, a_max: Any = None, *, min: Any = None,  # no
     a_max = max if a_max is None else a_max
     out = a
     if a_min is not None:
-        out = bind(P.where, bind(P.less, a, a_min), a_min, out)
+        out = P.where(P.less(a, a_min), a_min, out)
     if a_max is not None:
-        out = bind(P.where, bind(P.greater, a, a_max), a_max, out)
+        out = P.where(P.greater(a, a_max), a_max, out)
     return out
 
 
@@ -449,9 +449,9 @@ def nan_to_num(x: Any, copy: bool = True, nan: float = 0.0, posinf: Optional[flo
     posinf = float(info.max) if posinf is None else float(posinf)
     neginf = float(info.min) if neginf is None else float(neginf)
     v = P.value_of(x)
-    out = bind(P.where, _np.isnan(v), float(nan), x)
-    out = bind(P.where, _np.isposinf(v), posinf, out)
-    return bind(P.where, _np.isneginf(v), neginf, out)
+    out = P.where(_np.isnan(v), float(nan), x)
+    out = P.where(_np.isposinf(v), posinf, out)
+    return P.where(_np.isneginf(v), neginf, out)
 
 
 def where(condition: Any, x: Any = None, y: Any = None) -> Any:
@@ -462,7 +462,7 @@ def where(condition: Any, x: Any = None, y: Any = None) -> Any:
     if x is None or y is None:
         raise ValueError("where: pass both x and y, or neither (for the indices of the true "
                          "elements)")
-    return bind(P.where, condition, x, y)
+    return P.where(condition, x, y)
 
 
 def nonzero(a: Any) -> tuple:
@@ -475,17 +475,17 @@ def nonzero(a: Any) -> tuple:
 
 def real(x: Any) -> Any:
     """Real part (x itself for real x)."""
-    return bind(P.real, x) if _is_complex(x) else x
+    return P.real(x) if _is_complex(x) else x
 
 
 def imag(x: Any) -> Any:
     """Imaginary part (zeros for real x)."""
-    return bind(P.imag, x)
+    return P.imag(x)
 
 
 def conj(x: Any) -> Any:
     """Complex conjugate (x itself for real x)."""
-    return bind(P.conj, x) if _is_complex(x) else x
+    return P.conj(x) if _is_complex(x) else x
 
 
 conjugate = conj   # one function, two names: np.conjugate is np.conj
@@ -493,7 +493,7 @@ conjugate = conj   # one function, two names: np.conjugate is np.conj
 
 def angle(z: Any, deg: bool = False) -> Any:
     """Argument of a complex number: arctan2(imag, real)."""
-    a = bind(P.arctan2, imag(z), real(z))
+    a = P.arctan2(imag(z), real(z))
     return degrees(a) if deg else a
 
 
@@ -503,7 +503,7 @@ def angle(z: Any, deg: bool = False) -> Any:
 
 def floor_divide(x: Any, y: Any) -> Any:
     """floor(x / y) as NumPy (and Python's //) compute it: a step function, no gradient."""
-    return bind(P.floor_divide, x, y)
+    return P.floor_divide(x, y)
 
 
 def divmod(x: Any, y: Any) -> tuple:  # noqa: A001

@@ -9,7 +9,6 @@ from typing import Any, Optional
 import numpy as _np
 
 from .. import ops as P
-from ..core import bind
 from ._helpers import _arr, _axis, _shape
 from ._math import conj
 from ._shape import expand_dims, moveaxis, ravel, squeeze, stack
@@ -17,7 +16,7 @@ from ._shape import expand_dims, moveaxis, ravel, squeeze, stack
 
 def matmul(x: Any, y: Any) -> Any:
     """Matrix product with NumPy's broadcasting rules."""
-    return bind(P.matmul, x, y)
+    return P.matmul(x, y)
 
 
 def dot(a: Any, b: Any) -> Any:
@@ -26,45 +25,45 @@ def dot(a: Any, b: Any) -> Any:
     a, b = _arr(a), _arr(b)
     na, nb = len(_shape(a)), len(_shape(b))
     if na == 0 or nb == 0:
-        return bind(P.mul, a, b)
+        return P.mul(a, b)
     if nb <= 2:
-        return bind(P.matmul, a, b)
+        return P.matmul(a, b)
     return tensordot(a, b, axes=([-1], [-2]))
 
 
 def vecdot(x1: Any, x2: Any, axis: int = -1) -> Any:
     """Vector dot product along an axis (x1 conjugated), broadcasting the other axes."""
-    return bind(P.sum, conj(x1) * x2, axis=axis)
+    return P.sum(conj(x1) * x2, axis=axis)
 
 
 def matvec(x1: Any, x2: Any) -> Any:
     """Matrix-vector product over the last axes, broadcasting the rest."""
-    y = bind(P.matmul, x1, expand_dims(x2, -1))
+    y = P.matmul(x1, expand_dims(x2, -1))
     return squeeze(y, axis=-1)
 
 
 def vecmat(x1: Any, x2: Any) -> Any:
     """Vector-matrix product over the last axes (x1 conjugated), broadcasting the rest."""
-    y = bind(P.matmul, expand_dims(conj(x1), -2), x2)
+    y = P.matmul(expand_dims(conj(x1), -2), x2)
     return squeeze(y, axis=-2)
 
 
 def vdot(a: Any, b: Any) -> Any:
     """Flattened dot product (the first argument conjugated)."""
-    return bind(P.sum, conj(ravel(a)) * ravel(b))
+    return P.sum(conj(ravel(a)) * ravel(b))
 
 
 def inner(a: Any, b: Any) -> Any:
     """Inner product over the last axes."""
     a, b = _arr(a), _arr(b)
     if len(_shape(a)) == 0 or len(_shape(b)) == 0:
-        return bind(P.mul, a, b)
+        return P.mul(a, b)
     return tensordot(a, b, axes=([-1], [-1]))
 
 
 def outer(a: Any, b: Any) -> Any:
     """Outer product of the flattened inputs."""
-    return bind(P.reshape, a, shape=(-1, 1)) * bind(P.reshape, b, shape=(1, -1))
+    return P.reshape(a, shape=(-1, 1)) * P.reshape(b, shape=(1, -1))
 
 
 def tensordot(a: Any, b: Any, axes: Any = 2) -> Any:
@@ -86,7 +85,7 @@ def tensordot(a: Any, b: Any, axes: Any = 2) -> Any:
         sb[j] = sa[i]
     out = [c for i, c in enumerate(sa) if i not in ax_a] + \
           [c for j, c in enumerate(sb) if j not in ax_b]
-    return bind(P.einsum, a, b, subscripts=f"{''.join(sa)},{''.join(sb)}->{''.join(out)}")
+    return P.einsum(a, b, subscripts=f"{''.join(sa)},{''.join(sb)}->{''.join(out)}")
 
 
 def _einsum_subscripts(subscripts: str, shapes: list) -> str:
@@ -156,7 +155,7 @@ def einsum(subscripts: str, *operands: Any, optimize: Any = None) -> Any:
         subscripts, operands = _sublists_to_subscripts((subscripts,) + operands)
     ops = [_arr(o) for o in operands]
     subs = _einsum_subscripts(subscripts, [_shape(o) for o in ops])
-    return bind(P.einsum, *ops, subscripts=subs)
+    return P.einsum(*ops, subscripts=subs)
 
 
 def kron(a: Any, b: Any) -> Any:
@@ -165,9 +164,9 @@ def kron(a: Any, b: Any) -> Any:
     d = builtins.max(len(_shape(a)), len(_shape(b)))
     sa = (1,) * (d - len(_shape(a))) + _shape(a)
     sb = (1,) * (d - len(_shape(b))) + _shape(b)
-    ai = bind(P.reshape, a, shape=tuple(v for n in sa for v in (n, 1)))
-    bi = bind(P.reshape, b, shape=tuple(v for n in sb for v in (1, n)))
-    return bind(P.reshape, ai * bi, shape=tuple(m * n for m, n in zip(sa, sb)))
+    ai = P.reshape(a, shape=tuple(v for n in sa for v in (n, 1)))
+    bi = P.reshape(b, shape=tuple(v for n in sb for v in (1, n)))
+    return P.reshape(ai * bi, shape=tuple(m * n for m, n in zip(sa, sb)))
 
 
 def cross(a: Any, b: Any, axisa: int = -1, axisb: int = -1, axisc: int = -1,

@@ -8,7 +8,6 @@ from typing import Any, Optional
 import numpy as _np
 
 from .. import ops as P
-from ..core import bind
 from ..ops.methods import mean as _mean
 from ._helpers import _arr, _axis, _count, _shape, _sqrt_zero_safe
 from ._index import take_along_axis
@@ -17,7 +16,7 @@ from ._shape import ravel, squeeze
 
 def sum(x: Any, axis: Any = None, keepdims: bool = False) -> Any:  # noqa: A001
     """Sum over the given axes (all when None)."""
-    return bind(P.sum, x, axis=axis, keepdims=keepdims)
+    return P.sum(x, axis=axis, keepdims=keepdims)
 
 
 def mean(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
@@ -32,27 +31,27 @@ def prod(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
     >>> cr.grad(cnp.prod)(cnp.array([2.0, 0.0, 3.0]))
     array([0., 6., 0.])
     """
-    return bind(P.prod, x, axis=axis, keepdims=keepdims)
+    return P.prod(x, axis=axis, keepdims=keepdims)
 
 
 def max(x: Any, axis: Any = None, keepdims: bool = False) -> Any:  # noqa: A001
     """Maximum over the given axes; tied elements share the gradient evenly."""
-    return bind(P.amax, x, axis=axis, keepdims=keepdims)
+    return P.amax(x, axis=axis, keepdims=keepdims)
 
 
 def min(x: Any, axis: Any = None, keepdims: bool = False) -> Any:  # noqa: A001
     """Minimum over the given axes; tied elements share the gradient evenly."""
-    return bind(P.amin, x, axis=axis, keepdims=keepdims)
+    return P.amin(x, axis=axis, keepdims=keepdims)
 
 
 def amax(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
     """Maximum over the given axes (alias of max)."""
-    return bind(P.amax, x, axis=axis, keepdims=keepdims)
+    return P.amax(x, axis=axis, keepdims=keepdims)
 
 
 def amin(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
     """Minimum over the given axes (alias of min)."""
-    return bind(P.amin, x, axis=axis, keepdims=keepdims)
+    return P.amin(x, axis=axis, keepdims=keepdims)
 
 
 def ptp(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
@@ -63,7 +62,7 @@ def ptp(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
 def _abs2(d: Any) -> Any:
     # |d|²: NumPy's variance of complex values is real, mean(|x - mean|²), not of (x - mean)².
     if P.dtype_of(d).kind == "c":
-        re, im = bind(P.real, d), bind(P.imag, d)
+        re, im = P.real(d), P.imag(d)
         return re * re + im * im
     return d * d
 
@@ -73,7 +72,7 @@ def var(x: Any, axis: Any = None, ddof: int = 0, keepdims: bool = False) -> Any:
     x = _arr(x)
     d = x - _mean(x, axis=axis, keepdims=True)
     n = _count(_shape(x), axis) - ddof
-    s = bind(P.sum, _abs2(d), axis=axis, keepdims=keepdims)
+    s = P.sum(_abs2(d), axis=axis, keepdims=keepdims)
     return s / n if n > 0 else s * _np.nan
 
 
@@ -96,11 +95,11 @@ def average(a: Any, axis: Any = None, weights: Any = None, returned: bool = Fals
                 raise TypeError(f"average: weights of shape {_shape(w)} differ from the data's "
                                 f"shape {_shape(a)}; pass 1-D weights together with axis=")
             ax = _axis(axis, len(_shape(a)))
-            w = bind(P.reshape, w, shape=tuple(-1 if i == ax else 1
+            w = P.reshape(w, shape=tuple(-1 if i == ax else 1
                                               for i in range(len(_shape(a)))))
-            w = bind(P.broadcast_to, w, shape=_shape(a))
-        wsum = bind(P.sum, w, axis=axis, keepdims=keepdims)
-        avg = bind(P.sum, a * w, axis=axis, keepdims=keepdims) / wsum
+            w = P.broadcast_to(w, shape=_shape(a))
+        wsum = P.sum(w, axis=axis, keepdims=keepdims)
+        avg = P.sum(a * w, axis=axis, keepdims=keepdims) / wsum
     if returned:
         return avg, wsum
     return avg
@@ -123,7 +122,7 @@ def median(a: Any, axis: Any = None, keepdims: bool = False) -> Any:
 def nansum(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
     """Sum treating NaN as 0 (NaN elements get gradient 0)."""
     x = _arr(x)
-    return bind(P.sum, bind(P.where, _np.isnan(P.value_of(x)), 0.0, x), axis=axis,
+    return P.sum(P.where(_np.isnan(P.value_of(x)), 0.0, x), axis=axis,
                 keepdims=keepdims)
 
 
@@ -138,21 +137,21 @@ def nanmean(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
 def nanmax(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
     """Maximum ignoring NaN."""
     x = _arr(x)
-    return max(bind(P.where, _np.isnan(P.value_of(x)), -_np.inf, x), axis=axis,
+    return max(P.where(_np.isnan(P.value_of(x)), -_np.inf, x), axis=axis,
                keepdims=keepdims)
 
 
 def nanmin(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
     """Minimum ignoring NaN."""
     x = _arr(x)
-    return min(bind(P.where, _np.isnan(P.value_of(x)), _np.inf, x), axis=axis,
+    return min(P.where(_np.isnan(P.value_of(x)), _np.inf, x), axis=axis,
                keepdims=keepdims)
 
 
 def nanprod(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
     """Product treating NaN as 1."""
     x = _arr(x)
-    return prod(bind(P.where, _np.isnan(P.value_of(x)), 1.0, x), axis=axis, keepdims=keepdims)
+    return prod(P.where(_np.isnan(P.value_of(x)), 1.0, x), axis=axis, keepdims=keepdims)
 
 
 def cumsum(x: Any, axis: Optional[int] = None) -> Any:
@@ -160,7 +159,7 @@ def cumsum(x: Any, axis: Optional[int] = None) -> Any:
     x = _arr(x)
     if axis is None:
         x, axis = ravel(x), 0
-    return bind(P.cumsum, x, axis=_axis(axis, len(_shape(x))))
+    return P.cumsum(x, axis=_axis(axis, len(_shape(x))))
 
 
 def cumulative_sum(x: Any, *, axis: Optional[int] = None,
@@ -176,7 +175,7 @@ def cumulative_sum(x: Any, *, axis: Optional[int] = None,
     if include_initial:
         ax = _axis(axis, len(_shape(x)))
         widths = tuple((1, 0) if i == ax else (0, 0) for i in range(len(_shape(x))))
-        out = bind(P.pad, out, pad_width=widths, value=0.0)
+        out = P.pad(out, pad_width=widths, value=0.0)
     return out
 
 
@@ -193,7 +192,7 @@ def cumulative_prod(x: Any, *, axis: Optional[int] = None,
     if include_initial:
         ax = _axis(axis, len(_shape(x)))
         widths = tuple((1, 0) if i == ax else (0, 0) for i in range(len(_shape(x))))
-        out = bind(P.pad, out, pad_width=widths, value=1.0)
+        out = P.pad(out, pad_width=widths, value=1.0)
     return out
 
 
@@ -202,24 +201,24 @@ def cumprod(x: Any, axis: Optional[int] = None) -> Any:
     x = _arr(x)
     if axis is None:
         x, axis = ravel(x), 0
-    return bind(P.cumprod, x, axis=_axis(axis, len(_shape(x))))
+    return P.cumprod(x, axis=_axis(axis, len(_shape(x))))
 
 
 def argmax(x: Any, axis: Optional[int] = None, keepdims: bool = False) -> Any:
     """Indices of the maxima: no gradient."""
-    return bind(P.argmax, x, axis=axis, keepdims=keepdims)
+    return P.argmax(x, axis=axis, keepdims=keepdims)
 
 
 def argmin(x: Any, axis: Optional[int] = None, keepdims: bool = False) -> Any:
     """Indices of the minima: no gradient."""
-    return bind(P.argmin, x, axis=axis, keepdims=keepdims)
+    return P.argmin(x, axis=axis, keepdims=keepdims)
 
 
 def argsort(x: Any, axis: Optional[int] = -1, stable: Optional[bool] = None) -> Any:
     """Indices that sort the array (stable): no gradient."""
     if axis is None:
         x, axis = ravel(_arr(x)), -1
-    return bind(P.argsort, x, axis=axis, stable=stable)
+    return P.argsort(x, axis=axis, stable=stable)
 
 
 def sort(x: Any, axis: Optional[int] = -1, stable: Optional[bool] = None) -> Any:
@@ -283,13 +282,13 @@ def array_equal(a1: Any, a2: Any, equal_nan: bool = False) -> bool:
 def nancumsum(x: Any, axis: Optional[int] = None) -> Any:
     """Running sum treating NaN as 0."""
     x = _arr(x)
-    return cumsum(bind(P.where, _np.isnan(P.value_of(x)), 0.0, x), axis=axis)
+    return cumsum(P.where(_np.isnan(P.value_of(x)), 0.0, x), axis=axis)
 
 
 def nancumprod(x: Any, axis: Optional[int] = None) -> Any:
     """Running product treating NaN as 1."""
     x = _arr(x)
-    return cumprod(bind(P.where, _np.isnan(P.value_of(x)), 1.0, x), axis=axis)
+    return cumprod(P.where(_np.isnan(P.value_of(x)), 1.0, x), axis=axis)
 
 
 def nanvar(x: Any, axis: Any = None, ddof: int = 0, keepdims: bool = False) -> Any:
@@ -298,9 +297,9 @@ def nanvar(x: Any, axis: Any = None, ddof: int = 0, keepdims: bool = False) -> A
     nan_mask = _np.isnan(P.value_of(x))
     n = _np.sum(~nan_mask, axis=axis, keepdims=True)
     m = nansum(x, axis=axis, keepdims=True) / n.astype(P.dtype_of(x))
-    d = bind(P.where, nan_mask, 0.0, x - m)
+    d = P.where(nan_mask, 0.0, x - m)
     count = _np.sum(~nan_mask, axis=axis, keepdims=keepdims) - ddof
-    s = bind(P.sum, _abs2(d), axis=axis, keepdims=keepdims)
+    s = P.sum(_abs2(d), axis=axis, keepdims=keepdims)
     return s / count.astype(P.dtype_of(s))
 
 

@@ -11,7 +11,6 @@ from typing import Any, Optional, Sequence
 import numpy as _np
 
 from .. import ops as P
-from ..core import bind, bind1
 from ._helpers import _arr, _axis, _shape
 
 
@@ -32,22 +31,22 @@ def size(x: Any) -> int:
 
 def reshape(x: Any, shape: Any) -> Any:
     """The same elements in a new shape (one dimension may be -1)."""
-    return bind(P.reshape, x, shape=tuple(shape) if isinstance(shape, (list, tuple)) else (shape,))
+    return P.reshape(x, shape=tuple(shape) if isinstance(shape, (list, tuple)) else (shape,))
 
 
 def ravel(x: Any) -> Any:
     """The elements as a 1-D array (a list holding tracers is stacked first)."""
-    return bind(P.reshape, _arr(x) if isinstance(x, (list, tuple)) else x, shape=(-1,))
+    return P.reshape(_arr(x) if isinstance(x, (list, tuple)) else x, shape=(-1,))
 
 
 def copy(x: Any) -> Any:
     """A copy that stays in the graph."""
-    return bind1(P.copy, x)
+    return P.copy(x)
 
 
 def transpose(x: Any, axes: Any = None) -> Any:
     """Axes permuted (reversed when axes is None)."""
-    return bind(P.transpose, x, axes=None if axes is None else tuple(axes))
+    return P.transpose(x, axes=None if axes is None else tuple(axes))
 
 
 permute_dims = transpose   # one function, two names: np.permute_dims is np.transpose
@@ -65,7 +64,7 @@ def swapaxes(x: Any, axis1: int, axis2: int) -> Any:
     perm = list(range(n))
     a, b = _axis(axis1, n), _axis(axis2, n)
     perm[a], perm[b] = perm[b], perm[a]
-    return bind(P.transpose, x, axes=tuple(perm))
+    return P.transpose(x, axes=tuple(perm))
 
 
 def moveaxis(x: Any, source: Any, destination: Any) -> Any:
@@ -80,7 +79,7 @@ def moveaxis(x: Any, source: Any, destination: Any) -> Any:
     order = [i for i in range(n) if i not in src]
     for d, s in sorted(zip(dst, src)):
         order.insert(d, s)
-    return bind(P.transpose, x, axes=tuple(order))
+    return P.transpose(x, axes=tuple(order))
 
 
 def squeeze(x: Any, axis: Any = None) -> Any:
@@ -93,7 +92,7 @@ def squeeze(x: Any, axis: Any = None) -> Any:
         if s[a] != 1:
             raise ValueError(f"squeeze: axis {a} has length {s[a]}, not 1; only length-1 axes "
                              "can be removed")
-    return bind(P.reshape, x, shape=tuple(n for i, n in enumerate(s) if i not in axes))
+    return P.reshape(x, shape=tuple(n for i, n in enumerate(s) if i not in axes))
 
 
 def expand_dims(x: Any, axis: Any) -> Any:
@@ -104,12 +103,12 @@ def expand_dims(x: Any, axis: Any) -> Any:
     n = len(s) + len(axes)
     for a in sorted(_axis(a, n) for a in axes):
         s.insert(a, 1)
-    return bind(P.reshape, x, shape=tuple(s))
+    return P.reshape(x, shape=tuple(s))
 
 
 def broadcast_to(x: Any, shape: Any) -> Any:
     """The array broadcast to a shape (the gradient sums back)."""
-    return bind(P.broadcast_to, x, shape=tuple(shape) if isinstance(shape, (list, tuple))
+    return P.broadcast_to(x, shape=tuple(shape) if isinstance(shape, (list, tuple))
                 else (shape,))
 
 
@@ -153,8 +152,8 @@ def atleast_3d(*arys: Any) -> Any:
 def concatenate(arrays: Sequence[Any], axis: Optional[int] = 0) -> Any:
     """Arrays joined along an existing axis (flattened first when axis is None)."""
     if axis is None:
-        return bind(P.concatenate, *[ravel(a) for a in arrays], axis=0)
-    return bind(P.concatenate, *arrays, axis=axis)
+        return P.concatenate(*[ravel(a) for a in arrays], axis=0)
+    return P.concatenate(*arrays, axis=axis)
 
 
 concat = concatenate   # one function, two names: np.concat is np.concatenate
@@ -162,7 +161,7 @@ concat = concatenate   # one function, two names: np.concat is np.concatenate
 
 def stack(arrays: Sequence[Any], axis: int = 0) -> Any:
     """Arrays joined along a new axis."""
-    return bind(P.stack, *arrays, axis=axis)
+    return P.stack(*arrays, axis=axis)
 
 
 def unstack(x: Any, axis: int = 0) -> tuple:
@@ -170,12 +169,12 @@ def unstack(x: Any, axis: int = 0) -> tuple:
     x = _arr(x)
     ax = _axis(axis, len(_shape(x)))
     pre = (slice(None),) * ax
-    return tuple(bind(P.getitem, x, idx=pre + (i,)) for i in range(_shape(x)[ax]))
+    return tuple(P.getitem(x, idx=pre + (i,)) for i in range(_shape(x)[ax]))
 
 
 def astype(x: Any, dtype: Any, copy: bool = True) -> Any:
     """x converted to dtype (the gradient is converted back)."""
-    return bind(P.cast, x, dtype=_np.dtype(dtype))
+    return P.cast(x, dtype=_np.dtype(dtype))
 
 
 def hstack(tup: Sequence[Any]) -> Any:
@@ -223,7 +222,7 @@ def array_split(x: Any, indices_or_sections: Any, axis: int = 0) -> list:
     else:
         bounds = [0] + [int(i) for i in indices_or_sections] + [n]
     pre = (slice(None),) * ax
-    return [bind(P.getitem, x, idx=pre + (slice(int(lo), int(hi)),))
+    return [P.getitem(x, idx=pre + (slice(int(lo), int(hi)),))
             for lo, hi in zip(bounds[:-1], bounds[1:])]
 
 
@@ -267,8 +266,8 @@ def tile(x: Any, reps: Any) -> Any:
     reps = (1,) * (d - len(reps)) + reps
     inter = tuple(v for pair in zip((1,) * d, s) for v in pair)
     big = tuple(v for pair in zip(reps, s) for v in pair)
-    y = bind(P.broadcast_to, bind(P.reshape, x, shape=inter), shape=big)
-    return bind(P.reshape, y, shape=tuple(r * n for r, n in zip(reps, s)))
+    y = P.broadcast_to(P.reshape(x, shape=inter), shape=big)
+    return P.reshape(y, shape=tuple(r * n for r, n in zip(reps, s)))
 
 
 def repeat(x: Any, repeats: Any, axis: Optional[int] = None) -> Any:
@@ -278,7 +277,7 @@ def repeat(x: Any, repeats: Any, axis: Optional[int] = None) -> Any:
         x, axis = ravel(x), 0
     ax = _axis(axis, len(_shape(x)))
     idx = _np.repeat(_np.arange(_shape(x)[ax]), repeats)
-    return bind(P.getitem, x, idx=(slice(None),) * ax + (idx,))
+    return P.getitem(x, idx=(slice(None),) * ax + (idx,))
 
 
 def flip(x: Any, axis: Any = None) -> Any:
@@ -286,7 +285,7 @@ def flip(x: Any, axis: Any = None) -> Any:
     x = _arr(x)
     n = len(_shape(x))
     axes = P.normalize_axes(axis, n)
-    return bind(P.getitem, x, idx=tuple(slice(None, None, -1) if i in axes else slice(None)
+    return P.getitem(x, idx=tuple(slice(None, None, -1) if i in axes else slice(None)
                                         for i in range(n)))
 
 
@@ -312,7 +311,7 @@ def roll(x: Any, shift: Any, axis: Any = None) -> Any:
     for s, a in zip(shifts.tolist(), axes.tolist()):
         ax = _axis(a, len(_shape(x)))
         idx = _np.roll(_np.arange(_shape(x)[ax]), s)
-        out = bind(P.getitem, out, idx=(slice(None),) * ax + (idx,))
+        out = P.getitem(out, idx=(slice(None),) * ax + (idx,))
     return out
 
 
@@ -341,7 +340,7 @@ def pad(array: Any, pad_width: Any, mode: str = "constant", constant_values: Any
         if _np.ndim(constant_values) != 0:
             raise NotImplementedError("pad: constant_values must be one number here; pad with "
                                       "0 and add the constants yourself for other layouts")
-        return bind(P.pad, x, pad_width=widths, value=float(constant_values))
+        return P.pad(x, pad_width=widths, value=float(constant_values))
     if mode not in ("edge", "reflect", "symmetric", "wrap"):
         raise ValueError(f"pad: mode {mode!r} is not supported; use constant, edge, reflect, "
                          "symmetric or wrap")
@@ -349,7 +348,7 @@ def pad(array: Any, pad_width: Any, mode: str = "constant", constant_values: Any
     for ax, (lo, hi) in enumerate(widths):
         if lo or hi:
             idx = _np.pad(_np.arange(_shape(x)[ax]), (lo, hi), mode=mode)
-            out = bind(P.getitem, out, idx=(slice(None),) * ax + (idx,))
+            out = P.getitem(out, idx=(slice(None),) * ax + (idx,))
     return out
 
 

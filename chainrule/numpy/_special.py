@@ -13,7 +13,7 @@ from typing import Any
 import numpy as _np
 
 from .. import ops as P
-from ..core import Tracer, bind
+from ..core import Tracer
 from ..interpret.batching import constant_of
 from ..ops.methods import relu, sigmoid
 from ._helpers import _arr
@@ -36,7 +36,7 @@ def softplus(x: Any) -> Any:
     >>> float(cs.softplus(1000.0)), float(cs.softplus(0.0))
     (1000.0, 0.6931471805599453)
     """
-    return relu(x) + log1p(bind(P.exp, -bind(P.abs, x)))
+    return relu(x) + log1p(P.exp(-P.abs(x)))
 
 
 def logsumexp(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
@@ -52,14 +52,14 @@ def logsumexp(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
     x = _arr(x)
     v = _constant(x)
     if v.size == 0:
-        return bind(P.log, bind(P.sum, bind(P.exp, x), axis=axis, keepdims=keepdims))
+        return P.log(P.sum(P.exp(x), axis=axis, keepdims=keepdims))
     m = _np.max(v, axis=axis, keepdims=True)
     m = _np.where(_np.isfinite(m), m, 0)
     m = m if isinstance(m, Tracer) else m.astype(v.dtype, copy=False)
-    s = bind(P.sum, bind(P.exp, x - m), axis=axis, keepdims=True)
-    out = bind(P.log, s) + m
+    s = P.sum(P.exp(x - m), axis=axis, keepdims=True)
+    out = P.log(s) + m
     if not keepdims:
-        out = bind(P.reshape, out, shape=_np.sum(v, axis=axis).shape)
+        out = P.reshape(out, shape=_np.sum(v, axis=axis).shape)
     return out
 
 
@@ -73,8 +73,8 @@ def softmax(x: Any, axis: Any = -1) -> Any:
     x = _arr(x)
     v = _constant(x)
     m = _np.max(v, axis=axis, keepdims=True) if v.size else 0.0
-    ex = bind(P.exp, x - m)
-    return ex / bind(P.sum, ex, axis=axis, keepdims=True)
+    ex = P.exp(x - m)
+    return ex / P.sum(ex, axis=axis, keepdims=True)
 
 
 def log_softmax(x: Any, axis: Any = -1) -> Any:
@@ -91,10 +91,10 @@ def logit(p: Any) -> Any:
     (0.0, 4.0)
     """
     p = _arr(p)
-    return bind(P.log, p) - log1p(bind(P.neg, p))
+    return P.log(p) - log1p(P.neg(p))
 
 
 def erf(x: Any) -> Any:
     """The error function 2/√π ∫₀ˣ e^(-t²) dt (``scipy.special.erf``): one row of the table,
     whose derivative is 2/√π e^(-x²)."""
-    return bind(P.erf, x)
+    return P.erf(x)

@@ -9,7 +9,7 @@ from typing import Any, Optional
 import numpy as _np
 
 from .. import ops as P
-from ..core import Tracer, bind
+from ..core import Tracer
 from ..ops.methods import mean as _mean
 from ._helpers import _arr, _axis, _shape
 from ._index import diagonal, take
@@ -37,8 +37,8 @@ def diff(a: Any, n: int = 1, axis: int = -1, prepend: Any = None, append: Any = 
         a = concatenate(parts, axis=ax)
     for _ in range(n):
         m = _shape(a)[ax]
-        a = bind(P.getitem, a, idx=pre + (slice(1, None),)) - \
-            bind(P.getitem, a, idx=pre + (slice(0, builtins.max(m - 1, 0)),))
+        a = P.getitem(a, idx=pre + (slice(1, None),)) - \
+            P.getitem(a, idx=pre + (slice(0, builtins.max(m - 1, 0)),))
     return a
 
 
@@ -50,7 +50,7 @@ def ediff1d(ary: Any, to_end: Any = None, to_begin: Any = None) -> Any:
     def part(v: Any) -> Any:
         # NumPy casts the extra values to the array's dtype.
         v = ravel(_arr(v))
-        return v if P.dtype_of(v) == kind else bind(P.cast, v, dtype=kind)
+        return v if P.dtype_of(v) == kind else P.cast(v, dtype=kind)
 
     parts = [part(to_begin)] if to_begin is not None else []
     parts.append(d)
@@ -66,8 +66,8 @@ def trapezoid(y: Any, x: Any = None, dx: float = 1.0, axis: int = -1) -> Any:
     ax = _axis(axis, nd)
     pre = (slice(None),) * ax
     m = _shape(y)[ax]
-    mid = bind(P.getitem, y, idx=pre + (slice(1, None),)) + \
-        bind(P.getitem, y, idx=pre + (slice(0, builtins.max(m - 1, 0)),))
+    mid = P.getitem(y, idx=pre + (slice(1, None),)) + \
+        P.getitem(y, idx=pre + (slice(0, builtins.max(m - 1, 0)),))
     if x is None:
         return sum(mid, axis=ax) * (0.5 * dx)
     d = diff(_arr(x))
@@ -136,7 +136,7 @@ def cov(m: Any, y: Any = None, rowvar: bool = True, bias: bool = False,
     n = _shape(x)[1]
     ddof = (0 if bias else 1) if ddof is None else ddof
     xc = x - _mean(x, axis=1, keepdims=True)
-    c = bind(P.matmul, xc, transpose(conj(xc))) / builtins.max(n - ddof, 0)
+    c = P.matmul(xc, transpose(conj(xc))) / builtins.max(n - ddof, 0)
     return squeeze(c)
 
 
@@ -145,8 +145,8 @@ def corrcoef(x: Any, y: Any = None, rowvar: bool = True) -> Any:
     c = cov(x, y, rowvar)
     if len(_shape(c)) == 0:
         return c / c
-    d = bind(P.sqrt, diagonal(c))
-    return c / bind(P.reshape, d, shape=(-1, 1)) / bind(P.reshape, d, shape=(1, -1))
+    d = P.sqrt(diagonal(c))
+    return c / P.reshape(d, shape=(-1, 1)) / P.reshape(d, shape=(1, -1))
 
 
 def interp(x: Any, xp: Any, fp: Any, left: Any = None, right: Any = None,
@@ -163,14 +163,14 @@ def interp(x: Any, xp: Any, fp: Any, left: Any = None, right: Any = None,
     x0, x1 = xpv[idx], xpv[_np.minimum(idx + 1, n - 1)]
     width = _np.where(x1 > x0, x1 - x0, 1.0).astype(P.dtype_of(x))
     t = (x - x0.astype(P.dtype_of(x))) / width
-    f0 = bind(P.getitem, fp, idx=idx)
-    f1 = bind(P.getitem, fp, idx=_np.minimum(idx + 1, n - 1))
+    f0 = P.getitem(fp, idx=idx)
+    f1 = P.getitem(fp, idx=_np.minimum(idx + 1, n - 1))
     out = f0 + (f1 - f0) * t
-    lo = bind(P.getitem, fp, idx=0) if left is None else left
-    hi = bind(P.getitem, fp, idx=n - 1) if right is None else right
+    lo = P.getitem(fp, idx=0) if left is None else left
+    hi = P.getitem(fp, idx=n - 1) if right is None else right
     xv = _np.asarray(P.value_of(x))
-    out = bind(P.where, xv < xpv[0], lo, out)
-    return bind(P.where, xv > xpv[-1], hi, out)
+    out = P.where(xv < xpv[0], lo, out)
+    return P.where(xv > xpv[-1], hi, out)
 
 
 def convolve(a: Any, v: Any, mode: str = "full") -> Any:
@@ -186,15 +186,15 @@ def convolve(a: Any, v: Any, mode: str = "full") -> Any:
         a, v, n, m = v, a, m, n
     full_len = n + m - 1
     k = _np.arange(full_len)[:, None] - _np.arange(m)[None, :] + (m - 1)
-    ap = bind(P.pad, a, pad_width=((m - 1, m - 1),), value=0.0)
-    out = bind(P.matmul, bind(P.getitem, ap, idx=k), v)
+    ap = P.pad(a, pad_width=((m - 1, m - 1),), value=0.0)
+    out = P.matmul(P.getitem(ap, idx=k), v)
     if mode == "full":
         return out
     if mode == "same":
         start = (m - 1) // 2
-        return bind(P.getitem, out, idx=slice(start, start + n))
+        return P.getitem(out, idx=slice(start, start + n))
     if mode == "valid":
-        return bind(P.getitem, out, idx=slice(m - 1, n))
+        return P.getitem(out, idx=slice(m - 1, n))
     raise ValueError(f"convolve: mode must be 'full', 'same' or 'valid', got {mode!r}")
 
 

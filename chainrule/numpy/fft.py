@@ -19,7 +19,6 @@ from typing import Any, Optional, Sequence
 import numpy as _np
 
 from .. import ops as P
-from ..core import bind
 from ._helpers import _arr, _axis, _is_complex, _shape
 from ._math import conj
 from ._shape import roll
@@ -44,14 +43,14 @@ def fft(a: Any, n: Optional[int] = None, axis: int = -1, norm: Optional[str] = N
     """One-dimensional DFT (complex output)."""
     a, ax, norm = _prep(a, n, axis, norm)
     n = _shape(a)[ax] if n is None else int(n)
-    return bind(P.fft, a, n=n, axis=ax, norm=norm)
+    return P.fft(a, n=n, axis=ax, norm=norm)
 
 
 def ifft(a: Any, n: Optional[int] = None, axis: int = -1, norm: Optional[str] = None) -> Any:
     """One-dimensional inverse DFT (complex output)."""
     a, ax, norm = _prep(a, n, axis, norm)
     n = _shape(a)[ax] if n is None else int(n)
-    return bind(P.ifft, a, n=n, axis=ax, norm=norm)
+    return P.ifft(a, n=n, axis=ax, norm=norm)
 
 
 def rfft(a: Any, n: Optional[int] = None, axis: int = -1, norm: Optional[str] = None) -> Any:
@@ -60,14 +59,14 @@ def rfft(a: Any, n: Optional[int] = None, axis: int = -1, norm: Optional[str] = 
     if _is_complex(a):
         raise TypeError("rfft: the input must be real; use fft for complex input")
     n = _shape(a)[ax] if n is None else int(n)
-    return bind(P.rfft, a, n=n, axis=ax, norm=norm)
+    return P.rfft(a, n=n, axis=ax, norm=norm)
 
 
 def irfft(a: Any, n: Optional[int] = None, axis: int = -1, norm: Optional[str] = None) -> Any:
     """Inverse of rfft: a real signal of length n (default 2 * (len - 1))."""
     a, ax, norm = _prep(a, n, axis, norm)
     n = 2 * (_shape(a)[ax] - 1) if n is None else int(n)
-    return bind(P.irfft, a, n=n, axis=ax, norm=norm)
+    return P.irfft(a, n=n, axis=ax, norm=norm)
 
 
 _DUAL = {"backward": "forward", "ortho": "ortho", "forward": "backward"}

@@ -29,7 +29,6 @@ from typing import Any, Optional
 import numpy as _np
 
 from .. import ops as P
-from ..core import bind
 from ._helpers import _arr, _axis, _is_complex, _shape, _sqrt_zero_safe
 from ._index import diagonal as _diagonal, trace as _trace
 from ._math import abs, conj, imag, real
@@ -62,23 +61,23 @@ def _square(a: Any, name: str) -> Any:
 
 def inv(a: Any) -> Any:
     """Matrix inverse; d inv(A) = -A⁻¹ dA A⁻¹."""
-    return bind(P.inv, _square(a, "inv"))
+    return P.inv(_square(a, "inv"))
 
 
 def pinv(a: Any) -> Any:
     """Moore-Penrose pseudo-inverse (derivative valid where the rank does not change)."""
-    return bind(P.pinv, _arr(a))
+    return P.pinv(_arr(a))
 
 
 def det(a: Any) -> Any:
     """Determinant; d det(A) = det(A) tr(A⁻¹ dA) (needs A invertible for the gradient)."""
-    return bind(P.det, _square(a, "det"))
+    return P.det(_square(a, "det"))
 
 
 def slogdet(a: Any) -> SlogdetResult:
     """(sign, log|det|): the sign carries no gradient, log|det| has gradient A⁻ᵀ."""
     a = _square(a, "slogdet")
-    logabs = bind(P.logabsdet, a)
+    logabs = P.logabsdet(a)
     if _is_complex(a):
         # A complex sign is det / |det|, which moves with A (a real sign is piecewise constant).
         d = det(a)
@@ -89,12 +88,12 @@ def slogdet(a: Any) -> SlogdetResult:
 
 def solve(a: Any, b: Any) -> Any:
     """Solve a x = b (b a vector when 1-D, else a stack of matrices, as NumPy 2 reads it)."""
-    return bind(P.solve, _square(a, "solve"), _arr(b))
+    return P.solve(_square(a, "solve"), _arr(b))
 
 
 def cholesky(a: Any, upper: bool = False) -> Any:
     """Lower Cholesky factor of a symmetric positive-definite matrix (``upper``: its Lᵀ)."""
-    low = bind(P.cholesky, _square(a, "cholesky"))
+    low = P.cholesky(_square(a, "cholesky"))
     return _matrix_transpose(low) if upper else low
 
 
@@ -105,7 +104,7 @@ def eigh(a: Any, UPLO: str = "L") -> EighResult:
     distinct eigenvalues for the eigenvectors, and complex eigenvectors have a derivative
     only through functions that do not depend on their phase (docs/complex.md).
     """
-    p = bind(P.eigh_packed, _square(a, "eigh"))
+    p = P.eigh_packed(_square(a, "eigh"))
     n = _shape(p)[-1]
     w = p[..., n, :]
     return EighResult(real(w) if _is_complex(p) else w, p[..., :n, :])
@@ -130,7 +129,7 @@ def eig(a: Any) -> EigResult:
     True
     """
     a = _square(a, "eig")
-    p = bind(P.eig_packed, a)
+    p = P.eig_packed(a)
     n = _shape(p)[-1]
     w, v = p[..., n, :], p[..., :n, :]
     if not _is_complex(a) and not _np.any(_np.imag(_np.asarray(P.value_of(w)))):
@@ -157,7 +156,7 @@ def svd(a: Any, full_matrices: bool = True, compute_uv: bool = True,
         raise NotImplementedError(
             f"svd: full_matrices=True on a {m}x{n} matrix asks for basis vectors that are not "
             "unique and have no derivative; pass full_matrices=False (the thin SVD)")
-    p = bind(P.svd_packed, a)
+    p = P.svd_packed(a)
     k = builtins.min(m, n)
     lead = _shape(p)[:-1]
     s = p[..., m * k:m * k + k]
@@ -183,7 +182,7 @@ def qr(a: Any, mode: str = "reduced") -> QRResult:
         raise NotImplementedError(
             f"qr: only mode='reduced' with rows >= columns is differentiable here (got "
             f"mode={mode!r}, shape {_shape(a)}); for a wide matrix, take qr of its transpose")
-    p = bind(P.qr_packed, a)
+    p = P.qr_packed(a)
     return QRResult(p[..., :m, :], p[..., m:, :])
 
 
@@ -279,7 +278,7 @@ def matrix_power(a: Any, n: int) -> Any:
     if n == 0:
         # The identity, as a function of a with gradient 0 (a Tensor in, a Tensor out).
         eye = _np.eye(_shape(a)[-1], dtype=P.dtype_of(a))
-        return bind(P.where, _np.ones(_shape(a), dtype=bool), eye, a)
+        return P.where(_np.ones(_shape(a), dtype=bool), eye, a)
     if n < 0:
         a, n = inv(a), -n
     result: Optional[Any] = None

@@ -36,18 +36,18 @@ def _abs(x: Any) -> Any:
     on complex z it would give the conjugate gradient and a complex tangent."""
     if dtype_of(x).kind == "c":
         return complex_modulus(x)
-    return bind(P.abs, x)
+    return P.abs(x)
 
 
 def complex_modulus(z: Any) -> Any:
     """|z| of complex z as hypot(real, imag). At z = 0 the gradient is 0 (the subgradient of
     least norm, as for real abs and PyTorch's complex abs), not hypot's 0/0 = nan: zeros are
     replaced by 1 inside and their result by 0, only where there are zeros."""
-    re, im = bind(P.real, z), bind(P.imag, z)
+    re, im = P.real(z), P.imag(z)
     zero = np.asarray(value_of(z)) == 0
     if not zero.any():
-        return bind(P.hypot, re, im)
-    return bind(P.where, zero, 0.0, bind(P.hypot, bind(P.where, zero, 1.0, re), im))
+        return P.hypot(re, im)
+    return P.where(zero, 0.0, P.hypot(P.where(zero, 1.0, re), im))
 
 
 __all__ = ["ArrayOps", "TracerConversionError", "conversion_error", "numpy_namespace", "mean",
@@ -61,9 +61,9 @@ def mean(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
     count = 1
     for a in axes:
         count *= shape[a]
-    total = bind(P.sum, x, axis=axis, keepdims=keepdims)
+    total = P.sum(x, axis=axis, keepdims=keepdims)
     # The mean of nothing is nan, as in NumPy (the table's div gives it, with NumPy's warning).
-    return bind(P.div, total, count)
+    return P.div(total, count)
 
 
 # relu and sigmoid are defined here, the lowest layer that needs them (as the methods
@@ -75,7 +75,7 @@ def relu(x: Any) -> Any:
     >>> cr.grad(lambda x: cr.special.relu(x).sum())(cr.numpy.array([-1.0, 0.0, 2.0]))
     array([0., 0., 1.])
     """
-    return bind(P.where, bind(P.greater, x, 0), x, 0.0)
+    return P.where(P.greater(x, 0), x, 0.0)
 
 
 def sigmoid(x: Any) -> Any:
@@ -86,7 +86,7 @@ def sigmoid(x: Any) -> Any:
     >>> float(cr.special.sigmoid(0.0)), float(cr.grad(cr.special.sigmoid)(0.0))
     (0.5, 0.25)
     """
-    return 0.5 * bind(P.tanh, x * 0.5) + 0.5
+    return 0.5 * P.tanh(x * 0.5) + 0.5
 
 
 class TracerConversionError(TypeError):
@@ -241,40 +241,40 @@ class ArrayOps(Tracer):
         return self._value()
 
     # arithmetic -------------------------------------------------------------------------
-    def __add__(self, o): return bind(P.add, self, o)
-    def __radd__(self, o): return bind(P.add, o, self)
-    def __sub__(self, o): return bind(P.sub, self, o)
-    def __rsub__(self, o): return bind(P.sub, o, self)
-    def __mul__(self, o): return bind(P.mul, self, o)
-    def __rmul__(self, o): return bind(P.mul, o, self)
-    def __truediv__(self, o): return bind(P.div, self, o)
-    def __rtruediv__(self, o): return bind(P.div, o, self)
-    def __pow__(self, o): return bind(P.pow, self, o)
-    def __rpow__(self, o): return bind(P.pow, o, self)
+    def __add__(self, o): return P.add(self, o)
+    def __radd__(self, o): return P.add(o, self)
+    def __sub__(self, o): return P.sub(self, o)
+    def __rsub__(self, o): return P.sub(o, self)
+    def __mul__(self, o): return P.mul(self, o)
+    def __rmul__(self, o): return P.mul(o, self)
+    def __truediv__(self, o): return P.div(self, o)
+    def __rtruediv__(self, o): return P.div(o, self)
+    def __pow__(self, o): return P.pow(self, o)
+    def __rpow__(self, o): return P.pow(o, self)
     # % is NumPy's (and Python's) remainder, with the sign of the divisor; // has no gradient.
-    def __mod__(self, o): return bind(P.remainder, self, o)
-    def __rmod__(self, o): return bind(P.remainder, o, self)
-    def __floordiv__(self, o): return bind(P.floor_divide, self, o)
-    def __rfloordiv__(self, o): return bind(P.floor_divide, o, self)
-    def __divmod__(self, o): return bind(P.floor_divide, self, o), bind(P.remainder, self, o)
-    def __rdivmod__(self, o): return bind(P.floor_divide, o, self), bind(P.remainder, o, self)
-    def __matmul__(self, o): return bind(P.matmul, self, o)
-    def __rmatmul__(self, o): return bind(P.matmul, o, self)
-    def __neg__(self): return bind(P.neg, self)
+    def __mod__(self, o): return P.remainder(self, o)
+    def __rmod__(self, o): return P.remainder(o, self)
+    def __floordiv__(self, o): return P.floor_divide(self, o)
+    def __rfloordiv__(self, o): return P.floor_divide(o, self)
+    def __divmod__(self, o): return P.floor_divide(self, o), P.remainder(self, o)
+    def __rdivmod__(self, o): return P.floor_divide(o, self), P.remainder(o, self)
+    def __matmul__(self, o): return P.matmul(self, o)
+    def __rmatmul__(self, o): return P.matmul(o, self)
+    def __neg__(self): return P.neg(self)
     def __pos__(self): return self
     def __abs__(self): return _abs(self)
 
     # comparisons carry no gradient -------------------------------------------------------
-    def __lt__(self, o): return bind(P.less, self, o)
-    def __le__(self, o): return bind(P.less_equal, self, o)
-    def __gt__(self, o): return bind(P.greater, self, o)
-    def __ge__(self, o): return bind(P.greater_equal, self, o)
-    def __eq__(self, o): return bind(P.equal, self, o)  # type: ignore[override]
-    def __ne__(self, o): return bind(P.not_equal, self, o)  # type: ignore[override]
+    def __lt__(self, o): return P.less(self, o)
+    def __le__(self, o): return P.less_equal(self, o)
+    def __gt__(self, o): return P.greater(self, o)
+    def __ge__(self, o): return P.greater_equal(self, o)
+    def __eq__(self, o): return P.equal(self, o)  # type: ignore[override]
+    def __ne__(self, o): return P.not_equal(self, o)  # type: ignore[override]
     __hash__ = object.__hash__
 
     # indexing and shape ------------------------------------------------------------------
-    def __getitem__(self, idx): return bind(P.getitem, self, idx=_unwrap_index(idx))
+    def __getitem__(self, idx): return P.getitem(self, idx=_unwrap_index(idx))
 
     def __len__(self) -> int:
         shape = self.shape
@@ -309,7 +309,7 @@ class ArrayOps(Tracer):
 
     @property
     def T(self):
-        return bind(P.transpose, self)
+        return P.transpose(self)
 
     @property
     def mT(self):  # noqa: N802 (PyTorch's name)
@@ -322,7 +322,7 @@ class ArrayOps(Tracer):
     def reshape(self, *shape):
         """The same elements in a new shape: ``x.reshape(2, 3)`` or ``x.reshape((2, 3))``;
         one size may be -1."""
-        return bind(P.reshape, self, shape=_sizes(shape))
+        return P.reshape(self, shape=_sizes(shape))
 
     def view(self, *shape):
         """PyTorch's ``view``: the same as ``reshape`` (chainrule never aliases storage, so an
@@ -330,11 +330,11 @@ class ArrayOps(Tracer):
         if len(shape) == 1 and isinstance(shape[0], (type, np.dtype, str)):
             raise TypeError(f"view({shape[0]!r}) reinterprets the bits as another dtype, which "
                             "chainrule does not do; use astype() to convert the values")
-        return bind(P.reshape, self, shape=_sizes(shape))
+        return P.reshape(self, shape=_sizes(shape))
 
     def view_as(self, other):
         """Reshaped to ``other``'s shape."""
-        return bind(P.reshape, self, shape=shape_of(other))
+        return P.reshape(self, shape=shape_of(other))
 
     reshape_as = view_as
 
@@ -349,14 +349,14 @@ class ArrayOps(Tracer):
         if axes is not None:
             if dims:
                 raise TypeError("transpose() got axes= and positional dimensions; pass one")
-            return bind(P.transpose, self, axes=tuple(axes))
+            return P.transpose(self, axes=tuple(axes))
         if len(dims) == 1 and (dims[0] is None or isinstance(dims[0], (tuple, list))):
-            return bind(P.transpose, self, axes=None if dims[0] is None else tuple(dims[0]))
+            return P.transpose(self, axes=None if dims[0] is None else tuple(dims[0]))
         if len(dims) == 2 and all(_is_int(d) for d in dims) and not numpy_reads(self):
             # PyTorch's reading, even on 2-D input where NumPy's would be a permutation:
             # x.transpose(0, 1) swaps, it never silently returns x.
             return _cnp().swapaxes(self, int(dims[0]), int(dims[1]))
-        return bind(P.transpose, self, axes=tuple(dims) if dims else None)
+        return P.transpose(self, axes=tuple(dims) if dims else None)
 
     def permute(self, *dims):
         """The dimensions reordered: ``x.permute(2, 0, 1)`` or ``x.permute((2, 0, 1))``."""
@@ -367,7 +367,7 @@ class ArrayOps(Tracer):
                 not all(-nd <= d < nd for d in dims):
             raise ValueError(f"permute{dims}: not a permutation of the {nd} dimensions of a "
                              f"tensor of shape {shape}; name each of 0..{nd - 1} once")
-        return bind(P.transpose, self, axes=dims)
+        return P.transpose(self, axes=dims)
 
     def t(self):
         """A matrix transposed (PyTorch's ``t()``): at most 2 dimensions."""
@@ -375,7 +375,7 @@ class ArrayOps(Tracer):
         if len(shape) > 2:
             raise ValueError(f"t() transposes tensors of at most 2 dimensions, got shape "
                              f"{shape}; use transpose(d0, d1), permute(...) or mT")
-        return bind(P.transpose, self)
+        return P.transpose(self)
 
     def unsqueeze(self, dim):
         """A length-1 dimension inserted at ``dim``."""
@@ -415,13 +415,13 @@ class ArrayOps(Tracer):
                 raise ValueError(f"expand{sizes}: dimension {i} has length {shape[i - new]}, "
                                  f"which cannot become {n}; only length-1 dimensions expand")
             target.append(n)
-        return bind(P.broadcast_to, self, shape=tuple(target))
+        return P.broadcast_to(self, shape=tuple(target))
 
     def expand_as(self, other):
         """Broadcast to ``other``'s shape."""
-        return bind(P.broadcast_to, self, shape=shape_of(other))
+        return P.broadcast_to(self, shape=shape_of(other))
 
-    def broadcast_to(self, shape): return bind(P.broadcast_to, self, shape=tuple(shape))
+    def broadcast_to(self, shape): return P.broadcast_to(self, shape=tuple(shape))
 
     def flatten(self, start_dim=0, end_dim=-1):
         """Dimensions ``start_dim..end_dim`` merged into one (all of them by default, as
@@ -430,10 +430,10 @@ class ArrayOps(Tracer):
         if isinstance(start_dim, str):
             if start_dim not in "CFAK" or len(start_dim) != 1:
                 raise ValueError(f"flatten(order={start_dim!r}): order is 'C', 'F', 'A' or 'K'")
-            x = bind(P.transpose, self) if start_dim == "F" else self
-            return bind(P.reshape, x, shape=(-1,))
+            x = P.transpose(self) if start_dim == "F" else self
+            return P.reshape(x, shape=(-1,))
         if not shape:
-            return bind(P.reshape, self, shape=(1,))
+            return P.reshape(self, shape=(1,))
         nd = len(shape)
         s, e = _axis(start_dim, nd), _axis(end_dim, nd)
         if s > e:
@@ -442,7 +442,7 @@ class ArrayOps(Tracer):
         merged = 1
         for n in shape[s:e + 1]:
             merged *= n
-        return bind(P.reshape, self, shape=shape[:s] + (merged,) + shape[e + 1:])
+        return P.reshape(self, shape=shape[:s] + (merged,) + shape[e + 1:])
 
     def repeat(self, *sizes, axis=None):
         """PyTorch's ``repeat``: the whole tensor tiled, one count per dimension
@@ -537,38 +537,38 @@ class ArrayOps(Tracer):
         return self if dtype is None or np.dtype(dtype) == self.dtype else _cast(self, dtype)
 
     # elementwise methods -----------------------------------------------------------------
-    def exp(self): return bind(P.exp, self)
-    def log(self): return bind(P.log, self)
-    def sin(self): return bind(P.sin, self)
-    def cos(self): return bind(P.cos, self)
-    def tan(self): return bind(P.tan, self)
-    def tanh(self): return bind(P.tanh, self)
-    def sqrt(self): return bind(P.sqrt, self)
+    def exp(self): return P.exp(self)
+    def log(self): return P.log(self)
+    def sin(self): return P.sin(self)
+    def cos(self): return P.cos(self)
+    def tan(self): return P.tan(self)
+    def tanh(self): return P.tanh(self)
+    def sqrt(self): return P.sqrt(self)
     def abs(self): return _abs(self)
-    def sign(self): return bind(P.sign, self)
-    def neg(self): return bind(P.neg, self)
-    def pow(self, o): return bind(P.pow, self, o)
-    def maximum(self, o): return bind(P.maximum, self, o)
-    def minimum(self, o): return bind(P.minimum, self, o)
+    def sign(self): return P.sign(self)
+    def neg(self): return P.neg(self)
+    def pow(self, o): return P.pow(self, o)
+    def maximum(self, o): return P.maximum(self, o)
+    def minimum(self, o): return P.minimum(self, o)
     def relu(self): return relu(self)
     def sigmoid(self): return sigmoid(self)
     def square(self): return self * self
-    def matmul(self, o): return bind(P.matmul, self, o)
-    def dot(self, o): return bind(P.matmul, self, o)
+    def matmul(self, o): return P.matmul(self, o)
+    def dot(self, o): return P.matmul(self, o)
 
     def add(self, other, *, alpha=1):
         """``self + alpha * other``."""
-        return bind(P.add, self, other if alpha == 1 else bind(P.mul, alpha, other))
+        return P.add(self, other if alpha == 1 else P.mul(alpha, other))
 
     def sub(self, other, *, alpha=1):
         """``self - alpha * other``."""
-        return bind(P.sub, self, other if alpha == 1 else bind(P.mul, alpha, other))
+        return P.sub(self, other if alpha == 1 else P.mul(alpha, other))
 
-    def mul(self, other): return bind(P.mul, self, other)
+    def mul(self, other): return P.mul(self, other)
 
     def div(self, other, *, rounding_mode=None):
         """``self / other``; ``rounding_mode`` 'floor' or 'trunc' rounds the quotient."""
-        q = bind(P.div, self, other)
+        q = P.div(self, other)
         if rounding_mode is None:
             return q
         if rounding_mode not in ("floor", "trunc"):
@@ -587,23 +587,23 @@ class ArrayOps(Tracer):
 
     def masked_fill(self, mask, value):
         """``value`` where ``mask`` is true, this tensor elsewhere (its dtype kept)."""
-        out = bind(P.where, mask, value, self)
+        out = P.where(mask, value, self)
         return out if dtype_of(out) == dtype_of(self) else \
-            bind(P.cast, out, dtype=dtype_of(self))
+            P.cast(out, dtype=dtype_of(self))
 
     # reductions: NumPy's axis=/keepdims= and PyTorch's dim=/keepdim= ---------------------
     def sum(self, axis=None, keepdims=None, *, dim=None, keepdim=None, dtype=None):
-        x = self if dtype is None else bind(P.cast, self, dtype=np.dtype(dtype))
-        return bind(P.sum, x, axis=_one("sum", "axis", axis, "dim", dim, None),
+        x = self if dtype is None else P.cast(self, dtype=np.dtype(dtype))
+        return P.sum(x, axis=_one("sum", "axis", axis, "dim", dim, None),
                     keepdims=_keep("sum", keepdims, keepdim))
 
     def mean(self, axis=None, keepdims=None, *, dim=None, keepdim=None, dtype=None):
-        x = self if dtype is None else bind(P.cast, self, dtype=np.dtype(dtype))
+        x = self if dtype is None else P.cast(self, dtype=np.dtype(dtype))
         return mean(x, axis=_one("mean", "axis", axis, "dim", dim, None),
                     keepdims=_keep("mean", keepdims, keepdim))
 
     def prod(self, axis=None, keepdims=None, *, dim=None, keepdim=None, dtype=None):
-        x = self if dtype is None else bind(P.cast, self, dtype=np.dtype(dtype))
+        x = self if dtype is None else P.cast(self, dtype=np.dtype(dtype))
         return _cnp().prod(x, axis=_one("prod", "axis", axis, "dim", dim, None),
                            keepdims=_keep("prod", keepdims, keepdim))
 
@@ -619,12 +619,12 @@ class ArrayOps(Tracer):
 
     def amax(self, dim=None, keepdim=None, *, axis=None, keepdims=None):
         """The largest values along ``dim`` (ties share the gradient)."""
-        return bind(P.amax, self, axis=_one("amax", "axis", axis, "dim", dim, None),
+        return P.amax(self, axis=_one("amax", "axis", axis, "dim", dim, None),
                     keepdims=_keep("amax", keepdims, keepdim))
 
     def amin(self, dim=None, keepdim=None, *, axis=None, keepdims=None):
         """The smallest values along ``dim`` (ties share the gradient)."""
-        return bind(P.amin, self, axis=_one("amin", "axis", axis, "dim", dim, None),
+        return P.amin(self, axis=_one("amin", "axis", axis, "dim", dim, None),
                     keepdims=_keep("amin", keepdims, keepdim))
 
     def argmax(self, axis=None, keepdims=None, *, dim=None, keepdim=None):
@@ -650,11 +650,11 @@ class ArrayOps(Tracer):
                        keepdim)
 
     def cumsum(self, axis=None, dtype=None, *, dim=None):
-        x = self if dtype is None else bind(P.cast, self, dtype=np.dtype(dtype))
+        x = self if dtype is None else P.cast(self, dtype=np.dtype(dtype))
         return _cnp().cumsum(x, axis=_one("cumsum", "axis", axis, "dim", dim, None))
 
     def cumprod(self, axis=None, dtype=None, *, dim=None):
-        x = self if dtype is None else bind(P.cast, self, dtype=np.dtype(dtype))
+        x = self if dtype is None else P.cast(self, dtype=np.dtype(dtype))
         return _cnp().cumprod(x, axis=_one("cumprod", "axis", axis, "dim", dim, None))
 
     def all(self, axis=None, keepdims=None, *, dim=None, keepdim=None):
@@ -884,10 +884,10 @@ def _cast(x: Any, dtype: Any) -> Any:
     comparison, which have none."""
     dtype = np.dtype(dtype)
     if dtype.kind == "b" and dtype_of(x).kind != "b":
-        return bind(P.not_equal, x, 0)
+        return P.not_equal(x, 0)
     if dtype.kind in "iu" and dtype_of(x).kind in "fc":
         x = _cnp().trunc(_cnp().real(x) if dtype_of(x).kind == "c" else x)
-    return bind(P.cast, x, dtype=dtype)
+    return P.cast(x, dtype=dtype)
 
 
 def _pieces(x: Any, sizes: list, dim: int) -> tuple:
@@ -895,7 +895,7 @@ def _pieces(x: Any, sizes: list, dim: int) -> tuple:
     ax = _axis(dim, nd)
     out, start = [], 0
     for n in sizes:
-        out.append(bind(P.getitem, x, idx=(slice(None),) * ax + (slice(start, start + n),)))
+        out.append(P.getitem(x, idx=(slice(None),) * ax + (slice(start, start + n),)))
         start += n
     return tuple(out)
 

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as _np
 
 from .. import ops as P
-from ..core import bind, value_of
+from ..core import value_of
 from ..numpy import linalg as _nla
 from ..numpy._helpers import _arr
 from ..numpy._shape import matrix_transpose as _mT
@@ -57,7 +57,7 @@ def solve_triangular(a: Any, b: Any, trans: Any = 0, lower: bool = False,
     elif trans not in (0, "N"):
         raise ValueError(f"solve_triangular: trans must be 0, 1, 2, 'N', 'T' or 'C', got "
                          f"{trans!r}")
-    return bind(P.solve_triangular, a, _arr(b), lower=bool(lower),
+    return P.solve_triangular(a, _arr(b), lower=bool(lower),
                 unit_diagonal=bool(unit_diagonal))
 
 
@@ -86,23 +86,23 @@ def cho_solve(c_and_lower: tuple, b: Any, overwrite_b: bool = False,
     c, lower = c_and_lower
     c = _matrix("cho_solve", c)
     if lower:
-        y = bind(P.solve_triangular, c, _arr(b), lower=True)
-        return bind(P.solve_triangular, _mT(c), y, lower=False)
-    y = bind(P.solve_triangular, _mT(c), _arr(b), lower=True)
-    return bind(P.solve_triangular, c, y, lower=False)
+        y = P.solve_triangular(c, _arr(b), lower=True)
+        return P.solve_triangular(_mT(c), y, lower=False)
+    y = P.solve_triangular(_mT(c), _arr(b), lower=True)
+    return P.solve_triangular(c, y, lower=False)
 
 
 def expm(A: Any) -> Any:
     """The matrix exponential."""
-    return bind(P.expm, _matrix("expm", A))
+    return P.expm(_matrix("expm", A))
 
 
 def sqrtm(A: Any) -> Any:
     """The principal matrix square root (real: for a matrix with a real one)."""
-    return bind(P.sqrtm, _matrix("sqrtm", A))
+    return P.sqrtm(_matrix("sqrtm", A))
 
 
 def solve_sylvester(a: Any, b: Any, q: Any) -> Any:
     """x with a x + x b = q."""
-    return bind(P.sylvester, _matrix("solve_sylvester", a), _matrix("solve_sylvester", b),
+    return P.sylvester(_matrix("solve_sylvester", a), _matrix("solve_sylvester", b),
                 _arr(q))

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as _np
 
 from .. import ops as P
-from ..core import Tracer, bind, value_of
+from ..core import Tracer, value_of
 from ..numpy._helpers import _arr
 
 __all__ = ["convolve"]
@@ -50,12 +50,12 @@ def convolve(in1: Any, in2: Any, mode: str = "full", method: str = "auto") -> An
     full = tuple(x + y - 1 for x, y in zip(sa, sb))
     out = None
     for k in _np.ndindex(*_np.shape(value_of(small))):
-        weight = bind(P.getitem, small, idx=k) if isinstance(small, Tracer) else small[k]
+        weight = P.getitem(small, idx=k) if isinstance(small, Tracer) else small[k]
         width = tuple((ki, fi - ki - nb) for ki, fi, nb in zip(k, full, s_big))
-        term = bind(P.pad, big, pad_width=width) * weight if width else big * weight
+        term = P.pad(big, pad_width=width) * weight if width else big * weight
         out = term if out is None else out + term
     if mode == "full":
         return out
     new = sa if mode == "same" else tuple(abs(x - y) + 1 for x, y in zip(sa, sb))
     start = [(f - n) // 2 for f, n in zip(full, new)]
-    return bind(P.getitem, out, idx=tuple(slice(s, s + n) for s, n in zip(start, new)))
+    return P.getitem(out, idx=tuple(slice(s, s + n) for s, n in zip(start, new)))

@@ -138,7 +138,7 @@ def multigammaln(a: Any, d: int) -> Any:
     a = _arr(a)
     out = d * (d - 1) / 4.0 * _np.log(_np.pi)
     for j in range(int(d)):
-        out = out + bind(P.gammaln, a - j / 2.0)
+        out = out + P.gammaln(a - j / 2.0)
     return out
 
 
@@ -164,7 +164,7 @@ def factorial(n: Any, exact: bool = False) -> Any:
                          "gradient; use scipy.special.factorial(n, exact=True) directly")
     n = _arr(n)
     v = _np.asarray(P.value_of(n), dtype=float)
-    return bind(P.where, v < 0, 0.0, bind(P.gamma, bind(P.where, v < 0, 0.0, n) + 1.0))
+    return P.where(v < 0, 0.0, P.gamma(P.where(v < 0, 0.0, n) + 1.0))
 
 
 def beta(a: Any, b: Any) -> Any:
@@ -194,12 +194,12 @@ def betainc(a: Any, b: Any, x: Any) -> Any:
     >>> round(float(cr.grad(css.betainc)(2.0, 3.0, 0.4)), 10)
     -0.2408693761
     """
-    return bind(P.betainc, _arr(a), _arr(b), _arr(x))
+    return P.betainc(_arr(a), _arr(b), _arr(x))
 
 
 def betaincc(a: Any, b: Any, x: Any) -> Any:
     """1 - I_x(a, b), without the cancellation where I is close to 1."""
-    return bind(P.betaincc, _arr(a), _arr(b), _arr(x))
+    return P.betaincc(_arr(a), _arr(b), _arr(x))
 
 
 def gammaincinv(a: Any, y: Any) -> Any:
@@ -209,7 +209,7 @@ def gammaincinv(a: Any, y: Any) -> Any:
 
 def betaincinv(a: Any, b: Any, y: Any) -> Any:
     """x with betainc(a, b, x) = y, differentiable in a, b and y."""
-    return bind(P.betaincinv, _arr(a), _arr(b), _arr(y))
+    return P.betaincinv(_arr(a), _arr(b), _arr(y))
 
 
 def expit(x: Any) -> Any:
@@ -298,7 +298,7 @@ def logsumexp(a: Any, axis: Any = None, b: Any = None, keepdims: bool = False) -
     """
     a = _arr(a)
     if b is not None:
-        a = a + bind(P.log, _arr(b))
+        a = a + P.log(_arr(b))
     return _cs.logsumexp(a, axis=axis, keepdims=keepdims)
 
 
@@ -422,4 +422,4 @@ def zeta(x: Any, q: Optional[Any] = None) -> Any:
 def hyp2f1(a: Any, b: Any, c: Any, z: Any) -> Any:
     """The Gauss hypergeometric function ₂F₁(a, b; c; z), differentiable in z
     (d/dz = ab/c ₂F₁(a+1, b+1; c+1; z)), not in a, b, c."""
-    return bind(P.hyp2f1, _arr(a), _arr(b), _arr(c), _arr(z))
+    return P.hyp2f1(_arr(a), _arr(b), _arr(c), _arr(z))

@@ -25,7 +25,7 @@ import numpy as _np
 
 from .. import numpy as cnp
 from .. import ops as P
-from ..core import bind, value_of
+from ..core import value_of
 from ..numpy._helpers import _arr
 from . import special as sp
 
@@ -275,7 +275,7 @@ class multivariate_normal:  # noqa: N801
         diff = x - (0.0 if mean is None else _arr(mean))
         chol = cnp.linalg.cholesky(cov)
         flat = diff.reshape((-1, d))
-        z = bind(P.solve_triangular, chol, cnp.transpose(flat), lower=True)
+        z = P.solve_triangular(chol, cnp.transpose(flat), lower=True)
         maha = cnp.sum(z * z, axis=0).reshape(_np.shape(value_of(diff))[:-1])
         logdet = 2.0 * cnp.sum(cnp.log(cnp.diagonal(chol)))
         return -0.5 * (d * math.log(2.0 * math.pi) + logdet + maha)
