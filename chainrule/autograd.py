@@ -18,7 +18,8 @@ from . import numpy as cnp
 from . import ops as P
 from .core import Tracer
 from .interpret import reverse as engine
-from .ops.methods import ArrayOps, _one
+from .ops.methods import ArrayOps
+from .ops.readings import _one
 from .eager.tensor import Tensor, _as_value, as_tensor, tensor
 
 __all__ = ["Variable", "grad", "backward"]

@@ -42,8 +42,8 @@ LAYERS = {
 # Inside a folder, a file may import only the files before it ("__init__" may import all).
 ORDER = {
     "core": ["primitive", "gradmode", "values", "pytree"],
-    "ops": ["_build", "elementwise", "linear", "reductions", "linalg", "fourier", "methods",
-            "special"],
+    "ops": ["_build", "elementwise", "linear", "reductions", "linalg", "fourier", "readings",
+            "named", "methods", "special"],
     "interpret": ["reverse", "forward", "batching", "taylor"],
     "numpy": ["_constants", "_helpers", "_math", "_shape", "_index", "_reduce", "_products",
               "_create", "_stats", "_special", "linalg", "fft"],
@@ -62,7 +62,7 @@ ORDER = {
 ALLOWED_UPWARD = {
     # NumPy hands np.<function>(tracer) to ArrayOps.__array_function__; the mapping to our
     # functions belongs to the NumPy namespace, looked up only when NumPy calls.
-    ("ops.methods", "numpy"),
+    ("ops.readings", "numpy"),
     # `chainrule serve` starts the web server, which is optional (the [web] extra).
     ("cli", "web"),
 }

@@ -10,7 +10,7 @@ import numpy as _np
 
 from .. import ops as P
 from ..core import bind
-from ..ops.methods import complex_modulus
+from ..ops.readings import complex_modulus
 from ._helpers import _arr, _is_complex
 
 

@@ -8,7 +8,7 @@ from typing import Any, Optional
 import numpy as _np
 
 from .. import ops as P
-from ..ops.methods import mean as _mean
+from ..ops.readings import mean as _mean
 from ._helpers import _arr, _axis, _count, _shape, _sqrt_zero_safe
 from ._index import take_along_axis
 from ._shape import ravel, squeeze

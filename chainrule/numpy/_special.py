@@ -15,7 +15,7 @@ import numpy as _np
 from .. import ops as P
 from ..core import Tracer
 from ..interpret.batching import constant_of
-from ..ops.methods import relu, sigmoid
+from ..ops.readings import relu, sigmoid
 from ._helpers import _arr
 from ._math import log1p
 

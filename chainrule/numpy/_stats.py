@@ -10,7 +10,7 @@ import numpy as _np
 
 from .. import ops as P
 from ..core import Tracer
-from ..ops.methods import mean as _mean
+from ..ops.readings import mean as _mean
 from ._helpers import _arr, _axis, _shape
 from ._index import diagonal, take
 from ._math import conj
