@@ -116,7 +116,7 @@ class Tensor(ArrayOps):
         # The class called as a constructor means what torch.Tensor means: float32 (PyTorch's
         # default dtype) whatever the data, and ints alone are sizes (Tensor(2, 3) is a 2x3
         # tensor, of zeros here). cr.tensor(data) infers the dtype from the data instead.
-        if data and all(_is_size(d) for d in data):
+        if data and type(data[0]) is not list and all(_is_size(d) for d in data):
             values: Any = np.zeros(tuple(int(d) for d in data), dtype=dtype or np.float32)
         elif len(data) > 1:
             raise TypeError(f"Tensor() takes one sequence of values or the sizes as ints, got "
@@ -265,6 +265,13 @@ class Tensor(ArrayOps):
                 "with cr.tensor(..., requires_grad=True).")
         if gradient is None and type(self._data) is float:
             gradient = 1.0
+        elif gradient is None and type(self._data) is np.ndarray and self._data.size == 1 and \
+                self._data.dtype.kind == "f":
+            # One number in an array (the tutorial's Tensor([2]), shape (1,)): the seed of its
+            # shape and dtype, without the checks below (they cannot fail here).
+            data = self._data
+            gradient = np.ones(data.shape, dtype=data.dtype) if data.ndim else \
+                data.dtype.type(1.0)
         elif gradient is None:
             if self.size != 1:
                 raise RuntimeError(
