@@ -42,8 +42,8 @@ LAYERS = {
 # Inside a folder, a file may import only the files before it ("__init__" may import all).
 ORDER = {
     "core": ["primitive", "gradmode", "values", "pytree"],
-    "ops": ["_build", "elementwise", "linear", "reductions", "linalg", "fourier", "readings",
-            "named", "methods", "special"],
+    "ops": ["_build", "elementwise", "reciprocal_trig", "linear", "reductions", "linalg",
+            "fourier", "readings", "named", "methods", "special"],
     "interpret": ["reverse", "forward", "batching", "taylor"],
     "numpy": ["_constants", "_helpers", "_math", "_shape", "_index", "_reduce", "_products",
               "_create", "_stats", "_special", "linalg", "fft"],

@@ -28,14 +28,12 @@ import numpy as np
 
 from ..core import Primitive, array_namespace, is_foreign, value_of, zeros_like_value
 from ._build import (_dom_binary, _dom_unary, _maths_only, _row, _unary_impl,
-                     nondifferentiable, real_only, through_namespace)
+                     nondifferentiable, through_namespace)
 
 __all__ = ["add", "sub", "mul", "div", "neg", "pow", "exp", "log", "sin", "cos", "tan", "tanh",
            "sqrt", "abs", "arcsin", "arccos", "arctan", "sinh", "cosh", "arcsinh", "arccosh",
            "arctanh", "exp2", "expm1", "log1p", "log2", "log10", "cbrt", "square",
-           "reciprocal", "sinc", "erf", "sec", "csc", "cot", "sech", "csch", "coth",
-           "arcsec", "arccsc", "arccot", "arcsech", "arccsch", "arccoth", "maximum", "minimum",
-           "where", "arctan2", "hypot",
+           "reciprocal", "sinc", "erf", "maximum", "minimum", "where", "arctan2", "hypot",
            "logaddexp", "logaddexp2", "fmod", "remainder", "copysign", "fmax", "fmin",
            "sign", "equal", "not_equal", "greater", "greater_equal", "less", "less_equal",
            "floor", "ceil", "trunc", "rint", "round", "isnan", "isinf", "isfinite", "signbit",
@@ -431,99 +429,6 @@ erf = elementwise("erf", _unary_impl(math.erf, _erf_array),
                   display={"latex": r"\operatorname{erf}"}, domain=_dom_unary(-2, 2))
 
 
-# The reciprocal trigonometric and hyperbolic functions and their inverses: rows (not
-# composites such as 1/cos(x)) so that formulas print the textbook's names and derivatives
-# (sec'(x) = sec(x)·tan(x), not sin(x)/cos(x)²), and the CLI reads what a textbook writes.
-# Inverses follow SymPy's conventions: arccot(x) = arctan(1/x), arcsec(x) = arccos(1/x), ...
-
-
-_API_NAMES = {"arccos": "acos", "arcsin": "asin", "arctan": "atan", "arccosh": "acosh",
-              "arcsinh": "asinh", "arctanh": "atanh"}
-
-
-def _in_namespace(np_fn: Callable) -> Callable:
-    """``np_fn`` in a foreign array's own namespace (its Array API name)."""
-    return through_namespace(np_fn, _API_NAMES.get(np_fn.__name__))
-
-
-def _recip_impl(math_fn: Callable, np_fn: Callable) -> Callable:
-    foreign_fn = _in_namespace(np_fn)
-
-    def impl(x):
-        if type(x) is not float and type(x) is not np.ndarray and is_foreign(x):
-            return 1.0 / foreign_fn(x)   # (the Array API has no reciprocal)
-        if type(x) is float:
-            try:
-                v = math_fn(x)
-                if v != 0.0:
-                    return 1.0 / v
-            except (ValueError, OverflowError):
-                pass
-        return np.reciprocal(np_fn(np.asarray(x, dtype=float) if isinstance(x, (int, float))
-                                   else x))
-
-    impl.__name__ = "reciprocal_" + np_fn.__name__
-    return impl
-
-
-def _of_reciprocal(math_fn: Callable, np_fn: Callable) -> Callable:
-    foreign_fn = _in_namespace(np_fn)
-
-    def impl(x):
-        if type(x) is not float and type(x) is not np.ndarray and is_foreign(x):
-            return foreign_fn(1.0 / x)
-        if type(x) is float and x != 0.0:
-            try:
-                return math_fn(1.0 / x)
-            except (ValueError, OverflowError):
-                pass
-        return np_fn(np.reciprocal(np.asarray(x, dtype=float) if isinstance(x, (int, float))
-                                   else x))
-
-    impl.__name__ = np_fn.__name__ + "_of_reciprocal"
-    return impl
-
-
-def _latex(name: str) -> dict:
-    known = ("sec", "csc", "cot", "coth")
-    return {"latex": f"\\{name}" if name in known else f"\\operatorname{{{name}}}"}
-
-
-sec = elementwise("sec", _recip_impl(math.cos, np.cos), [lambda out, x: out * tan(x)],
-                  display=_latex("sec"), domain=_dom_unary(-1.2, 1.2))
-csc = elementwise("csc", _recip_impl(math.sin, np.sin), [lambda out, x: -(out * cot(x))],
-                  display=_latex("csc"), domain=_dom_unary(0.3, 2.8))
-cot = elementwise("cot", _recip_impl(math.tan, np.tan), [lambda out, x: -(csc(x) * csc(x))],
-                  display=_latex("cot"), domain=_dom_unary(0.3, 2.8))
-sech = elementwise("sech", _recip_impl(math.cosh, np.cosh),
-                   [lambda out, x: -(out * tanh(x))], display=_latex("sech"),
-                   domain=_dom_unary(-2, 2))
-csch = elementwise("csch", _recip_impl(math.sinh, np.sinh),
-                   [lambda out, x: -(out * coth(x))], display=_latex("csch"),
-                   domain=_dom_unary(0.3, 2))
-coth = elementwise("coth", _recip_impl(math.tanh, np.tanh),
-                   [lambda out, x: -(csch(x) * csch(x))], display=_latex("coth"),
-                   domain=_dom_unary(0.3, 2))
-arcsec = elementwise("arcsec", _of_reciprocal(math.acos, np.arccos),
-                     [lambda out, x: div(1.0, abs(x) * sqrt(x * x - 1.0))],
-                     display=_latex("arcsec"), domain=_dom_unary(1.2, 3))
-arccsc = elementwise("arccsc", _of_reciprocal(math.asin, np.arcsin),
-                     [lambda out, x: div(-1.0, abs(x) * sqrt(x * x - 1.0))],
-                     display=_latex("arccsc"), domain=_dom_unary(1.2, 3))
-arccot = elementwise("arccot", _of_reciprocal(math.atan, np.arctan),
-                     [lambda out, x: div(-1.0, 1.0 + x * x)],
-                     display=_latex("arccot"), domain=_dom_unary(0.3, 2))
-arcsech = elementwise("arcsech", _of_reciprocal(math.acosh, np.arccosh),
-                      [lambda out, x: div(-1.0, x * sqrt(1.0 - x * x))],
-                      display=_latex("arcsech"), domain=_dom_unary(0.2, 0.8))
-arccsch = elementwise("arccsch", _of_reciprocal(math.asinh, np.arcsinh),
-                      [lambda out, x: div(-1.0, abs(x) * sqrt(1.0 + x * x))],
-                      display=_latex("arccsch"), domain=_dom_unary(0.3, 2))
-arccoth = elementwise("arccoth", _of_reciprocal(math.atanh, np.arctanh),
-                      [lambda out, x: div(1.0, 1.0 - x * x)],
-                      display=_latex("arccoth"), domain=_dom_unary(1.2, 3))
-
-
 def _tie_split(mine_wins: Callable) -> Callable:
     # Ties share the gradient evenly (0.5 each), as PyTorch does for maximum/minimum: the
     # average of the two one-sided derivatives, so sum of the two partials is always 1.
@@ -688,6 +593,3 @@ def _round_impl(x, decimals=0):
 
 
 round = nondifferentiable("round", _round_impl, batch="elementwise")  # noqa: A001
-
-# Their derivatives use |x| (arcsec, arccsc, arccsch): real formulas.
-real_only(arcsec, arccsc, arccsch)
