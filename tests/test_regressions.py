@@ -89,3 +89,17 @@ def test_rows_with_real_rules_refuse_complex_input(name):
     assert cr.grad(getattr(ops, name))(2.0) == pytest.approx(
         {"arcsec": 1 / (2 * math.sqrt(3)), "arccsc": -1 / (2 * math.sqrt(3)),
          "arccsch": -1 / (2 * math.sqrt(5))}[name], rel=1e-12)
+
+
+def test_expit_and_logit_keep_full_precision():
+    # expit was 0.5·tanh(x/2) + 0.5, which is 0 below x = -37 (SciPy: 4.2e-18 at -40), and
+    # logit's log(p) - log1p(-p) lost ~5e-14 relatively near p = 1/2 to cancellation.
+    special = pytest.importorskip("scipy.special")
+    import chainrule.special as cs
+    x = np.linspace(-700.0, 700.0, 2001)
+    np.testing.assert_allclose(cs.expit(x), special.expit(x), rtol=1e-15, atol=0)
+    assert cs.expit(-40.0) == pytest.approx(special.expit(-40.0), rel=1e-15)
+    p = np.concatenate([np.linspace(1e-9, 1 - 1e-9, 2001), [0.5 + 1e-9, 0.2500001]])
+    np.testing.assert_allclose(cs.logit(p), special.logit(p), rtol=2e-15, atol=0)
+    assert cr.grad(cs.expit)(0.0) == 0.25 and cr.grad(cs.logit)(0.5) == 4.0
+    assert type(cs.expit(2.0)) is float

@@ -83,15 +83,21 @@ def log_softmax(x: Any, axis: Any = -1) -> Any:
 
 
 def logit(p: Any) -> Any:
-    """log(p / (1 - p)), the inverse of sigmoid (``scipy.special.logit``), computed as
-    log(p) - log1p(-p); its derivative is 1 / (p (1 - p)).
+    """log(p / (1 - p)), the inverse of sigmoid (``scipy.special.logit``): 2·artanh(2p - 1)
+    near p = 1/2 (where log(p) - log1p(-p) would cancel), log(p) - log1p(-p) elsewhere; its
+    derivative is 1 / (p (1 - p)).
 
     >>> import chainrule as cr, chainrule.special as cs
     >>> float(cs.logit(0.5)), float(cr.grad(cs.logit)(0.5))
     (0.0, 4.0)
     """
     p = _arr(p)
-    return P.log(p) - log1p(P.neg(p))
+    middle = P.less(P.abs(p - 0.5), 0.25)   # 2p - 1 is exact there, and far from ±1
+    # (each branch only on its own side, so neither warns nor poisons the other's gradient)
+    pm = P.where(middle, p, 0.5)
+    po = P.where(middle, 0.1, p)
+    out = P.where(middle, 2.0 * P.arctanh(2.0 * pm - 1.0), P.log(po) - log1p(P.neg(po)))
+    return out[()] if type(out) is _np.ndarray and out.ndim == 0 else out   # a scalar as NumPy
 
 
 def erf(x: Any) -> Any:

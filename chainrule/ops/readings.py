@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import collections
 import functools
+import math
 from typing import Any
 
 import numpy as np
@@ -64,14 +65,21 @@ def relu(x: Any) -> Any:
 
 
 def sigmoid(x: Any) -> Any:
-    """The logistic function 1/(1 + e^-x) (``scipy.special.expit``), computed as
-    0.5·tanh(x/2) + 0.5: no overflow for large |x|.
+    """The logistic function 1/(1 + e^-x) (``scipy.special.expit``), computed from
+    e = exp(-|x|) as 1/(1 + e) for x ≥ 0 and e/(1 + e) below: no overflow for large |x|, and
+    full relative precision in the tails (sigmoid(-40) is 4.2e-18, not 0). The |x| is taken
+    as ``where(x >= 0, -x, x)`` so the derivative at 0 is 1/4, not abs's 0.
 
     >>> import chainrule as cr
     >>> float(cr.special.sigmoid(0.0)), float(cr.grad(cr.special.sigmoid)(0.0))
     (0.5, 0.25)
     """
-    return 0.5 * P.tanh(x * 0.5) + 0.5
+    if type(x) is float:   # a plain number stays one
+        e = math.exp(-x if x >= 0 else x) if x == x else x
+        return 1.0 / (1.0 + e) if x >= 0 else e / (1.0 + e)
+    nonneg = P.greater_equal(x, 0)
+    e = P.exp(P.where(nonneg, P.neg(x), x))
+    return P.where(nonneg, 1.0, e) / (1.0 + e)
 
 
 @functools.lru_cache(maxsize=1)
