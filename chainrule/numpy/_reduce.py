@@ -162,38 +162,33 @@ def cumsum(x: Any, axis: Optional[int] = None) -> Any:
     return P.cumsum(x, axis=_axis(axis, len(_shape(x))))
 
 
-def cumulative_sum(x: Any, *, axis: Optional[int] = None,
-                   include_initial: bool = False) -> Any:
-    """Running sum (the Array API's name), optionally starting with 0."""
+def _cumulative(scan: Any, name: str, initial: float, x: Any, axis: Optional[int],
+                include_initial: bool) -> Any:
+    """The Array API's cumulative_sum/cumulative_prod: ``scan`` along one axis, optionally
+    starting with ``initial``."""
     x = _arr(x)
     if axis is None:
         if len(_shape(x)) > 1:
-            raise ValueError("cumulative_sum: pass axis= for an input with more than one "
-                             "dimension")
+            raise ValueError(f"{name}: pass axis= for an input with more than one dimension")
         axis = 0
-    out = cumsum(x, axis=axis)
+    out = scan(x, axis=axis)
     if include_initial:
         ax = _axis(axis, len(_shape(x)))
         widths = tuple((1, 0) if i == ax else (0, 0) for i in range(len(_shape(x))))
-        out = P.pad(out, pad_width=widths, value=0.0)
+        out = P.pad(out, pad_width=widths, value=initial)
     return out
+
+
+def cumulative_sum(x: Any, *, axis: Optional[int] = None,
+                   include_initial: bool = False) -> Any:
+    """Running sum (the Array API's name), optionally starting with 0."""
+    return _cumulative(cumsum, "cumulative_sum", 0.0, x, axis, include_initial)
 
 
 def cumulative_prod(x: Any, *, axis: Optional[int] = None,
                     include_initial: bool = False) -> Any:
     """Running product (the Array API's name), optionally starting with 1."""
-    x = _arr(x)
-    if axis is None:
-        if len(_shape(x)) > 1:
-            raise ValueError("cumulative_prod: pass axis= for an input with more than one "
-                             "dimension")
-        axis = 0
-    out = cumprod(x, axis=axis)
-    if include_initial:
-        ax = _axis(axis, len(_shape(x)))
-        widths = tuple((1, 0) if i == ax else (0, 0) for i in range(len(_shape(x))))
-        out = P.pad(out, pad_width=widths, value=1.0)
-    return out
+    return _cumulative(cumprod, "cumulative_prod", 1.0, x, axis, include_initial)
 
 
 def cumprod(x: Any, axis: Optional[int] = None) -> Any:
